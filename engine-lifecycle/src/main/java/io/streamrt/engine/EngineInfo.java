@@ -1,0 +1,40 @@
+package io.streamrt.engine;
+
+import java.util.Objects;
+
+/**
+ * What an engine takes and gives.
+ *
+ * <pre>{@code
+ * EngineInfo info = engine.info();
+ * int rows = Math.min(requested, info.maxBatchSize());
+ * }</pre>
+ *
+ * @param backend backend name, e.g. {@code onnxruntime}
+ * @param model model name, e.g. {@code all-minilm-l6-v2-int8}
+ * @param precision weights precision as the model carries it: {@code fp32}, {@code fp16}, {@code int8-dynamic},
+ *     {@code int8-qdq}
+ * @param maxBatchSize the largest batch {@link InferenceEngine#run} accepts
+ * @param maxSequenceLength the longest (padded) sequence it accepts
+ * @param hiddenSize width of the encoder output per token (384 for MiniLM-L6)
+ * @param maxConcurrentBatches how many {@code run} calls may overlap usefully (1 on CPU)
+ */
+public record EngineInfo(
+        String backend,
+        String model,
+        String precision,
+        int maxBatchSize,
+        int maxSequenceLength,
+        int hiddenSize,
+        int maxConcurrentBatches) {
+
+    public EngineInfo {
+        Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(precision, "precision");
+        if (maxBatchSize < 1 || maxSequenceLength < 1 || hiddenSize < 1 || maxConcurrentBatches < 1) {
+            throw new IllegalArgumentException("engine limits must be positive, found " + maxBatchSize + "/"
+                    + maxSequenceLength + "/" + hiddenSize + "/" + maxConcurrentBatches);
+        }
+    }
+}

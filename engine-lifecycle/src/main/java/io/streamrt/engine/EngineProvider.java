@@ -1,0 +1,44 @@
+package io.streamrt.engine;
+
+/**
+ * A backend, found with {@link java.util.ServiceLoader} ({@code META-INF/services/io.streamrt.engine.EngineProvider}).
+ *
+ * <pre>{@code
+ * for (EngineProvider p : ServiceLoader.load(EngineProvider.class)) {
+ *     System.out.println(p.name() + ": " + p.availability());
+ * }
+ * }</pre>
+ */
+public interface EngineProvider {
+
+    /** The backend's id as {@link EngineSpec#engine()} names it: {@code onnxruntime}, {@code tensorrt}, or a test id. */
+    String name();
+
+    /** Whether this backend can run here; probed once per JVM and cached. Never throws. */
+    Availability availability();
+
+    /**
+     * Rank for {@link EngineSpec#AUTO}: the available provider with the highest rank wins; 0 or less means
+     * never chosen automatically (test backends).
+     */
+    int autoRank();
+
+    /** Builds an engine for the spec; the provider owns nothing after returning. */
+    InferenceEngine create(EngineSpec spec, ModelFiles model) throws EngineException;
+
+    /**
+     * Whether a backend can run here, and if not, why and what to install.
+     *
+     * @param available true if {@link #create} can work
+     * @param reason empty when available; else what is missing and the fix
+     */
+    record Availability(boolean available, String reason) {
+        public static Availability yes() {
+            return new Availability(true, "");
+        }
+
+        public static Availability no(String reason) {
+            return new Availability(false, reason);
+        }
+    }
+}

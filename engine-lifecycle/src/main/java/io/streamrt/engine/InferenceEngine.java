@@ -1,0 +1,33 @@
+package io.streamrt.engine;
+
+/**
+ * A loaded model that runs one batch of token sequences at a time and returns the encoder's output.
+ *
+ * <p>Calls are synchronous: the caller (the batch scheduler) owns the threading and blocking policy.
+ * Implementations accept up to {@link EngineInfo#maxConcurrentBatches()} concurrent {@link #run} calls,
+ * refuse use after {@link #close()}, and let {@code close()} wait for batches in flight.
+ *
+ * <pre>{@code
+ * try (EngineLease lease = EngineRegistry.shared().acquire(spec)) {
+ *     EncoderOutput out = lease.engine().run(batch);
+ *     float[] firstToken = out.hiddenState(0, 0);
+ * }
+ * }</pre>
+ */
+public interface InferenceEngine extends AutoCloseable {
+
+    /** What this engine takes and gives: limits, precision, backend. */
+    EngineInfo info();
+
+    /**
+     * Runs one batch.
+     *
+     * @throws EngineException if the batch exceeds the engine's limits, the engine is closed, or the backend
+     *     fails; the message names the call and what to do
+     */
+    EncoderOutput run(EncoderBatch batch) throws EngineException;
+
+    /** Frees native resources after in-flight batches finish. Idempotent. */
+    @Override
+    void close();
+}
