@@ -1,0 +1,43 @@
+package io.streamrt.operators;
+
+/**
+ * Metric names of the inference operator, registered on each subtask under the group {@value #GROUP}, i.e. at
+ * {@code <host>.taskmanager.<tm>.<job>.<operator>.<subtask>.streamrt.<name>}:
+ *
+ * <ul>
+ *   <li>{@value #ENGINE_ID} (gauge): the engine instance this subtask uses; equal across subtasks that share one;</li>
+ *   <li>{@value #RECORDS_SUCCEEDED}, {@value #RECORDS_FAILED}, {@value #RECORDS_TIMED_OUT},
+ *       {@value #RECORDS_TRUNCATED} (counters, records of this subtask);</li>
+ *   <li>{@value #IN_FLIGHT} (gauge): this subtask's records waiting for a result;</li>
+ *   <li>{@value #QUEUE_TIME_MS}, {@value #RUN_TIME_MS} (histograms, per record): arrival to batch start, and the
+ *       run time of the batch that carried it;</li>
+ *   <li>{@value #BATCH_SIZE} (histogram, per record): size of the batch that carried it;</li>
+ *   <li>{@value #ENGINE_BATCHES}, {@value #ENGINE_RECORDS} (gauges): batches and records the shared engine has run,
+ *       all subtasks together, so records per batch is their ratio;</li>
+ *   <li>{@value #PADDING_RATIO} (gauge): share of padded positions that held no token, shared engine;</li>
+ *   <li>{@value #ENGINE_QUEUED} (gauge): requests waiting in the shared scheduler.</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * GET /jobs/<job>/vertices/<vertex>/metrics?get=0.streamrt.engineId
+ * }</pre>
+ */
+public final class InferenceMetrics {
+
+    public static final String GROUP = "streamrt";
+    public static final String ENGINE_ID = "engineId";
+    public static final String RECORDS_SUCCEEDED = "recordsSucceeded";
+    public static final String RECORDS_FAILED = "recordsFailed";
+    public static final String RECORDS_TIMED_OUT = "recordsTimedOut";
+    public static final String RECORDS_TRUNCATED = "recordsTruncated";
+    public static final String IN_FLIGHT = "inFlight";
+    public static final String QUEUE_TIME_MS = "queueTimeMs";
+    public static final String RUN_TIME_MS = "runTimeMs";
+    public static final String BATCH_SIZE = "batchSize";
+    public static final String ENGINE_BATCHES = "engineBatches";
+    public static final String ENGINE_RECORDS = "engineRecords";
+    public static final String PADDING_RATIO = "paddingRatio";
+    public static final String ENGINE_QUEUED = "engineQueued";
+
+    private InferenceMetrics() {}
+}

@@ -1,0 +1,99 @@
+package io.streamrt.operators;
+
+import static org.apache.flink.configuration.ConfigOptions.key;
+
+import io.streamrt.engine.EngineSpec;
+import io.streamrt.engine.ModelFiles;
+import java.util.List;
+import org.apache.flink.configuration.ConfigOption;
+
+/**
+ * Every tunable of the inference operator, with its default. {@link StreamInference.Builder} starts from these
+ * defaults; {@link StreamInference.Builder#configure} reads them from a Flink configuration.
+ *
+ * <pre>{@code
+ * Configuration conf = new Configuration();
+ * conf.set(InferenceOptions.LATENCY_TARGET_MS, 50L);
+ * StreamInference<String> inference = StreamInference.<String>builder(s -> s).configure(conf).build();
+ * }</pre>
+ */
+public final class InferenceOptions {
+
+    public static final ConfigOption<String> MODEL = key("streamrt.model")
+            .stringType()
+            .defaultValue(ModelFiles.BUILTIN_MINILM_INT8)
+            .withDescription("The model: builtin:all-minilm-l6-v2-int8 (default), builtin:all-minilm-l6-v2, or a path "
+                    + "to an .onnx file present on every TaskManager.");
+
+    public static final ConfigOption<String> TOKENIZER = key("streamrt.tokenizer")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("Path to the model's tokenizer.json. Default: the builtin model's own, or tokenizer.json "
+                    + "beside the .onnx file.");
+
+    public static final ConfigOption<String> ENGINE = key("streamrt.engine")
+            .stringType()
+            .defaultValue(EngineSpec.AUTO)
+            .withDescription("auto (TensorRT where a GPU and TensorRT are usable, else ONNX Runtime on CPU, with a "
+                    + "log line saying why), onnxruntime, or tensorrt (fails fast if not usable).");
+
+    public static final ConfigOption<Integer> ENGINE_CPU_THREADS = key("streamrt.engine.cpu-threads")
+            .intType()
+            .defaultValue(0)
+            .withDescription("Threads of a CPU engine, shared by all slots of a TaskManager. 0 (default) uses every "
+                    + "available processor.");
+
+    public static final ConfigOption<Integer> MAX_BATCH_SIZE = key("streamrt.batch.max-size-records")
+            .intType()
+            .defaultValue(64)
+            .withDescription("Most records in one batch (capped at the engine's own limit).");
+
+    public static final ConfigOption<Integer> MAX_SEQUENCE_LENGTH = key("streamrt.batch.max-sequence-length-tokens")
+            .intType()
+            .defaultValue(128)
+            .withDescription("Longest input in tokens, special tokens included; longer texts are truncated (counted "
+                    + "in the recordsTruncated metric).");
+
+    public static final ConfigOption<Long> TOKEN_BUDGET = key("streamrt.batch.token-budget-tokens")
+            .longType()
+            .defaultValue(0L)
+            .withDescription("Most padded tokens (rows x padded length) in one batch. 0 (default) turns the budget "
+                    + "off: max-size-records x max-sequence-length-tokens.");
+
+    public static final ConfigOption<Long> LATENCY_TARGET_MS = key("streamrt.latency-target-ms")
+            .longType()
+            .defaultValue(100L)
+            .withDescription("Target time from a record's arrival at the operator to its result. A batch is cut when "
+                    + "waiting longer would make its oldest record miss it, given the run time the scheduler has "
+                    + "learned for a batch of that size and length.");
+
+    public static final ConfigOption<Integer> CAPACITY = key("streamrt.async.capacity-records")
+            .intType()
+            .defaultValue(256)
+            .withDescription("Most records in flight per subtask; a full operator backpressures its input.");
+
+    public static final ConfigOption<Long> TIMEOUT_MS = key("streamrt.async.timeout-ms")
+            .longType()
+            .defaultValue(60_000L)
+            .withDescription("A record without a result after this long is handled by on-failure.");
+
+    public static final ConfigOption<Boolean> ORDERED = key("streamrt.async.ordered")
+            .booleanType()
+            .defaultValue(false)
+            .withDescription("Emit results in input order (true) or as they complete (false, default: lower latency).");
+
+    public static final ConfigOption<FailurePolicy> ON_FAILURE = key("streamrt.on-failure")
+            .enumType(FailurePolicy.class)
+            .defaultValue(FailurePolicy.FAIL)
+            .withDescription("FAIL (default) fails the task on an engine error or timeout; DEAD_LETTER emits a failed "
+                    + "InferenceResult with the reason instead.");
+
+    public static final ConfigOption<List<String>> LABELS = key("streamrt.labels")
+            .stringType()
+            .asList()
+            .noDefaultValue()
+            .withDescription("Zero-shot labels: each result gets the label whose embedding is nearest (cosine) and "
+                    + "that similarity as its score. None by default.");
+
+    private InferenceOptions() {}
+}

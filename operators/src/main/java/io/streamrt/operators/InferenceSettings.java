@@ -1,0 +1,22 @@
+package io.streamrt.operators;
+
+import io.streamrt.engine.EngineSpec;
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * The validated settings of one inference operator (see {@code InferenceOptions} for each one's meaning).
+ *
+ * <pre>{@code
+ * InferenceSettings s = StreamInference.<String>builder(x -> x).build().settings();
+ * }</pre>
+ */
+public record InferenceSettings(
+        EngineSpec engine,
+        long tokenBudget,
+        long latencyTargetMs,
+        int capacity,
+        long timeoutMs,
+        boolean ordered,
+        FailurePolicy onFailure,
+        List<String> labels) implements Serializable {}

@@ -1,0 +1,237 @@
+package io.streamrt.operators.internal;
+
+import io.streamrt.engine.EncoderBatch;
+import io.streamrt.engine.EncoderOutput;
+import io.streamrt.engine.InferenceEngine;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The batch scheduler of one engine, shared by every operator subtask in the JVM that uses that engine, so
+ * batches fill from all slots. Three calls: {@link #submit}, {@link #cancel}, {@link #close}.
+ *
+ * <p>{@code submit} never blocks and never runs the model: a single worker thread cuts batches as
+ * {@link BatchPlanner} decides, runs them on the engine, and calls each request's callback on that thread. The
+ * queue is bounded by the operators' async capacity (requests in flight per subtask), so overload shows up as
+ * Flink backpressure, not memory growth.
+ */
+public final class BatchScheduler implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BatchScheduler.class);
+
+    /** Run-time guess before the first batch: MiniLM-L6 INT8 on one CPU core is ~50 us per token. */
+    static final double INITIAL_NANOS_PER_TOKEN = 50_000;
+
+    private final InferenceEngine engine;
+    private final LongSupplier clock;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final BatchPlanner planner;
+    private final Thread worker;
+    private boolean closed;
+
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong records = new AtomicLong();
+    private final AtomicLong paddedTokens = new AtomicLong();
+    private final AtomicLong realTokens = new AtomicLong();
+    private final AtomicLong busyNanos = new AtomicLong();
+
+    /**
+     * @param engine runs the batches; not closed by the scheduler
+     * @param maxBatchSize most rows per batch (capped at the engine's limit)
+     * @param tokenBudget most padded tokens per batch
+     * @param name for the worker thread, e.g. the engine id
+     */
+    public BatchScheduler(InferenceEngine engine, int maxBatchSize, long tokenBudget, String name) {
+        this(engine, maxBatchSize, tokenBudget, name, System::nanoTime);
+    }
+
+    BatchScheduler(InferenceEngine engine, int maxBatchSize, long tokenBudget, String name, LongSupplier clock) {
+        this.engine = engine;
+        this.clock = clock;
+        int rows = Math.min(maxBatchSize, engine.info().maxBatchSize());
+        this.planner = new BatchPlanner(rows, engine.info().maxSequenceLength(), tokenBudget, INITIAL_NANOS_PER_TOKEN);
+        this.worker = new Thread(this::loop, "streamrt-batcher-" + name);
+        this.worker.setDaemon(true);
+        this.worker.start();
+    }
+
+    /** The scheduler's clock, for arrival times and deadlines. */
+    public long nowNanos() {
+        return clock.getAsLong();
+    }
+
+    /**
+     * Queues a request; the scheduler owns it from here on.
+     *
+     * @throws IllegalStateException if the scheduler is closed
+     */
+    public void submit(InferenceRequest request) {
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the batch scheduler is closed: its engine was released; "
+                        + "the operator must acquire a new engine lease");
+            }
+            planner.add(request);
+            changed.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Drops the owner's queued requests without calling their callbacks: the owner is closing, and its in-flight
+     * records are in its checkpoint. Requests already in a running batch still complete.
+     *
+     * @return how many were dropped from the queue
+     */
+    public int cancel(Object owner) {
+        lock.lock();
+        try {
+            return planner.removeOwnedBy(owner).size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Requests waiting for a batch. */
+    public int queued() {
+        lock.lock();
+        try {
+            return planner.queued();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public long batches() {
+        return batches.get();
+    }
+
+    public long records() {
+        return records.get();
+    }
+
+    /** Padded positions that held no token, over all padded positions run so far; 0 before the first batch. */
+    public double paddingRatio() {
+        long padded = paddedTokens.get();
+        return padded == 0 ? 0.0 : 1.0 - (double) realTokens.get() / padded;
+    }
+
+    /** Time spent running batches since start, in nanoseconds. */
+    public long busyNanos() {
+        return busyNanos.get();
+    }
+
+    private void loop() {
+        while (true) {
+            List<InferenceRequest> batch;
+            lock.lock();
+            try {
+                while (true) {
+                    if (closed) {
+                        return;
+                    }
+                    long now = clock.getAsLong();
+                    batch = planner.poll(now);
+                    if (batch != null) {
+                        break;
+                    }
+                    long next = planner.nextDecisionNanos();
+                    if (next == Long.MAX_VALUE) {
+                        changed.await();
+                    } else {
+                        changed.awaitNanos(next - now);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } finally {
+                lock.unlock();
+            }
+            run(batch);
+        }
+    }
+
+    private void run(List<InferenceRequest> requests) {
+        List<long[]> rows = new ArrayList<>(requests.size());
+        for (InferenceRequest request : requests) {
+            rows.add(request.ids);
+        }
+        long start = clock.getAsLong();
+        try {
+            EncoderBatch batch = EncoderBatch.pad(rows);
+            EncoderOutput output = engine.run(batch);
+            long runNanos = clock.getAsLong() - start;
+            float[][] embeddings = output.meanPooledNormalized(batch.lengths());
+            lock.lock();
+            try {
+                planner.observe(batch.size(), batch.sequenceLength(), runNanos);
+            } finally {
+                lock.unlock();
+            }
+            batches.incrementAndGet();
+            records.addAndGet(batch.size());
+            paddedTokens.addAndGet((long) batch.size() * batch.sequenceLength());
+            realTokens.addAndGet(Math.round(batch.fillRatio() * batch.size() * batch.sequenceLength()));
+            busyNanos.addAndGet(runNanos);
+            for (int i = 0; i < requests.size(); i++) {
+                InferenceRequest request = requests.get(i);
+                float[] embedding = embeddings[i];
+                deliver(() -> request.callback.onResult(
+                        embedding, batch.size(), start - request.arrivalNanos, runNanos));
+            }
+        } catch (RuntimeException | Error e) {
+            // Errors too: a dead worker would leave every queued request to its timeout.
+            LOG.warn("A batch of {} requests failed on the engine: {}", requests.size(), e.toString());
+            for (InferenceRequest request : requests) {
+                deliver(() -> request.callback.onFailure(e));
+            }
+        }
+    }
+
+    private static void deliver(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            // The owner closed between cut and completion; its records are in its checkpoint and will be replayed.
+            LOG.debug("Dropping a result for a closed owner: {}", e.toString());
+        }
+    }
+
+    /** Stops the worker after its current batch; requests still queued fail with a message that says why. */
+    @Override
+    public void close() {
+        List<InferenceRequest> left;
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            left = planner.removeAll();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            worker.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        IllegalStateException error = new IllegalStateException(
+                "the batch scheduler closed before this request ran: its engine was released");
+        for (InferenceRequest request : left) {
+            deliver(() -> request.callback.onFailure(error));
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package io.streamrt.operators.internal;
+
+import java.util.Objects;
+
+/**
+ * One record waiting for a batch. After {@link BatchScheduler#submit} the scheduler owns it until it calls
+ * exactly one of the callback's methods; the submitter may only {@link BatchScheduler#cancel} it by owner.
+ */
+public final class InferenceRequest {
+
+    /** Told the outcome of a request, on the scheduler's thread. Must not block. */
+    public interface Callback {
+        /**
+         * @param embedding the L2-normalized sentence embedding
+         * @param batchSize rows in the batch that carried it
+         * @param queueNanos arrival to batch start
+         * @param runNanos the batch's run time on the engine
+         */
+        void onResult(float[] embedding, int batchSize, long queueNanos, long runNanos);
+
+        void onFailure(Throwable error);
+    }
+
+    final long[] ids;
+    final long arrivalNanos;
+    final long deadlineNanos;
+    final Object owner;
+    final Callback callback;
+
+    /**
+     * @param ids token ids, special tokens included, at most the engine's maximum sequence length
+     * @param arrivalNanos when the record reached the operator (scheduler clock)
+     * @param deadlineNanos when its result is due: arrival plus the latency target
+     * @param owner identifies the submitter, for {@link BatchScheduler#cancel}
+     */
+    public InferenceRequest(long[] ids, long arrivalNanos, long deadlineNanos, Object owner, Callback callback) {
+        this.ids = Objects.requireNonNull(ids, "ids");
+        this.arrivalNanos = arrivalNanos;
+        this.deadlineNanos = deadlineNanos;
+        this.owner = Objects.requireNonNull(owner, "owner");
+        this.callback = Objects.requireNonNull(callback, "callback");
+    }
+
+    int length() {
+        return ids.length;
+    }
+}

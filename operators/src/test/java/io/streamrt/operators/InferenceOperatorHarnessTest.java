@@ -1,0 +1,184 @@
+package io.streamrt.operators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamrt.engine.EngineRegistry;
+import io.streamrt.engine.testing.ScriptedEngine;
+import io.streamrt.operators.internal.InferenceFunction;
+import io.streamrt.serde.DeadLetterReason;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+import org.apache.flink.api.common.typeutils.base.StringSerializer;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.operators.async.AsyncWaitOperatorFactory;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.util.function.SerializableFunction;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The operator as Flink runs it (AsyncWaitOperator around our function), on the scripted engine so the test
+ * decides when a batch completes.
+ */
+class InferenceOperatorHarnessTest {
+
+    private static final long TIMEOUT_MS = 5_000;
+
+    @BeforeEach
+    void reset() {
+        ScriptedEngine.reset();
+    }
+
+    @AfterEach
+    void releaseEngine() {
+        ScriptedEngine.release();
+    }
+
+    private static StreamInference<String> inference(FailurePolicy onFailure) {
+        return StreamInference.builder((SerializableFunction<String, String>) s -> s)
+                .engine("scripted")
+                .maxBatchSize(4)
+                .latencyTarget(Duration.ofMillis(20))
+                .timeout(Duration.ofMillis(TIMEOUT_MS))
+                .onFailure(onFailure)
+                .build();
+    }
+
+    private static OneInputStreamOperatorTestHarness<String, InferenceResult<String>> harness(
+            StreamInference<String> inference) throws Exception {
+        InferenceFunction<String> function = new InferenceFunction<>(inference.settings(), s -> s);
+        return new OneInputStreamOperatorTestHarness<>(new AsyncWaitOperatorFactory<>(
+                function, TIMEOUT_MS, 100, AsyncDataStream.OutputMode.UNORDERED), StringSerializer.INSTANCE);
+    }
+
+    private static List<String> texts(int n) {
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            texts.add("record number " + i + " says hello");
+        }
+        return texts;
+    }
+
+    @Test
+    void recordsInFlightAtASnapshotAreEmittedExactlyOnceAfterRestore() throws Exception {
+        List<String> inputs = texts(10);
+        OperatorSubtaskState snapshot;
+        ScriptedEngine.hold();
+        var first = harness(inference(FailurePolicy.FAIL));
+        first.open();
+        for (String text : inputs) {
+            first.processElement(text, 1L);
+        }
+        snapshot = first.snapshot(1L, 2L);
+        assertThat(first.extractOutputValues()).as("nothing completes while the engine is held").isEmpty();
+        // A failure, not a clean stop: the task is torn down without draining.
+        first.getOperator().close();
+
+        var restored = harness(inference(FailurePolicy.FAIL));
+        restored.initializeState(snapshot);
+        restored.open();
+        ScriptedEngine.release();
+        restored.endInput();
+
+        List<InferenceResult<String>> results = restored.extractOutputValues();
+        assertThat(results).extracting(InferenceResult::getInput).containsExactlyInAnyOrderElementsOf(inputs);
+        assertThat(results).allSatisfy(r -> {
+            assertThat(r.isSuccess()).isTrue();
+            assertThat(r.getOutput().getEmbedding()).hasSize(ScriptedEngine.HIDDEN_SIZE);
+            assertThat(r.getOutput().getBatchSize()).isBetween(1, 4);
+        });
+        assertThat(restored.getProcessingTimeService().getNumActiveTimers()).as("timeout timers left").isZero();
+        restored.close();
+        assertThat(EngineRegistry.shared().openLeases()).as("engine leases left").isZero();
+    }
+
+    @Test
+    void recordsAreBatchedAndEnrichedInOrderedModeToo() throws Exception {
+        List<String> inputs = texts(9);
+        InferenceFunction<String> function = new InferenceFunction<>(inference(FailurePolicy.FAIL).settings(), s -> s);
+        var harness = new OneInputStreamOperatorTestHarness<>(new AsyncWaitOperatorFactory<>(
+                function, TIMEOUT_MS, 100, AsyncDataStream.OutputMode.ORDERED), StringSerializer.INSTANCE);
+        harness.open();
+        for (String text : inputs) {
+            harness.processElement(text, 1L);
+        }
+        harness.endInput();
+
+        assertThat(harness.extractOutputValues()).extracting(InferenceResult::getInput).containsExactlyElementsOf(inputs);
+        assertThat(ScriptedEngine.batchSizes()).allSatisfy(size -> assertThat(size).isBetween(1, 4));
+        harness.close();
+    }
+
+    @Test
+    void aTimeoutBecomesADeadLetterResultWhenConfigured() throws Exception {
+        ScriptedEngine.hold();
+        var harness = harness(inference(FailurePolicy.DEAD_LETTER));
+        harness.open();
+        harness.processElement("this one will be late", 1L);
+
+        harness.setProcessingTime(TIMEOUT_MS + 1);
+        harness.endInput();
+
+        List<InferenceResult<String>> results = harness.extractOutputValues();
+        assertThat(results).singleElement().satisfies(r -> {
+            assertThat(r.isSuccess()).isFalse();
+            assertThat(r.getFailureReason()).isEqualTo(DeadLetterReason.INFERENCE_TIMEOUT);
+            assertThat(r.getFailureMessage()).contains("no inference result within 5000 ms").contains("raise the timeout");
+        });
+        assertThat(harness.getProcessingTimeService().getNumActiveTimers()).isZero();
+        ScriptedEngine.release();
+        harness.close();
+        assertThat(EngineRegistry.shared().openLeases()).isZero();
+    }
+
+    @Test
+    void aTimeoutFailsTheTaskByDefault() throws Exception {
+        ScriptedEngine.hold();
+        var harness = harness(inference(FailurePolicy.FAIL));
+        harness.getEnvironment().setExpectedExternalFailureCause(Throwable.class);
+        harness.open();
+        harness.processElement("this one will be late", 1L);
+
+        harness.setProcessingTime(TIMEOUT_MS + 1);
+
+        assertThat(harness.getEnvironment().getActualExternalFailureCause()).get()
+                .satisfies(e -> assertThat(e).hasRootCauseInstanceOf(TimeoutException.class)
+                        .hasStackTraceContaining("no inference result within 5000 ms"));
+        ScriptedEngine.release();
+        harness.getOperator().close();
+    }
+
+    @Test
+    void anEngineFailureBecomesADeadLetterResultWhenConfigured() throws Exception {
+        ScriptedEngine.failNext("device lost");
+        var harness = harness(inference(FailurePolicy.DEAD_LETTER));
+        harness.open();
+        harness.processElement("unlucky record", 1L);
+        harness.endInput();
+
+        assertThat(harness.extractOutputValues()).singleElement().satisfies(r -> {
+            assertThat(r.getFailureReason()).isEqualTo(DeadLetterReason.INFERENCE_FAILED);
+            assertThat(r.getFailureMessage()).contains("device lost");
+        });
+        harness.close();
+        assertThat(EngineRegistry.shared().openLeases()).isZero();
+    }
+
+    @Test
+    void aBlankTextIsAFailureNotAnEmptyResult() throws Exception {
+        var harness = harness(inference(FailurePolicy.DEAD_LETTER));
+        harness.open();
+        harness.processElement("   ", 1L);
+        harness.endInput();
+
+        assertThat(harness.extractOutputValues()).singleElement().satisfies(r -> {
+            assertThat(r.getFailureReason()).isEqualTo(DeadLetterReason.TEXT_EMPTY);
+            assertThat(r.getFailureMessage()).contains("filter such records");
+        });
+        harness.close();
+    }
+}

@@ -1,0 +1,98 @@
+package io.streamrt.operators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streamrt.engine.EngineRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.util.CloseableIterator;
+import org.apache.flink.util.function.SerializableFunction;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The public API on a real mini cluster with the real INT8 MiniLM on ONNX Runtime. */
+class StreamInferenceMiniClusterTest {
+
+    @RegisterExtension
+    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(2)
+            .build());
+
+    private static final Map<String, String> SENTENCES = Map.of(
+            "The striker scored twice and the team won the championship final.", "sports",
+            "The goalkeeper saved a penalty in the last minute of the match.", "sports",
+            "Parliament passed the budget after a long debate between the parties.", "politics",
+            "The president vetoed the bill and the senate will vote again.", "politics",
+            "The new smartphone chip runs machine learning models twice as fast.", "technology",
+            "Engineers released a software update that fixes the database bug.", "technology");
+
+    @Test
+    void enrichesEveryRecordWithAnEmbeddingAndTheNearestLabelOnOneSharedEngine() throws Exception {
+        List<String> inputs = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            for (String sentence : SENTENCES.keySet()) {
+                inputs.add(sentence);
+            }
+        }
+        int enginesBefore = EngineRegistry.shared().openEngines();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        StreamInference<String> inference = StreamInference.builder((SerializableFunction<String, String>) s -> s)
+                .labels(List.of("sports", "politics", "technology"))
+                .maxBatchSize(16)
+                .latencyTarget(Duration.ofMillis(200))
+                .build();
+
+        List<InferenceResult<String>> results = new ArrayList<>();
+        try (CloseableIterator<InferenceResult<String>> it =
+                inference.apply(env.fromData(Types.STRING, inputs.toArray(new String[0])).rebalance()).collectAsync()) {
+            // execute() returns once every task has finished and closed, so leases are released by then.
+            env.execute("inference");
+            it.forEachRemaining(results::add);
+        }
+
+        assertThat(results).hasSize(inputs.size()).allSatisfy(r -> {
+            assertThat(r.isSuccess()).isTrue();
+            assertThat(r.getOutput().getEngine()).isEqualTo("onnxruntime");
+            assertThat(r.getOutput().getModel()).isEqualTo("all-minilm-l6-v2-int8");
+            float[] e = r.getOutput().getEmbedding();
+            assertThat(e).hasSize(384);
+            double norm = 0;
+            for (float v : e) {
+                norm += v * v;
+            }
+            assertThat(Math.sqrt(norm)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-3));
+            assertThat(r.getOutput().getLabel()).isEqualTo(SENTENCES.get(r.getInput()));
+            assertThat(r.getOutput().getScore()).isBetween(0f, 1f);
+        });
+        double meanBatch = results.stream().mapToInt(r -> r.getOutput().getBatchSize()).average().orElseThrow();
+        assertThat(meanBatch).as("records are micro-batched").isGreaterThan(1.5);
+        Map<String, Long> perInput = results.stream().collect(Collectors.groupingBy(InferenceResult::getInput,
+                Collectors.counting()));
+        assertThat(perInput.values()).allSatisfy(n -> assertThat(n).isEqualTo(40L));
+        assertThat(EngineRegistry.shared().openEngines() - enginesBefore)
+                .as("both subtasks shared one engine, kept warm for the grace period").isEqualTo(1);
+        assertThat(EngineRegistry.shared().openLeases()).isZero();
+    }
+
+    @Test
+    void invalidSettingsAreRejectedWithTheSettingAndTheAcceptedRange() {
+        SerializableFunction<String, String> text = s -> s;
+        assertThatThrownBy(() -> StreamInference.builder(text).maxBatchSize(0).build())
+                .hasMessage("max batch size must be in 1..4096, found 0");
+        assertThatThrownBy(() -> StreamInference.builder(text).latencyTarget(Duration.ofSeconds(90)).build())
+                .hasMessage("timeout (60000 ms) must be longer than the latency target (90000 ms)");
+        assertThatThrownBy(() -> StreamInference.builder(text).labels(List.of("a", "a")).build())
+                .hasMessage("labels must be distinct, found [a, a]");
+        assertThatThrownBy(() -> StreamInference.builder(null)).hasMessage("textExtractor");
+    }
+}
