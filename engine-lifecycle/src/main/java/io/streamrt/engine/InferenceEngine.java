@@ -10,7 +10,7 @@ package io.streamrt.engine;
  * <pre>{@code
  * try (EngineLease lease = EngineRegistry.shared().acquire(spec)) {
  *     EncoderOutput out = lease.engine().run(batch);
- *     float[] firstToken = out.hiddenState(0, 0);
+ *     float[][] sentences = out.meanPooledNormalized(batch.lengths());
  * }
  * }</pre>
  */

@@ -1,0 +1,457 @@
+package io.streamrt.engine;
+
+import io.streamrt.engine.internal.BackendSelector;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds, shares and closes engines: one engine per equal {@link EngineSpec} in a JVM (a TaskManager), counted
+ * by leases, kept for a grace period after the last lease closes so that a task restart does not rebuild it.
+ *
+ * <p>Backends are the {@link EngineProvider}s on the classpath. {@link EngineSpec#AUTO} picks the available one
+ * with the highest {@link EngineProvider#autoRank()} and logs one line saying why the others were not picked.
+ *
+ * <pre>{@code
+ * try (EngineLease lease = EngineRegistry.shared().acquire(spec)) {
+ *     EncoderOutput out = lease.engine().run(batch);
+ * }
+ * }</pre>
+ */
+public final class EngineRegistry {
+
+    /** System property: milliseconds an engine is kept after its last lease closes; 0 closes at once. */
+    public static final String GRACE_PERIOD_PROPERTY = "streamrt.engine.grace-period-ms";
+
+    /** Default grace period: long enough to cover a task restart on the same TaskManager. */
+    public static final Duration DEFAULT_GRACE_PERIOD = Duration.ofSeconds(30);
+
+    private static final Logger LOG = LoggerFactory.getLogger(EngineRegistry.class);
+
+    /** Makes engine ids unique across TaskManagers, so logs and output records from several JVMs can be told apart. */
+    private static final String JVM_TOKEN = UUID.randomUUID().toString().substring(0, 6);
+
+    private static final AtomicLong ENGINE_COUNTER = new AtomicLong();
+
+    private final List<EngineProvider> providers;
+    private final Duration gracePeriod;
+    private final GraceTimer timer;
+
+    /** Guards {@link #entries} and every {@link Entry}'s counters; never held while building or closing. */
+    private final Object lock = new Object();
+
+    private final Map<EngineSpec, Entry> entries = new HashMap<>();
+    private final AtomicInteger openLeases = new AtomicInteger();
+
+    /**
+     * Schedules the delayed close of an idle engine. Tests pass a manual one to fire it without sleeping.
+     *
+     * <pre>{@code
+     * GraceTimer timer = (task, delay) -> { pending.add(task); return () -> pending.remove(task); };
+     * }</pre>
+     */
+    @FunctionalInterface
+    public interface GraceTimer {
+        /** Runs {@code task} once after {@code delay}, unless cancelled first. */
+        Cancellable schedule(Runnable task, Duration delay);
+    }
+
+    /**
+     * A scheduled task that can still be called off.
+     *
+     * <pre>{@code
+     * Cancellable pending = timer.schedule(task, Duration.ofSeconds(30));
+     * pending.cancel();
+     * }</pre>
+     */
+    @FunctionalInterface
+    public interface Cancellable {
+        /** Calls the task off if it has not started; harmless if it has (the registry re-checks). */
+        void cancel();
+    }
+
+    /**
+     * Creates a registry over the given backends.
+     *
+     * @param providers the backends to choose from, e.g. {@code ServiceLoader.load(EngineProvider.class)}
+     * @param gracePeriod how long an engine outlives its last lease; zero closes it with the last lease
+     * @param timer runs the delayed closes; see {@link #daemonTimer()}
+     */
+    public EngineRegistry(Iterable<EngineProvider> providers, Duration gracePeriod, GraceTimer timer) {
+        Objects.requireNonNull(providers, "providers");
+        this.gracePeriod = Objects.requireNonNull(gracePeriod, "gracePeriod");
+        this.timer = Objects.requireNonNull(timer, "timer");
+        if (gracePeriod.isNegative()) {
+            throw new IllegalArgumentException("gracePeriod must not be negative, found " + gracePeriod);
+        }
+        List<EngineProvider> list = new ArrayList<>();
+        providers.forEach(p -> list.add(Objects.requireNonNull(p, "provider")));
+        this.providers = List.copyOf(list);
+    }
+
+    /**
+     * The JVM-wide registry, over the providers visible to this class's class loader, with the grace period
+     * from {@value #GRACE_PERIOD_PROPERTY} (default 30 s).
+     */
+    public static EngineRegistry shared() {
+        return Shared.INSTANCE;
+    }
+
+    /** A timer on one daemon thread, shared by the registries that use it. */
+    public static GraceTimer daemonTimer() {
+        return DaemonTimer.INSTANCE;
+    }
+
+    /**
+     * A lease on the engine for {@code spec}, building it if no equal spec has one. Concurrent calls for one spec
+     * build once; the others wait for that build and get its engine or its failure.
+     *
+     * @throws EngineException if no backend fits or the build fails; a failed build is not kept, the next call
+     *     retries
+     */
+    public EngineLease acquire(EngineSpec spec) {
+        Objects.requireNonNull(spec, "spec");
+        Entry entry;
+        boolean builder = false;
+        synchronized (lock) {
+            entry = entries.get(spec);
+            if (entry == null) {
+                entry = new Entry(spec);
+                entries.put(spec, entry);
+                builder = true;
+            }
+            // Counted before the build ends, so a lease released meanwhile cannot start the grace timer early.
+            entry.refs++;
+            entry.cancelPendingClose();
+        }
+        if (builder) {
+            build(entry);
+        }
+        Built built;
+        try {
+            built = entry.future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            release(entry);
+            throw new EngineException("interrupted while waiting for the engine for model '" + spec.model()
+                    + "' to be built by another task", e);
+        } catch (ExecutionException | CancellationException e) {
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            if (builder && cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            // A fresh exception per waiter: one instance thrown in several threads gets confusing stack traces.
+            throw new EngineException(cause.getMessage(), cause);
+        }
+        return new Lease(entry, built);
+    }
+
+    /** Leases handed out and not yet closed. */
+    public int openLeases() {
+        return openLeases.get();
+    }
+
+    /** Engines built and not yet closed, including idle ones within their grace period. */
+    public int openEngines() {
+        synchronized (lock) {
+            int open = 0;
+            for (Entry entry : entries.values()) {
+                if (entry.future.isDone() && !entry.future.isCompletedExceptionally()) {
+                    open++;
+                }
+            }
+            return open;
+        }
+    }
+
+    private void build(Entry entry) {
+        EngineSpec spec = entry.spec;
+        try {
+            EngineProvider provider = BackendSelector.select(providers, spec);
+            ModelFiles model = ModelFiles.resolve(spec.model(), spec.tokenizer());
+            long start = System.nanoTime();
+            InferenceEngine engine = provider.create(spec, model);
+            String engineId = JVM_TOKEN + "-" + ENGINE_COUNTER.incrementAndGet() + "-" + provider.name() + "-"
+                    + model.name();
+            LOG.info("Built engine {} ({}, precision {}, max batch {}, max sequence {}) in {} ms", engineId,
+                    engine.info().backend(), engine.info().precision(), engine.info().maxBatchSize(),
+                    engine.info().maxSequenceLength(), (System.nanoTime() - start) / 1_000_000);
+            entry.future.complete(new Built(engine, model, engineId));
+        } catch (Throwable t) {
+            synchronized (lock) {
+                if (entries.get(spec) == entry) {
+                    entries.remove(spec);
+                }
+            }
+            entry.future.completeExceptionally(t);
+        }
+    }
+
+    private void release(Entry entry) {
+        synchronized (lock) {
+            entry.refs--;
+            if (entry.refs > 0 || entries.get(entry.spec) != entry) {
+                return;
+            }
+            if (!gracePeriod.isZero()) {
+                long generation = ++entry.closeGeneration;
+                entry.pendingClose = timer.schedule(() -> expire(entry, generation), gracePeriod);
+                return;
+            }
+            if (!entry.future.isDone()) {
+                // Only waiters that gave up held it; the builder will find it unused and the next release closes it.
+                return;
+            }
+            entries.remove(entry.spec);
+        }
+        closeEntry(entry);
+    }
+
+    private void expire(Entry entry, long generation) {
+        synchronized (lock) {
+            // The timer may fire after a cancel (it races with acquire), or for an older release: re-check.
+            if (entry.refs > 0 || entry.closeGeneration != generation || entries.get(entry.spec) != entry) {
+                return;
+            }
+            if (!entry.future.isDone()) {
+                // The build outlived the grace period with no one waiting: close it once it is there.
+                entry.future.whenComplete((b, t) -> expire(entry, generation));
+                return;
+            }
+            entries.remove(entry.spec);
+            entry.pendingClose = null;
+        }
+        closeEntry(entry);
+    }
+
+    /** Attachments first (they use the engine), newest first, then the engine; one failure does not skip the rest. */
+    private static void closeEntry(Entry entry) {
+        Built built = entry.future.getNow(null);
+        if (built == null) {
+            return;
+        }
+        RuntimeException failure = null;
+        List<Object> attachments;
+        synchronized (built.attachments) {
+            attachments = new ArrayList<>(built.attachments.values());
+            built.attachments.clear();
+        }
+        for (int i = attachments.size() - 1; i >= 0; i--) {
+            if (attachments.get(i) instanceof AutoCloseable closeable) {
+                failure = closeKeepingFirst(closeable, failure);
+            }
+        }
+        failure = closeKeepingFirst(built.engine, failure);
+        if (failure != null) {
+            LOG.warn("Closing engine {} failed; its native resources may not all be freed", built.engineId, failure);
+        } else {
+            LOG.info("Closed engine {} after its grace period", built.engineId);
+        }
+    }
+
+    private static RuntimeException closeKeepingFirst(AutoCloseable closeable, RuntimeException failure) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            if (failure == null) {
+                return e instanceof RuntimeException runtime ? runtime
+                        : new EngineException("closing " + closeable.getClass().getName() + " failed: " + e, e);
+            }
+            failure.addSuppressed(e);
+        }
+        return failure;
+    }
+
+    /** A spec's slot: its build (shared by all who wait for it), its lease count and pending close. */
+    private static final class Entry {
+        final EngineSpec spec;
+        final CompletableFuture<Built> future = new CompletableFuture<>();
+        /** Guarded by the registry lock. */
+        int refs;
+        /** Guarded by the registry lock; tells a stale timer from the current one. */
+        long closeGeneration;
+        /** Guarded by the registry lock. */
+        Cancellable pendingClose;
+
+        Entry(EngineSpec spec) {
+            this.spec = spec;
+        }
+
+        void cancelPendingClose() {
+            if (pendingClose != null) {
+                pendingClose.cancel();
+                pendingClose = null;
+            }
+            closeGeneration++;
+        }
+    }
+
+    /** A built engine and what hangs off it. */
+    private static final class Built {
+        final InferenceEngine engine;
+        final ModelFiles model;
+        final String engineId;
+        /** Insertion order is creation order, which close reverses. Guarded by itself. */
+        final Map<Class<?>, Object> attachments = new LinkedHashMap<>();
+
+        Built(InferenceEngine engine, ModelFiles model, String engineId) {
+            this.engine = engine;
+            this.model = model;
+            this.engineId = engineId;
+        }
+    }
+
+    private final class Lease implements EngineLease {
+        private final Entry entry;
+        private final Built built;
+        private final AtomicBoolean closed = new AtomicBoolean();
+
+        Lease(Entry entry, Built built) {
+            this.entry = entry;
+            this.built = built;
+            openLeases.incrementAndGet();
+        }
+
+        @Override
+        public InferenceEngine engine() {
+            checkOpen("engine()");
+            return built.engine;
+        }
+
+        @Override
+        public ModelFiles model() {
+            return built.model;
+        }
+
+        @Override
+        public String engineId() {
+            return built.engineId;
+        }
+
+        @Override
+        public <T> T attachment(Class<T> type, Function<InferenceEngine, T> factory) {
+            Objects.requireNonNull(type, "type");
+            Objects.requireNonNull(factory, "factory");
+            checkOpen("attachment()");
+            synchronized (built.attachments) {
+                Object existing = built.attachments.get(type);
+                if (existing != null) {
+                    return type.cast(existing);
+                }
+                // Made under the lock: two slots asking at once must share one scheduler, not race to make two.
+                T created = Objects.requireNonNull(factory.apply(built.engine),
+                        () -> "attachment factory for " + type.getName() + " returned null");
+                built.attachments.put(type, created);
+                return created;
+            }
+        }
+
+        private void checkOpen(String call) {
+            if (closed.get()) {
+                throw new EngineException("lease on engine " + built.engineId + " is closed: " + call
+                        + " was called after close(); acquire a new lease from the EngineRegistry");
+            }
+        }
+
+        @Override
+        public void close() {
+            if (closed.compareAndSet(false, true)) {
+                openLeases.decrementAndGet();
+                release(entry);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "EngineLease[" + built.engineId + (closed.get() ? ", closed]" : "]");
+        }
+    }
+
+    private static final class Shared {
+        static final EngineRegistry INSTANCE = create();
+
+        private static EngineRegistry create() {
+            Duration grace = DEFAULT_GRACE_PERIOD;
+            String property = System.getProperty(GRACE_PERIOD_PROPERTY);
+            if (property != null && !property.isBlank()) {
+                try {
+                    grace = Duration.ofMillis(Long.parseLong(property.trim()));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("system property " + GRACE_PERIOD_PROPERTY
+                            + " must be a whole number of milliseconds, found '" + property + "'", e);
+                }
+            }
+            return new EngineRegistry(loadProviders(), grace, daemonTimer());
+        }
+
+        /**
+         * This class's loader, not the thread's: in Flink the engine jars sit in lib/ and the registry is shared by
+         * all jobs, so a job's own class loader must not leak into it.
+         */
+        private static List<EngineProvider> loadProviders() {
+            List<EngineProvider> found = new ArrayList<>();
+            Iterator<EngineProvider> it =
+                    ServiceLoader.load(EngineProvider.class, EngineRegistry.class.getClassLoader()).iterator();
+            while (true) {
+                try {
+                    if (!it.hasNext()) {
+                        break;
+                    }
+                    found.add(it.next());
+                } catch (ServiceConfigurationError e) {
+                    // One broken backend jar should not take the working ones down with it.
+                    LOG.warn("Skipping an engine provider that could not be loaded: {}", e.toString());
+                }
+            }
+            return found;
+        }
+    }
+
+    private static final class DaemonTimer implements GraceTimer {
+        static final DaemonTimer INSTANCE = new DaemonTimer();
+
+        private final ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread thread = new Thread(r, "streamrt-engine-grace");
+            // Must not keep a JVM alive that has nothing left to do but close idle engines.
+            thread.setDaemon(true);
+            return thread;
+        });
+
+        private DaemonTimer() {
+            // Every re-acquire within a grace period cancels a task: drop them now rather than after 30 s.
+            executor.setRemoveOnCancelPolicy(true);
+        }
+
+        @Override
+        public Cancellable schedule(Runnable task, Duration delay) {
+            ScheduledFuture<?> future = executor.schedule(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.warn("Delayed engine close failed", e);
+                }
+            }, delay.toNanos(), TimeUnit.NANOSECONDS);
+            return () -> future.cancel(false);
+        }
+    }
+}

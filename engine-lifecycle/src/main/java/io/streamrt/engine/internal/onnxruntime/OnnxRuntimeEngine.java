@@ -1,0 +1,251 @@
+package io.streamrt.engine.internal.onnxruntime;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import io.streamrt.engine.EncoderBatch;
+import io.streamrt.engine.EncoderOutput;
+import io.streamrt.engine.EngineException;
+import io.streamrt.engine.EngineInfo;
+import io.streamrt.engine.EngineSpec;
+import io.streamrt.engine.InferenceEngine;
+import io.streamrt.engine.ModelFiles;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A BERT-family encoder on ONNX Runtime (CPU). Input and output names are read from the model, not assumed.
+ *
+ * <pre>{@code
+ * try (InferenceEngine engine = OnnxRuntimeEngine.open(spec, ModelFiles.resolve(spec.model(), null))) {
+ *     EncoderOutput out = engine.run(EncoderBatch.pad(List.of(ids)));
+ * }
+ * }</pre>
+ */
+public final class OnnxRuntimeEngine implements InferenceEngine {
+
+    static final String INPUT_IDS = "input_ids";
+    static final String ATTENTION_MASK = "attention_mask";
+    static final String TOKEN_TYPE_IDS = "token_type_ids";
+
+    private final OrtEnvironment env;
+    private final OrtSession session;
+    private final EngineInfo info;
+    private final boolean feedsTokenTypes;
+    private final String outputName;
+    private final Set<String> requestedOutputs;
+
+    /**
+     * Fair, so that a waiting close() is not starved by a stream of new run() calls; those then see the engine
+     * closed and fail with a clear message instead of racing the freeing of the session.
+     */
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock(true);
+
+    private volatile boolean closed;
+
+    private OnnxRuntimeEngine(OrtEnvironment env, OrtSession session, EngineInfo info, boolean feedsTokenTypes,
+            String outputName) {
+        this.env = env;
+        this.session = session;
+        this.info = info;
+        this.feedsTokenTypes = feedsTokenTypes;
+        this.outputName = outputName;
+        this.requestedOutputs = Set.of(outputName);
+    }
+
+    /** Loads the model; the caller owns (and closes) the engine. */
+    public static OnnxRuntimeEngine open(EngineSpec spec, ModelFiles model) {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        int threads = spec.threads() > 0 ? spec.threads() : Runtime.getRuntime().availableProcessors();
+        OrtSession session;
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(threads);
+            // Batches run one at a time per engine; parallelism comes from intra-op threads.
+            options.setInterOpNumThreads(1);
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            session = env.createSession(model.onnx().toString(), options);
+        } catch (OrtException e) {
+            throw new EngineException("ONNX Runtime could not load model '" + model.name() + "' from " + model.onnx()
+                    + " (OrtEnvironment.createSession): " + e.getMessage()
+                    + "; check that the file is a valid ONNX model", e);
+        }
+        try {
+            Map<String, NodeInfo> inputs = session.getInputInfo();
+            if (!inputs.containsKey(INPUT_IDS) || !inputs.containsKey(ATTENTION_MASK)) {
+                throw new EngineException("model '" + model.name() + "' must have inputs '" + INPUT_IDS + "' and '"
+                        + ATTENTION_MASK + "' (and optionally '" + TOKEN_TYPE_IDS + "'), found " + inputs.keySet()
+                        + "; export the encoder with the HuggingFace input names");
+            }
+            String output = null;
+            long hidden = -1;
+            Map<String, NodeInfo> outputs = session.getOutputInfo();
+            for (Map.Entry<String, NodeInfo> entry : outputs.entrySet()) {
+                if (entry.getValue().getInfo() instanceof TensorInfo tensor && tensor.type == OnnxJavaType.FLOAT
+                        && tensor.getShape().length == 3) {
+                    output = entry.getKey();
+                    hidden = tensor.getShape()[2];
+                    break;
+                }
+            }
+            if (output == null) {
+                throw new EngineException("model '" + model.name() + "' has no float output of rank 3 (expected "
+                        + "last_hidden_state [batch, sequence, hidden]), found " + describe(outputs)
+                        + "; export the encoder's last hidden state");
+            }
+            if (hidden < 1) {
+                throw new EngineException("model '" + model.name() + "' output '" + output + "' has no fixed hidden "
+                        + "size (its last dimension is dynamic: " + hidden + "); export it with a static hidden size");
+            }
+            EngineInfo info = new EngineInfo(EngineSpec.ONNXRUNTIME, model.name(), precisionOf(spec), spec.maxBatchSize(),
+                    spec.maxSequenceLength(), (int) hidden, 1);
+            return new OnnxRuntimeEngine(env, session, info, inputs.containsKey(TOKEN_TYPE_IDS), output);
+        } catch (OrtException | RuntimeException e) {
+            closeQuietly(session, e);
+            if (e instanceof EngineException engineException) {
+                throw engineException;
+            }
+            throw new EngineException("ONNX Runtime could not read the inputs and outputs of model '" + model.name()
+                    + "' (OrtSession.getInputInfo/getOutputInfo): " + e.getMessage(), e);
+        }
+    }
+
+    /** Only the builtins are known for sure; reading quantization from an arbitrary graph is left for later. */
+    private static String precisionOf(EngineSpec spec) {
+        return switch (spec.model()) {
+            case ModelFiles.BUILTIN_MINILM_INT8 -> "int8-dynamic";
+            case ModelFiles.BUILTIN_MINILM_FP32 -> "fp32";
+            default -> "unknown";
+        };
+    }
+
+    private static String describe(Map<String, NodeInfo> nodes) {
+        StringBuilder sb = new StringBuilder("[");
+        for (NodeInfo node : nodes.values()) {
+            if (sb.length() > 1) {
+                sb.append(", ");
+            }
+            sb.append(node.getName()).append(": ").append(node.getInfo());
+        }
+        return sb.append(']').toString();
+    }
+
+    private static void closeQuietly(OrtSession session, Exception primary) {
+        try {
+            session.close();
+        } catch (OrtException | RuntimeException e) {
+            primary.addSuppressed(e);
+        }
+    }
+
+    @Override
+    public EngineInfo info() {
+        return info;
+    }
+
+    @Override
+    public EncoderOutput run(EncoderBatch batch) {
+        Lock read = lock.readLock();
+        read.lock();
+        try {
+            if (closed) {
+                throw new EngineException("engine " + info.backend() + "/" + info.model()
+                        + " is closed: run() was called after close(); acquire a new lease from the EngineRegistry");
+            }
+            checkLimits(batch);
+            return runOpen(batch);
+        } finally {
+            read.unlock();
+        }
+    }
+
+    private void checkLimits(EncoderBatch batch) {
+        if (batch.size() > info.maxBatchSize()) {
+            throw new EngineException("batch has " + batch.size() + " rows, more than this engine's maxBatchSize "
+                    + info.maxBatchSize() + "; split the batch, or acquire an engine with a larger maxBatchSize");
+        }
+        if (batch.sequenceLength() > info.maxSequenceLength()) {
+            throw new EngineException("batch is padded to " + batch.sequenceLength()
+                    + " tokens, more than this engine's maxSequenceLength " + info.maxSequenceLength()
+                    + "; truncate inputs to " + info.maxSequenceLength() + " tokens, or acquire an engine with a "
+                    + "larger maxSequenceLength");
+        }
+    }
+
+    private EncoderOutput runOpen(EncoderBatch batch) {
+        int rows = batch.size();
+        int seq = batch.sequenceLength();
+        long[] shape = {rows, seq};
+        long[] mask = new long[rows * seq];
+        int[] lengths = batch.lengths();
+        for (int r = 0; r < rows; r++) {
+            java.util.Arrays.fill(mask, r * seq, r * seq + lengths[r], 1L);
+        }
+        try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(batch.inputIds()), shape);
+                OnnxTensor attention = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
+                OnnxTensor types = feedsTokenTypes
+                        ? OnnxTensor.createTensor(env, LongBuffer.wrap(new long[rows * seq]), shape)
+                        : null) {
+            Map<String, OnnxTensor> feeds = new HashMap<>(4);
+            feeds.put(INPUT_IDS, ids);
+            feeds.put(ATTENTION_MASK, attention);
+            if (types != null) {
+                feeds.put(TOKEN_TYPE_IDS, types);
+            }
+            long start = System.nanoTime();
+            try (OrtSession.Result result = session.run(feeds, requestedOutputs)) {
+                long runNanos = System.nanoTime() - start;
+                OnnxValue value = result.get(outputName)
+                        .orElseThrow(() -> new EngineException("ONNX Runtime returned no '" + outputName + "' output"));
+                OnnxTensor tensor = (OnnxTensor) value;
+                long[] outShape = tensor.getInfo().getShape();
+                if (outShape.length != 3 || outShape[0] != rows || outShape[1] != seq
+                        || outShape[2] != info.hiddenSize()) {
+                    throw new EngineException("output '" + outputName + "' has shape "
+                            + java.util.Arrays.toString(outShape) + ", expected [" + rows + ", " + seq + ", "
+                            + info.hiddenSize() + "]");
+                }
+                FloatBuffer buffer = tensor.getFloatBuffer();
+                float[] hidden = new float[buffer.remaining()];
+                buffer.get(hidden);
+                return new EncoderOutput(rows, seq, info.hiddenSize(), hidden, runNanos);
+            }
+        } catch (OrtException e) {
+            throw new EngineException("ONNX Runtime failed in OrtSession.run for a batch of " + rows + " x " + seq
+                    + " tokens on model '" + info.model() + "': " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        Lock write = lock.writeLock();
+        // Waits for batches in flight: they hold the read lock while using the native session.
+        write.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            session.close();
+        } catch (OrtException e) {
+            throw new EngineException("ONNX Runtime failed to close the session of model '" + info.model()
+                    + "' (OrtSession.close): " + e.getMessage(), e);
+        } finally {
+            write.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "OnnxRuntimeEngine[" + info.model() + ", output " + outputName + "]";
+    }
+}

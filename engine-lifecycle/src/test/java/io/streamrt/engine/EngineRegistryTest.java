@@ -1,0 +1,374 @@
+package io.streamrt.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streamrt.engine.internal.onnxruntime.OnnxRuntimeProvider;
+import io.streamrt.engine.testing.ManualGraceTimer;
+import io.streamrt.engine.testing.ScriptedEngine;
+import io.streamrt.engine.testing.ScriptedEngineProvider;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class EngineRegistryTest {
+
+    private static final Duration GRACE = Duration.ofSeconds(30);
+
+    private final ManualGraceTimer timer = new ManualGraceTimer();
+    private final EngineRegistry registry =
+            new EngineRegistry(List.of(new ScriptedEngineProvider()), GRACE, timer);
+    private ExecutorService pool;
+
+    @BeforeEach
+    void reset() {
+        ScriptedEngine.reset();
+        pool = Executors.newFixedThreadPool(8);
+    }
+
+    @AfterEach
+    void stop() {
+        ScriptedEngine.reset();
+        pool.shutdownNow();
+    }
+
+    private static EngineSpec scripted(int maxBatchSize) {
+        return new EngineSpec(ModelFiles.BUILTIN_MINILM_INT8, null, ScriptedEngineProvider.NAME, 0, maxBatchSize, 64, 1);
+    }
+
+    @Test
+    void concurrentAcquiresOfOneSpecBuildOnceAndShareTheEngine() throws Exception {
+        ScriptedEngine.holdBuilds();
+        List<Thread> threads = new CopyOnWriteArrayList<>();
+        List<Future<EngineLease>> futures = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            futures.add(pool.submit(() -> {
+                threads.add(Thread.currentThread());
+                return registry.acquire(scripted(8));
+            }));
+        }
+        awaitAllWaiting(threads, 8);
+        ScriptedEngine.releaseBuilds();
+
+        Set<String> ids = new HashSet<>();
+        Set<InferenceEngine> engines = new HashSet<>();
+        for (Future<EngineLease> future : futures) {
+            EngineLease lease = future.get(30, TimeUnit.SECONDS);
+            ids.add(lease.engineId());
+            engines.add(lease.engine());
+        }
+        assertThat(ScriptedEngine.created()).isEqualTo(1);
+        assertThat(ids).hasSize(1);
+        assertThat(ids.iterator().next()).contains("-scripted-all-minilm-l6-v2-int8");
+        assertThat(engines).hasSize(1);
+        assertThat(registry.openLeases()).isEqualTo(8);
+        assertThat(registry.openEngines()).isEqualTo(1);
+    }
+
+    @Test
+    void differentSpecsGetDifferentEngines() {
+        try (EngineLease a = registry.acquire(scripted(8)); EngineLease b = registry.acquire(scripted(16))) {
+            assertThat(a.engineId()).isNotEqualTo(b.engineId());
+            assertThat(a.engine()).isNotSameAs(b.engine());
+            assertThat(b.engine().info().maxBatchSize()).isEqualTo(16);
+            assertThat(ScriptedEngine.created()).isEqualTo(2);
+            assertThat(registry.openEngines()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void lastReleaseClosesAfterTheGracePeriodOnly() {
+        EngineLease first = registry.acquire(scripted(8));
+        EngineLease second = registry.acquire(scripted(8));
+        ScriptedEngine engine = (ScriptedEngine) first.engine();
+
+        first.close();
+        assertThat(timer.pending()).as("a lease is still open").isZero();
+        second.close();
+
+        assertThat(timer.pending()).isEqualTo(1);
+        assertThat(timer.lastDelay()).isEqualTo(GRACE);
+        assertThat(engine.isClosed()).as("within the grace period").isFalse();
+        assertThat(registry.openEngines()).isEqualTo(1);
+        assertThat(registry.openLeases()).isZero();
+
+        assertThat(timer.fireAll()).isEqualTo(1);
+        assertThat(engine.isClosed()).isTrue();
+        assertThat(ScriptedEngine.closed()).isEqualTo(1);
+        assertThat(registry.openEngines()).isZero();
+    }
+
+    @Test
+    void reacquireWithinTheGracePeriodKeepsTheEngine() {
+        EngineLease first = registry.acquire(scripted(8));
+        String id = first.engineId();
+        first.close();
+
+        EngineLease again = registry.acquire(scripted(8));
+        assertThat(again.engineId()).isEqualTo(id);
+        assertThat(timer.pending()).as("the pending close is called off").isZero();
+        // A timer that fires despite the cancel (it raced with the acquire) must not close a used engine.
+        timer.fireAllIgnoringCancel();
+        assertThat(ScriptedEngine.closed()).isZero();
+        assertThat(ScriptedEngine.created()).isEqualTo(1);
+        assertThat(again.engine().run(EncoderBatch.pad(List.of(new long[] {101, 7, 102}))).size()).isEqualTo(1);
+
+        again.close();
+        timer.fireAll();
+        assertThat(ScriptedEngine.closed()).isEqualTo(1);
+
+        try (EngineLease rebuilt = registry.acquire(scripted(8))) {
+            assertThat(rebuilt.engineId()).as("a new engine after the old one closed").isNotEqualTo(id);
+            assertThat(ScriptedEngine.created()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void attachmentsAreSharedAndClosedBeforeTheEngineNewestFirst() {
+        List<String> closeOrder = new CopyOnWriteArrayList<>();
+        AtomicInteger made = new AtomicInteger();
+        EngineLease a = registry.acquire(scripted(8));
+        EngineLease b = registry.acquire(scripted(8));
+        ScriptedEngine engine = (ScriptedEngine) a.engine();
+
+        Scheduler fromA = a.attachment(Scheduler.class, e -> {
+            made.incrementAndGet();
+            return new Scheduler("scheduler", closeOrder, e);
+        });
+        Scheduler fromB = b.attachment(Scheduler.class, e -> new Scheduler("other", closeOrder, e));
+        Metrics metrics = b.attachment(Metrics.class, e -> new Metrics("metrics", closeOrder, e));
+
+        assertThat(fromB).isSameAs(fromA);
+        assertThat(made).hasValue(1);
+        a.close();
+        b.close();
+        assertThat(closeOrder).isEmpty();
+
+        timer.fireAll();
+
+        assertThat(closeOrder).containsExactly("metrics (engine open)", "scheduler (engine open)");
+        assertThat(engine.isClosed()).isTrue();
+        assertThat(metrics.closed).isTrue();
+    }
+
+    @Test
+    void closeKeepsGoingWhenAnAttachmentFails() {
+        List<String> closeOrder = new CopyOnWriteArrayList<>();
+        EngineLease lease = registry.acquire(scripted(8));
+        ScriptedEngine engine = (ScriptedEngine) lease.engine();
+        lease.attachment(Scheduler.class, e -> new Scheduler("scheduler", closeOrder, e));
+        lease.attachment(Failing.class, e -> new Failing());
+        lease.close();
+
+        timer.fireAll();
+
+        assertThat(closeOrder).containsExactly("scheduler (engine open)");
+        assertThat(engine.isClosed()).isTrue();
+    }
+
+    @Test
+    void zeroGracePeriodClosesWithTheLastLease() {
+        EngineRegistry eager = new EngineRegistry(List.of(new ScriptedEngineProvider()), Duration.ZERO, timer);
+        EngineLease lease = eager.acquire(scripted(8));
+        ScriptedEngine engine = (ScriptedEngine) lease.engine();
+
+        lease.close();
+
+        assertThat(engine.isClosed()).isTrue();
+        assertThat(timer.pending()).isZero();
+        assertThat(eager.openEngines()).isZero();
+    }
+
+    @Test
+    void doubleCloseOfALeaseIsHarmless() {
+        EngineLease kept = registry.acquire(scripted(8));
+        EngineLease twice = registry.acquire(scripted(8));
+
+        twice.close();
+        twice.close();
+
+        assertThat(registry.openLeases()).isEqualTo(1);
+        assertThat(timer.pending()).as("the other lease still holds the engine").isZero();
+        assertThatThrownBy(twice::engine)
+                .isInstanceOf(EngineException.class)
+                .hasMessageContaining("is closed")
+                .hasMessageContaining("acquire a new lease");
+        kept.close();
+        assertThat(registry.openLeases()).isZero();
+        assertThat(timer.pending()).isEqualTo(1);
+    }
+
+    @Test
+    void aFailedBuildReachesEveryWaiterAndIsNotKept() throws Exception {
+        ScriptedEngine.holdBuilds();
+        ScriptedEngine.failNextBuild("scripted build failure");
+        List<Thread> threads = new CopyOnWriteArrayList<>();
+        List<Future<EngineLease>> futures = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            futures.add(pool.submit(() -> {
+                threads.add(Thread.currentThread());
+                return registry.acquire(scripted(8));
+            }));
+        }
+        awaitAllWaiting(threads, 4);
+        ScriptedEngine.releaseBuilds();
+
+        for (Future<EngineLease> future : futures) {
+            assertThatThrownBy(() -> future.get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(EngineException.class)
+                    .hasMessageContaining("scripted build failure");
+        }
+        assertThat(registry.openEngines()).isZero();
+        assertThat(registry.openLeases()).isZero();
+
+        try (EngineLease retried = registry.acquire(scripted(8))) {
+            assertThat(retried.engine().info().backend()).isEqualTo("scripted");
+            assertThat(ScriptedEngine.created()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void tensorRtIsNotAvailableInThisBuild() {
+        EngineSpec spec = new EngineSpec(ModelFiles.BUILTIN_MINILM_INT8, null, EngineSpec.TENSORRT, 0, 8, 64, 1);
+        EngineRegistry withOrt = new EngineRegistry(
+                List.of(new OnnxRuntimeProvider(), new ScriptedEngineProvider()), GRACE, timer);
+
+        assertThatThrownBy(() -> withOrt.acquire(spec))
+                .isInstanceOf(EngineException.class)
+                .hasMessage("engine 'tensorrt' is not available in this build: no TensorRT backend is on the "
+                        + "classpath; use --engine onnxruntime or --engine auto (available engines: onnxruntime, "
+                        + "scripted, auto)");
+        assertThat(withOrt.openEngines()).isZero();
+    }
+
+    @Test
+    void aNamedProviderThatCannotRunHereGivesItsReason() {
+        EngineRegistry broken = new EngineRegistry(
+                List.of(new FakeProvider("tensorrt", 100, "libnvinfer.so.11 not found: install TensorRT 11")), GRACE,
+                timer);
+        EngineSpec spec = new EngineSpec(ModelFiles.BUILTIN_MINILM_INT8, null, "TensorRT", 0, 8, 64, 1);
+
+        assertThatThrownBy(() -> broken.acquire(spec))
+                .isInstanceOf(EngineException.class)
+                .hasMessage("engine 'TensorRT' is not available here: libnvinfer.so.11 not found: install TensorRT 11;"
+                        + " or use --engine auto");
+    }
+
+    @Test
+    void autoPicksOnnxRuntimeWhenItIsTheOnlyAvailableRankedBackend() {
+        EngineRegistry auto = new EngineRegistry(List.of(
+                new FakeProvider("tensorrt", 100, "no CUDA driver (libcuda.so.1 missing)"),
+                new OnnxRuntimeProvider(),
+                new ScriptedEngineProvider()), GRACE, timer);
+        EngineSpec spec = new EngineSpec(ModelFiles.BUILTIN_MINILM_INT8, null, EngineSpec.AUTO, 0, 4, 32, 1);
+
+        try (EngineLease lease = auto.acquire(spec)) {
+            assertThat(lease.engine().info().backend()).isEqualTo("onnxruntime");
+            assertThat(lease.engineId()).endsWith("-onnxruntime-all-minilm-l6-v2-int8");
+            assertThat(lease.model().tokenizer()).isRegularFile();
+        }
+        timer.fireAll();
+        assertThat(auto.openEngines()).isZero();
+    }
+
+    @Test
+    void autoWithNothingUsableSaysWhy() {
+        EngineRegistry none = new EngineRegistry(
+                List.of(new FakeProvider("tensorrt", 100, "no GPU"), new ScriptedEngineProvider()), GRACE, timer);
+        EngineSpec spec = new EngineSpec(ModelFiles.BUILTIN_MINILM_INT8, null, EngineSpec.AUTO, 0, 4, 32, 1);
+
+        assertThatThrownBy(() -> none.acquire(spec))
+                .isInstanceOf(EngineException.class)
+                .hasMessageContaining("engine 'auto' found no usable backend")
+                .hasMessageContaining("tensorrt: no GPU")
+                .hasMessageContaining("scripted: never picked by auto");
+    }
+
+    @Test
+    void sharedRegistryFindsTheBackendsOnTheClasspath() {
+        List<String> names = new ArrayList<>();
+        ServiceLoader.load(EngineProvider.class).forEach(p -> names.add(p.name()));
+
+        assertThat(names).contains("onnxruntime", "scripted");
+        assertThat(new OnnxRuntimeProvider().availability().available()).isTrue();
+        assertThat(EngineRegistry.shared()).isSameAs(EngineRegistry.shared());
+    }
+
+    /**
+     * Waits, without a timed sleep, until every thread is parked inside acquire: the builder on the build gate, the
+     * others on the shared build. Nothing else in these tasks parks, so WAITING means lined up.
+     */
+    private static void awaitAllWaiting(List<Thread> threads, int count) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (threads.size() < count
+                || !threads.stream().allMatch(t -> t.getState() == Thread.State.WAITING)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("threads did not all wait for the build: " + threads.stream()
+                        .map(Thread::getState).toList());
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    private static class Recorder implements AutoCloseable {
+        final String name;
+        final List<String> closeOrder;
+        final ScriptedEngine engine;
+        volatile boolean closed;
+
+        Recorder(String name, List<String> closeOrder, InferenceEngine engine) {
+            this.name = name;
+            this.closeOrder = closeOrder;
+            this.engine = (ScriptedEngine) engine;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            closeOrder.add(name + (engine.isClosed() ? " (engine closed)" : " (engine open)"));
+        }
+    }
+
+    private static final class Scheduler extends Recorder {
+        Scheduler(String name, List<String> closeOrder, InferenceEngine engine) {
+            super(name, closeOrder, engine);
+        }
+    }
+
+    private static final class Metrics extends Recorder {
+        Metrics(String name, List<String> closeOrder, InferenceEngine engine) {
+            super(name, closeOrder, engine);
+        }
+    }
+
+    private static final class Failing implements AutoCloseable {
+        @Override
+        public void close() {
+            throw new IllegalStateException("attachment close failure");
+        }
+    }
+
+    private record FakeProvider(String name, int autoRank, String reason) implements EngineProvider {
+        @Override
+        public Availability availability() {
+            return Availability.no(reason);
+        }
+
+        @Override
+        public InferenceEngine create(EngineSpec spec, ModelFiles model) {
+            throw new AssertionError("an unavailable provider must not be asked to build");
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package io.streamrt.engine.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streamrt.engine.EngineException;
+import io.streamrt.engine.ModelFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelResolverTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void int8BuiltinIsExtractedWithItsTokenizer() {
+        ModelFiles files = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_INT8, null);
+
+        assertThat(files.name()).isEqualTo("all-minilm-l6-v2-int8");
+        assertThat(files.onnx()).isRegularFile().hasFileName("all-minilm-l6-v2-q.onnx");
+        assertThat(files.tokenizer()).isRegularFile().hasFileName("all-minilm-l6-v2-q-tokenizer.json");
+        assertThat(files.onnx().getParent())
+                .isEqualTo(Path.of(System.getProperty("java.io.tmpdir"), "streamrt-models", "all-minilm-l6-v2-int8"));
+    }
+
+    @Test
+    void fp32BuiltinIsExtractedWithItsTokenizer() {
+        ModelFiles files = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_FP32, null);
+
+        assertThat(files.name()).isEqualTo("all-minilm-l6-v2");
+        assertThat(files.onnx()).isRegularFile().hasFileName("all-minilm-l6-v2.onnx");
+        assertThat(files.tokenizer()).isRegularFile().hasFileName("all-minilm-l6-v2-tokenizer.json");
+    }
+
+    @Test
+    void secondResolveReusesTheExtractedFiles() throws IOException {
+        ModelFiles first = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_INT8, null);
+        var modified = Files.getLastModifiedTime(first.onnx());
+
+        ModelFiles second = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_INT8, null);
+
+        assertThat(second).isEqualTo(first);
+        assertThat(Files.getLastModifiedTime(second.onnx())).isEqualTo(modified);
+    }
+
+    @Test
+    void unknownBuiltinListsTheAcceptedNames() {
+        assertThatThrownBy(() -> ModelFiles.resolve("builtin:bert-huge", null))
+                .isInstanceOf(EngineException.class)
+                .hasMessageContaining("unknown builtin model 'builtin:bert-huge'")
+                .hasMessageContaining("builtin:all-minilm-l6-v2-int8, builtin:all-minilm-l6-v2");
+    }
+
+    @Test
+    void pathWithTokenizerBesideIt() throws IOException {
+        Path onnx = Files.createFile(dir.resolve("my-encoder.onnx"));
+        Path tokenizer = Files.createFile(dir.resolve("tokenizer.json"));
+
+        ModelFiles files = ModelFiles.resolve(onnx.toString(), null);
+
+        assertThat(files.name()).isEqualTo("my-encoder");
+        assertThat(files.onnx()).isEqualTo(onnx);
+        assertThat(files.tokenizer()).isEqualTo(tokenizer);
+    }
+
+    @Test
+    void pathWithExplicitTokenizer() throws IOException {
+        Path onnx = Files.createFile(dir.resolve("model.onnx"));
+        Path tokenizer = Files.createFile(dir.resolve("vocab-tokenizer.json"));
+
+        ModelFiles files = ModelFiles.resolve(onnx.toString(), tokenizer.toString());
+
+        assertThat(files.name()).isEqualTo("model");
+        assertThat(files.tokenizer()).isEqualTo(tokenizer);
+    }
+
+    @Test
+    void missingPathSaysWhatWasLookedForAndTheFix() {
+        String missing = dir.resolve("nope.onnx").toString();
+
+        assertThatThrownBy(() -> ModelFiles.resolve(missing, null))
+                .isInstanceOf(EngineException.class)
+                .hasMessageContaining("model file '" + missing + "' does not exist")
+                .hasMessageContaining("pass an existing .onnx file or a builtin model (builtin:all-minilm-l6-v2-int8");
+    }
+
+    @Test
+    void directoryIsRefused() {
+        assertThatThrownBy(() -> ModelFiles.resolve(dir.toString(), null))
+                .isInstanceOf(EngineException.class)
+                .hasMessageContaining("model '" + dir + "' is not a regular file")
+                .hasMessageContaining("pass the path to the .onnx file itself, not its directory");
+    }
+
+    @Test
+    void missingTokenizerBesideTheModelSaysToPassOne() throws IOException {
+        Path onnx = Files.createFile(dir.resolve("model.onnx"));
+
+        assertThatThrownBy(() -> ModelFiles.resolve(onnx.toString(), null))
+                .isInstanceOf(EngineException.class)
+                .hasMessageContaining("no tokenizer given for model '" + onnx + "'")
+                .hasMessageContaining("looked for " + dir.resolve("tokenizer.json"))
+                .hasMessageContaining("pass --tokenizer PATH");
+    }
+
+    @Test
+    void missingExplicitTokenizerSaysWhatWasGiven() throws IOException {
+        Path onnx = Files.createFile(dir.resolve("model.onnx"));
+        String tokenizer = dir.resolve("missing.json").toString();
+
+        assertThatThrownBy(() -> ModelFiles.resolve(onnx.toString(), tokenizer))
+                .isInstanceOf(EngineException.class)
+                .hasMessageContaining("tokenizer '" + tokenizer + "' for model '" + onnx + "' is not a file")
+                .hasMessageContaining("pass --tokenizer PATH to an existing tokenizer.json");
+    }
+}

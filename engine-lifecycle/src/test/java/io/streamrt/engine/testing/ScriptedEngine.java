@@ -1,0 +1,234 @@
+package io.streamrt.engine.testing;
+
+import io.streamrt.engine.EncoderBatch;
+import io.streamrt.engine.EncoderOutput;
+import io.streamrt.engine.EngineException;
+import io.streamrt.engine.EngineInfo;
+import io.streamrt.engine.EngineSpec;
+import io.streamrt.engine.InferenceEngine;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A fake encoder for tests of what sits around engines (registry, scheduler, operator): hidden size 8, output a
+ * pure function of each token id, so equal inputs give equal embeddings whatever the batch and padding.
+ *
+ * <p>Controls are static because tests reach engines through the registry, not by reference. They are safe to
+ * use from several threads; call {@link #reset()} before each test.
+ *
+ * <pre>{@code
+ * ScriptedEngine.reset();
+ * ScriptedEngine.hold();                 // runs now block
+ * // ... submit requests, check that nothing completed ...
+ * ScriptedEngine.release();
+ * ScriptedEngine.failNext("boom");       // the next run throws EngineException("boom")
+ * }</pre>
+ */
+public final class ScriptedEngine implements InferenceEngine {
+
+    /** Width of each token's output vector. */
+    public static final int HIDDEN_SIZE = 8;
+
+    private static final AtomicReference<CountDownLatch> RUN_GATE = new AtomicReference<>();
+    private static final AtomicReference<CountDownLatch> BUILD_GATE = new AtomicReference<>();
+    private static final AtomicReference<String> FAIL_NEXT = new AtomicReference<>();
+    private static final AtomicReference<String> FAIL_NEXT_BUILD = new AtomicReference<>();
+    private static final AtomicInteger RUNS = new AtomicInteger();
+    private static final AtomicLong ROWS = new AtomicLong();
+    private static final AtomicInteger CREATED = new AtomicInteger();
+    private static final AtomicInteger CLOSED = new AtomicInteger();
+    private static final AtomicInteger HELD = new AtomicInteger();
+    private static final List<Integer> BATCH_SIZES = new ArrayList<>();
+
+    private final EngineInfo info;
+    private final AtomicInteger closeCalls = new AtomicInteger();
+    private volatile boolean closed;
+
+    ScriptedEngine(EngineSpec spec, String model) {
+        this.info = new EngineInfo(ScriptedEngineProvider.NAME, model, "fp32", spec.maxBatchSize(),
+                spec.maxSequenceLength(), HIDDEN_SIZE, 1);
+    }
+
+    /** Called by the provider: counts the build, honours {@link #holdBuilds()} and {@link #failNextBuild}. */
+    static ScriptedEngine build(EngineSpec spec, String model) {
+        await(BUILD_GATE.get(), "build");
+        String failure = FAIL_NEXT_BUILD.getAndSet(null);
+        if (failure != null) {
+            throw new EngineException(failure);
+        }
+        CREATED.incrementAndGet();
+        return new ScriptedEngine(spec, model);
+    }
+
+    /** Makes later {@code run} calls block until {@link #release()}. */
+    public static void hold() {
+        RUN_GATE.compareAndSet(null, new CountDownLatch(1));
+    }
+
+    /** Lets held and later {@code run} calls go. */
+    public static void release() {
+        CountDownLatch gate = RUN_GATE.getAndSet(null);
+        if (gate != null) {
+            gate.countDown();
+        }
+    }
+
+    /** Makes later engine builds block until {@link #releaseBuilds()}, to line up concurrent acquires. */
+    public static void holdBuilds() {
+        BUILD_GATE.compareAndSet(null, new CountDownLatch(1));
+    }
+
+    /** Lets held and later builds go. */
+    public static void releaseBuilds() {
+        CountDownLatch gate = BUILD_GATE.getAndSet(null);
+        if (gate != null) {
+            gate.countDown();
+        }
+    }
+
+    /** The next {@code run} (on any scripted engine) throws {@code EngineException(message)}. */
+    public static void failNext(String message) {
+        FAIL_NEXT.set(message);
+    }
+
+    /** The next engine build throws {@code EngineException(message)}. */
+    public static void failNextBuild(String message) {
+        FAIL_NEXT_BUILD.set(message);
+    }
+
+    /** Releases every hold and clears failures and counters. */
+    public static void reset() {
+        release();
+        releaseBuilds();
+        FAIL_NEXT.set(null);
+        FAIL_NEXT_BUILD.set(null);
+        RUNS.set(0);
+        ROWS.set(0);
+        CREATED.set(0);
+        CLOSED.set(0);
+        synchronized (BATCH_SIZES) {
+            BATCH_SIZES.clear();
+        }
+    }
+
+    /** {@code run} calls that returned or threw (not counting those refused for limits or after close). */
+    public static int runs() {
+        return RUNS.get();
+    }
+
+    /** Rows in all completed runs. */
+    public static long rowsRun() {
+        return ROWS.get();
+    }
+
+    /** Engines built. */
+    public static int created() {
+        return CREATED.get();
+    }
+
+    /** Engines closed (each counted once). */
+    public static int closed() {
+        return CLOSED.get();
+    }
+
+    /** {@code run} calls blocked in {@link #hold()} right now. */
+    public static int held() {
+        return HELD.get();
+    }
+
+    /** Sizes of the completed batches, in completion order. */
+    public static List<Integer> batchSizes() {
+        synchronized (BATCH_SIZES) {
+            return List.copyOf(BATCH_SIZES);
+        }
+    }
+
+    /** The value this engine emits for dimension {@code d} of a token: a function of the id alone. */
+    public static float valueOf(long tokenId, int d) {
+        long h = tokenId * 0x9E3779B97F4A7C15L + d * 0xC2B2AE3D27D4EB4FL;
+        h ^= h >>> 31;
+        h *= 0xBF58476D1CE4E5B9L;
+        h ^= h >>> 29;
+        return ((h >>> 40) / (float) (1L << 24)) - 0.5f;
+    }
+
+    @Override
+    public EngineInfo info() {
+        return info;
+    }
+
+    @Override
+    public EncoderOutput run(EncoderBatch batch) {
+        if (closed) {
+            throw new EngineException("engine scripted/" + info.model() + " is closed; acquire a new lease");
+        }
+        if (batch.size() > info.maxBatchSize() || batch.sequenceLength() > info.maxSequenceLength()) {
+            throw new EngineException("batch " + batch.size() + " x " + batch.sequenceLength() + " exceeds limits "
+                    + info.maxBatchSize() + " x " + info.maxSequenceLength());
+        }
+        long start = System.nanoTime();
+        CountDownLatch gate = RUN_GATE.get();
+        if (gate != null) {
+            HELD.incrementAndGet();
+            try {
+                await(gate, "run");
+            } finally {
+                HELD.decrementAndGet();
+            }
+        }
+        RUNS.incrementAndGet();
+        String failure = FAIL_NEXT.getAndSet(null);
+        if (failure != null) {
+            throw new EngineException(failure);
+        }
+        float[] hidden = new float[batch.size() * batch.sequenceLength() * HIDDEN_SIZE];
+        long[] ids = batch.inputIds();
+        for (int i = 0; i < ids.length; i++) {
+            for (int d = 0; d < HIDDEN_SIZE; d++) {
+                hidden[i * HIDDEN_SIZE + d] = valueOf(ids[i], d);
+            }
+        }
+        ROWS.addAndGet(batch.size());
+        synchronized (BATCH_SIZES) {
+            BATCH_SIZES.add(batch.size());
+        }
+        return new EncoderOutput(batch.size(), batch.sequenceLength(), HIDDEN_SIZE, hidden, System.nanoTime() - start);
+    }
+
+    /** Times this instance's {@code close()} was called, including repeats. */
+    public int closeCalls() {
+        return closeCalls.get();
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void close() {
+        closeCalls.incrementAndGet();
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        CLOSED.incrementAndGet();
+    }
+
+    private static void await(CountDownLatch gate, String what) {
+        if (gate == null) {
+            return;
+        }
+        try {
+            gate.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EngineException("scripted " + what + " interrupted while held", e);
+        }
+    }
+}
