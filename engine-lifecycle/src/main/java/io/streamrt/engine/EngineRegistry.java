@@ -166,6 +166,19 @@ public final class EngineRegistry {
         return new Lease(entry, built);
     }
 
+    /**
+     * Checks, without building anything, that {@code spec} can run here: its model resolves and a backend fits.
+     * Lets a client fail fast before submitting a job.
+     *
+     * @return the backend {@link #acquire} would use, e.g. {@code onnxruntime}
+     * @throws EngineException naming what is missing and the fix
+     */
+    public String check(EngineSpec spec) {
+        Objects.requireNonNull(spec, "spec");
+        ModelFiles.resolve(spec.model(), spec.tokenizer());
+        return BackendSelector.select(providers, spec).name();
+    }
+
     /** Leases handed out and not yet closed. */
     public int openLeases() {
         return openLeases.get();

@@ -1,0 +1,264 @@
+package io.streamrt.jobs.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamrt.jobs.enrich.EnrichConfig;
+import io.streamrt.jobs.enrich.EnrichPipeline;
+import io.streamrt.jobs.kafka.EmbeddedKafka;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code demo}: the whole path on one machine, nothing to install. Starts a real Kafka broker in-process,
+ * produces generated texts plus malformed records, runs the enrich job bounded on a local Flink mini cluster with
+ * the builtin INT8 MiniLM, and prints enriched samples and a summary.
+ *
+ * <pre>{@code
+ * java -jar jobs/target/streamrt-jobs.jar demo --records 2000
+ * }</pre>
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Runs the enrich job end to end on an in-process Kafka broker and a local Flink mini cluster.")
+public final class DemoCommand implements Callable<Integer> {
+
+    static final String INPUT = "demo-texts";
+    static final String OUTPUT = "demo-enriched";
+    static final String DEAD_LETTER = "demo-dead-letter";
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--records", paramLabel = "N", defaultValue = "2000",
+            description = "Well-formed texts to produce. Default: ${DEFAULT-VALUE}.")
+    int records;
+
+    @Option(names = "--malformed-per-kind", paramLabel = "N", defaultValue = "2",
+            description = "Malformed records of each of the 13 kinds (not UTF-8, not JSON, no text, ...). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    int malformedPerKind;
+
+    @Option(names = "--labels", paramLabel = "L1,L2,...", defaultValue = "sports,politics,technology",
+            description = "Zero-shot labels. Default: ${DEFAULT-VALUE}.")
+    String labels;
+
+    @Option(names = "--model", paramLabel = "MODEL", defaultValue = "builtin:all-minilm-l6-v2-int8",
+            description = "As for enrich. Default: ${DEFAULT-VALUE}.")
+    String model;
+
+    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "auto",
+            description = "As for enrich. Default: ${DEFAULT-VALUE}.")
+    String engine;
+
+    @Option(names = "--parallelism", paramLabel = "N", defaultValue = "2",
+            description = "Subtasks; all share one engine. Default: ${DEFAULT-VALUE}.")
+    int parallelism;
+
+    @Option(names = "--latency-target-ms", paramLabel = "MS", defaultValue = "100",
+            description = "As for enrich. Default: ${DEFAULT-VALUE}.")
+    long latencyTargetMs;
+
+    @Option(names = "--max-batch-size", paramLabel = "N", defaultValue = "64",
+            description = "As for enrich. Default: ${DEFAULT-VALUE}.")
+    int maxBatchSize;
+
+    @Option(names = "--show", paramLabel = "N", defaultValue = "6", description = "Enriched records to print.")
+    int show;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Seed of the generated texts.")
+    long seed;
+
+    @Override
+    public Integer call() throws Exception {
+        if (records < 1 || malformedPerKind < 0 || parallelism < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--records and --parallelism must be at least 1 and --malformed-per-kind at least 0");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        Path work = Files.createTempDirectory("streamrt-demo");
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(work.resolve("kafka"))) {
+            kafka.createTopics(parallelism, INPUT, OUTPUT, DEAD_LETTER);
+            int total = produce(kafka);
+            out.printf("Kafka broker at %s; produced %,d texts and %,d malformed records to '%s'.%n",
+                    kafka.bootstrapServers(), records, total - records, INPUT);
+            out.flush();
+
+            EnrichConfig config = new EnrichConfig(kafka.bootstrapServers(), INPUT, OUTPUT, DEAD_LETTER, "streamrt-demo",
+                    model, null, engine, "text", "id", Arrays.stream(labels.split(",")).map(String::trim).toList(),
+                    maxBatchSize, 128, latencyTargetMs, 256, false, parallelism, 1000,
+                    EnrichConfig.Delivery.EXACTLY_ONCE, EnrichConfig.StartingOffsets.EARLIEST, true, Map.of());
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism,
+                    new Configuration());
+            EnrichPipeline.build(env, config);
+            JobClient job = env.executeAsync("StreamRT demo");
+
+            DemoResults results = new DemoResults(show);
+            try (KafkaConsumer<byte[], byte[]> consumer = committedReader(kafka);
+                    ProgressBar bar = new ProgressBarBuilder().setTaskName("Enriching").setInitialMax(total)
+                            .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).continuousUpdate()
+                            .build()) {
+                JobExecutionResult result = null;
+                long deadline = Long.MAX_VALUE;
+                while (results.count() < total) {
+                    for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                        results.add(record);
+                    }
+                    bar.stepTo(results.count());
+                    if (result == null && job.getJobExecutionResult().isDone()) {
+                        result = job.getJobExecutionResult().get();
+                        // Everything is committed once the bounded job has finished; allow time to read it.
+                        deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                    }
+                    if (System.nanoTime() > deadline) {
+                        break;
+                    }
+                }
+                if (result == null) {
+                    result = job.getJobExecutionResult().get();
+                }
+                bar.stepTo(results.count());
+                bar.close();
+                results.print(out, total, result.getNetRuntime());
+            }
+            return results.count() == total ? 0 : 1;
+        } finally {
+            deleteQuietly(work);
+        }
+    }
+
+    private int produce(EmbeddedKafka kafka) {
+        List<ProducerRecord<byte[], byte[]>> batch = new ArrayList<>();
+        for (DemoTexts.DemoText text : DemoTexts.generate(records, seed)) {
+            batch.add(new ProducerRecord<>(INPUT, bytes(text.id()), DemoTexts.toJson(text, "text", "id")));
+        }
+        if (malformedPerKind > 0) {
+            for (MalformedValue bad : DemoTexts.malformedValues(malformedPerKind, "text", "id")) {
+                batch.add(new ProducerRecord<>(INPUT, bytes(bad.id()), bad.value()));
+            }
+        }
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.clientProperties(),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            batch.forEach(producer::send);
+            producer.flush();
+        }
+        return batch.size();
+    }
+
+    private static KafkaConsumer<byte[], byte[]> committedReader(EmbeddedKafka kafka) {
+        Properties props = kafka.clientProperties();
+        props.setProperty("isolation.level", "read_committed");
+        KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : List.of(OUTPUT, DEAD_LETTER)) {
+            consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        return consumer;
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // A leftover temp folder is not worth failing the demo for.
+        }
+    }
+
+    /** What the demo read back: counts, latencies, batch sizes and a few samples. */
+    static final class DemoResults {
+
+        private final ObjectMapper json = new ObjectMapper();
+        private final int samples;
+        private final List<String> sampleLines = new ArrayList<>();
+        private final List<Double> latencies = new ArrayList<>();
+        private long batchSizeSum;
+        private int enriched;
+        private int deadLettered;
+        private final java.util.TreeMap<String, Integer> reasons = new java.util.TreeMap<>();
+
+        DemoResults(int samples) {
+            this.samples = samples;
+        }
+
+        int count() {
+            return enriched + deadLettered;
+        }
+
+        void add(ConsumerRecord<byte[], byte[]> record) throws IOException {
+            if (record.topic().equals(DEAD_LETTER)) {
+                deadLettered++;
+                var reason = record.headers().lastHeader(io.streamrt.serde.DeadLetter.REASON_HEADER);
+                reasons.merge(reason == null ? "?" : new String(reason.value(), StandardCharsets.UTF_8), 1, Integer::sum);
+                return;
+            }
+            enriched++;
+            JsonNode value = json.readTree(record.value());
+            JsonNode inference = value.get("inference");
+            latencies.add(inference.get("queue_ms").asDouble() + inference.get("infer_ms").asDouble());
+            batchSizeSum += inference.get("batch_size").asInt();
+            if (sampleLines.size() < samples) {
+                String text = value.get("text").asText().replaceAll("\\s+", " ");
+                sampleLines.add(String.format("  %-8s %-11s %6.3f %6d  %s", value.path("id").asText(),
+                        inference.path("label").asText("-"), inference.path("score").asDouble(),
+                        inference.get("batch_size").asInt(), text.length() > 60 ? text.substring(0, 57) + "..." : text));
+            }
+        }
+
+        void print(PrintWriter out, int total, long runtimeMs) {
+            out.println();
+            out.println("Enriched records (first " + sampleLines.size() + "):");
+            out.printf("  %-8s %-11s %6s %6s  %s%n", "id", "label", "score", "batch", "text");
+            sampleLines.forEach(out::println);
+            out.println("Dead-letter reasons: " + reasons);
+            latencies.sort(Double::compare);
+            double seconds = runtimeMs / 1000.0;
+            out.printf("Summary: in %,d | out %,d | dead-letter %,d | %.1f records/s over %.1f s | "
+                            + "latency p50 %.1f ms, p99 %.1f ms (operator arrival to result) | mean batch %.1f%n",
+                    total, enriched, deadLettered, total / seconds, seconds, percentile(0.50), percentile(0.99),
+                    enriched == 0 ? 0.0 : (double) batchSizeSum / enriched);
+            if (count() != total) {
+                out.printf("MISMATCH: %,d records in, %,d read back%n", total, count());
+            }
+            out.flush();
+        }
+
+        private double percentile(double q) {
+            if (latencies.isEmpty()) {
+                return 0;
+            }
+            return latencies.get((int) Math.min(latencies.size() - 1, Math.ceil(q * latencies.size()) - 1));
+        }
+    }
+}

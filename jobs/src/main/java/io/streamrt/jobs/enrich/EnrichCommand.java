@@ -1,0 +1,200 @@
+package io.streamrt.jobs.enrich;
+
+import io.streamrt.engine.EngineRegistry;
+import io.streamrt.engine.EngineSpec;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code enrich}: the streaming job, Kafka to Kafka. Its flags are a contract that scripts use.
+ *
+ * <pre>{@code
+ * enrich --bootstrap-servers 127.0.0.1:9092 --input-topic texts --output-topic enriched \
+ *        --dead-letter-topic texts-dlq --labels "sports,politics,technology" --bounded
+ * }</pre>
+ */
+@Command(
+        name = "enrich",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Reads JSON records from a Kafka topic, adds an 'inference' object (sentence embedding, and the nearest "
+                    + "label when --labels is given) and writes them to another topic. Records that cannot be "
+                    + "enriched go, unchanged, to the dead-letter topic with the reason in headers.",
+            "Runs on a local mini cluster under java -jar, or on the cluster under flink run."
+        })
+public final class EnrichCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT",
+            description = "Kafka bootstrap servers, comma-separated.")
+    String bootstrapServers;
+
+    @Option(names = "--input-topic", required = true, paramLabel = "T", description = "Topic to read.")
+    String inputTopic;
+
+    @Option(names = "--output-topic", required = true, paramLabel = "T", description = "Topic for enriched records.")
+    String outputTopic;
+
+    @Option(names = "--dead-letter-topic", required = true, paramLabel = "T",
+            description = "Topic for records that cannot be enriched (original bytes, reason in headers).")
+    String deadLetterTopic;
+
+    @Option(names = "--group-id", paramLabel = "G", defaultValue = "streamrt-enrich",
+            description = "Consumer group, also the prefix of the sinks' transactional ids. Default: ${DEFAULT-VALUE}.")
+    String groupId;
+
+    @Option(names = "--model", paramLabel = "MODEL", defaultValue = "builtin:all-minilm-l6-v2-int8",
+            description = "builtin:all-minilm-l6-v2-int8 (default), builtin:all-minilm-l6-v2, or PATH.onnx.")
+    String model;
+
+    @Option(names = "--tokenizer", paramLabel = "PATH",
+            description = "The model's tokenizer.json. Default: the builtin model's own, or tokenizer.json beside "
+                    + "the .onnx file.")
+    String tokenizer;
+
+    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "auto",
+            description = "auto (default): TensorRT where a GPU and TensorRT are usable, else ONNX Runtime; "
+                    + "onnxruntime; tensorrt (fails if not usable).")
+    String engine;
+
+    @Option(names = "--text-field", paramLabel = "NAME", defaultValue = "text",
+            description = "JSON field holding the text. Default: ${DEFAULT-VALUE}.")
+    String textField;
+
+    @Option(names = "--id-field", paramLabel = "NAME", defaultValue = "id",
+            description = "JSON field holding the record id (optional in records). Default: ${DEFAULT-VALUE}.")
+    String idField;
+
+    @Option(names = "--labels", paramLabel = "L1,L2,...",
+            description = "Zero-shot labels, comma-separated: each output gets the nearest label (cosine) and its "
+                    + "score. Default: none.")
+    String labels;
+
+    @Option(names = "--max-batch-size", paramLabel = "N", defaultValue = "64",
+            description = "Most records per batch. Default: ${DEFAULT-VALUE}.")
+    int maxBatchSize;
+
+    @Option(names = "--max-sequence-length", paramLabel = "TOKENS", defaultValue = "128",
+            description = "Longer texts are truncated to this many tokens. Default: ${DEFAULT-VALUE}.")
+    int maxSequenceLength;
+
+    @Option(names = "--latency-target-ms", paramLabel = "MS", defaultValue = "100",
+            description = "Target from arrival at the operator to result; batches are cut to meet it. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    long latencyTargetMs;
+
+    @Option(names = "--capacity", paramLabel = "N", defaultValue = "256",
+            description = "Records in flight per subtask; a full operator backpressures Kafka. Default: ${DEFAULT-VALUE}.")
+    int capacity;
+
+    @Option(names = "--ordered", description = "Emit in input order (default: as completed).")
+    boolean ordered;
+
+    @Option(names = "--parallelism", paramLabel = "N", defaultValue = "0",
+            description = "Job parallelism; 0 (default) keeps the environment's.")
+    int parallelism;
+
+    @Option(names = "--checkpoint-interval-ms", paramLabel = "MS", defaultValue = "5000",
+            description = "Checkpoint interval; exactly-once output becomes visible at each checkpoint. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    long checkpointIntervalMs;
+
+    @Option(names = "--delivery", paramLabel = "MODE", defaultValue = "exactly-once",
+            description = "exactly-once (default) or at-least-once.")
+    String delivery;
+
+    @Option(names = "--starting-offsets", paramLabel = "WHERE", defaultValue = "earliest",
+            description = "earliest (default), latest, or committed (the group's offsets, earliest where none).")
+    String startingOffsets;
+
+    @Option(names = "--bounded",
+            description = "Read each partition up to its end offset at start, then finish; exits 0 once every "
+                    + "record is committed.")
+    boolean bounded;
+
+    @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
+            description = "A Kafka client property for the source and both sinks (e.g. security.protocol=SSL); "
+                    + "repeatable.")
+    Map<String, String> kafkaProperties = new LinkedHashMap<>();
+
+    /** The validated configuration; errors name the flag and the accepted values. */
+    EnrichConfig config() {
+        positive("--max-batch-size", maxBatchSize);
+        positive("--capacity", capacity);
+        positive("--latency-target-ms", latencyTargetMs);
+        positive("--checkpoint-interval-ms", checkpointIntervalMs);
+        if (maxSequenceLength < 3) {
+            throw bad("--max-sequence-length must be at least 3 tokens, found " + maxSequenceLength);
+        }
+        if (parallelism < 0) {
+            throw bad("--parallelism must be 0 (environment default) or more, found " + parallelism);
+        }
+        List<String> engines = List.of(EngineSpec.AUTO, EngineSpec.ONNXRUNTIME, EngineSpec.TENSORRT);
+        if (!engines.contains(engine)) {
+            throw bad("Invalid value for option '--engine': expected one of " + engines + " but was '" + engine + "'");
+        }
+        EnrichConfig.Delivery deliveryMode = choice("--delivery", delivery, EnrichConfig.Delivery.values());
+        EnrichConfig.StartingOffsets offsets =
+                choice("--starting-offsets", startingOffsets, EnrichConfig.StartingOffsets.values());
+        List<String> labelList = labels == null ? List.of()
+                : Arrays.stream(labels.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        if (labels != null && labelList.isEmpty()) {
+            throw bad("--labels must name at least one label, e.g. --labels \"sports,politics,technology\"");
+        }
+        try {
+            return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model,
+                    tokenizer, engine, textField, idField, labelList, maxBatchSize, maxSequenceLength, latencyTargetMs,
+                    capacity, ordered, parallelism, checkpointIntervalMs, deliveryMode, offsets, bounded,
+                    kafkaProperties);
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
+        }
+    }
+
+    private <E extends Enum<E> & EnrichConfig.FlagValue> E choice(String flag, String value, E[] options) {
+        for (E option : options) {
+            if (option.flag().equals(value)) {
+                return option;
+            }
+        }
+        List<String> accepted = Arrays.stream(options).map(EnrichConfig.FlagValue::flag).toList();
+        throw bad("Invalid value for option '" + flag + "': expected one of " + accepted + " but was '" + value + "'");
+    }
+
+    private void positive(String flag, long value) {
+        if (value < 1) {
+            throw bad(flag + " must be at least 1, found " + value);
+        }
+    }
+
+    private CommandLine.ParameterException bad(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        EnrichConfig config = config();
+        // Fail here, with the reason, rather than in every task after submission.
+        try {
+            EngineRegistry.shared().check(new EngineSpec(config.model(), config.tokenizer(), config.engine(), 0,
+                    config.maxBatchSize(), config.maxSequenceLength(), 0));
+        } catch (RuntimeException e) {
+            spec.commandLine().getErr().println("streamrt enrich: " + e.getMessage());
+            return 2;
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        EnrichPipeline.build(env, config);
+        env.execute("StreamRT enrich: " + config.inputTopic() + " -> " + config.outputTopic());
+        return 0;
+    }
+}

@@ -1,0 +1,123 @@
+package io.streamrt.jobs.enrich;
+
+import io.streamrt.engine.EngineSpec;
+import io.streamrt.engine.ModelFiles;
+import java.io.Serializable;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything the enrich job is told, as the {@code enrich} command's flags say it.
+ *
+ * <pre>{@code
+ * EnrichConfig config = EnrichConfig.defaults("127.0.0.1:9092", "texts", "enriched", "texts-dlq")
+ *         .withBounded(true);
+ * }</pre>
+ */
+public record EnrichConfig(
+        String bootstrapServers,
+        String inputTopic,
+        String outputTopic,
+        String deadLetterTopic,
+        String groupId,
+        String model,
+        String tokenizer,
+        String engine,
+        String textField,
+        String idField,
+        List<String> labels,
+        int maxBatchSize,
+        int maxSequenceLength,
+        long latencyTargetMs,
+        int capacity,
+        boolean ordered,
+        int parallelism,
+        long checkpointIntervalMs,
+        Delivery delivery,
+        StartingOffsets startingOffsets,
+        boolean bounded,
+        Map<String, String> kafkaProperties) implements Serializable {
+
+    /** An enum value as the command line spells it. */
+    public interface FlagValue {
+        String flag();
+    }
+
+    /** How records reach the output and dead-letter topics. */
+    public enum Delivery implements FlagValue {
+        /** Transactional sinks committed on checkpoints; consumers use {@code isolation.level=read_committed}. */
+        EXACTLY_ONCE("exactly-once"),
+        /** Flushed on checkpoints; a failure may write some records twice. */
+        AT_LEAST_ONCE("at-least-once");
+
+        private final String flag;
+
+        Delivery(String flag) {
+            this.flag = flag;
+        }
+
+        @Override
+        public String flag() {
+            return flag;
+        }
+    }
+
+    /** Where a job without a checkpoint to restore starts reading. */
+    public enum StartingOffsets implements FlagValue {
+        EARLIEST("earliest"),
+        LATEST("latest"),
+        /** The group's committed offsets; earliest where it has none. */
+        COMMITTED("committed");
+
+        private final String flag;
+
+        StartingOffsets(String flag) {
+            this.flag = flag;
+        }
+
+        @Override
+        public String flag() {
+            return flag;
+        }
+    }
+
+    public EnrichConfig {
+        Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        Objects.requireNonNull(inputTopic, "inputTopic");
+        Objects.requireNonNull(outputTopic, "outputTopic");
+        Objects.requireNonNull(deadLetterTopic, "deadLetterTopic");
+        labels = List.copyOf(labels);
+        kafkaProperties = Map.copyOf(kafkaProperties);
+        if (inputTopic.equals(outputTopic) || inputTopic.equals(deadLetterTopic) || outputTopic.equals(deadLetterTopic)) {
+            throw new IllegalArgumentException("input, output and dead-letter topics must differ, found '" + inputTopic
+                    + "', '" + outputTopic + "', '" + deadLetterTopic + "'");
+        }
+    }
+
+    /** The documented defaults for everything but the four required flags. */
+    public static EnrichConfig defaults(String bootstrapServers, String inputTopic, String outputTopic,
+            String deadLetterTopic) {
+        return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, "streamrt-enrich",
+                ModelFiles.BUILTIN_MINILM_INT8, null, EngineSpec.AUTO, "text", "id", List.of(), 64, 128, 100, 256,
+                false, 0, 5000, Delivery.EXACTLY_ONCE, StartingOffsets.EARLIEST, false, Map.of());
+    }
+
+    public EnrichConfig withBounded(boolean value) {
+        return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer,
+                engine, textField, idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
+                parallelism, checkpointIntervalMs, delivery, startingOffsets, value, kafkaProperties);
+    }
+
+    public EnrichConfig withLabels(List<String> value) {
+        return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer,
+                engine, textField, idField, value, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
+                parallelism, checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties);
+    }
+
+    public EnrichConfig withParallelismAndCheckpoints(int parallelismValue, long checkpointMs) {
+        return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer,
+                engine, textField, idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
+                parallelismValue, checkpointMs, delivery, startingOffsets, bounded, kafkaProperties);
+    }
+}

@@ -1,0 +1,144 @@
+package io.streamrt.jobs.enrich;
+
+import io.streamrt.operators.FailurePolicy;
+import io.streamrt.operators.InferenceResult;
+import io.streamrt.operators.StreamInference;
+import io.streamrt.serde.DeadLetter;
+import io.streamrt.serde.KafkaRecord;
+import io.streamrt.serde.RecordDecoder;
+import io.streamrt.serde.TextRecord;
+import java.util.Properties;
+import java.util.function.UnaryOperator;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.function.SerializableFunction;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/**
+ * The enrich job's graph: Kafka -> decode + validate -> micro-batched inference -> Kafka, with one dead-letter
+ * topic for bad input and failed inference. Every input record ends in exactly one of the two topics.
+ *
+ * <pre>{@code
+ * StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+ * EnrichPipeline.build(env, EnrichConfig.defaults("127.0.0.1:9092", "texts", "enriched", "texts-dlq"));
+ * env.execute("enrich");
+ * }</pre>
+ */
+public final class EnrichPipeline {
+
+    /** Kafka's default (15 min) exceeds many brokers' transaction.max.timeout.ms; a minute covers checkpoints. */
+    static final String DEFAULT_TRANSACTION_TIMEOUT_MS = "60000";
+
+    private EnrichPipeline() {}
+
+    /** Adds the job to {@code env}, with checkpointing as configured. */
+    public static void build(StreamExecutionEnvironment env, EnrichConfig config) {
+        build(env, config, UnaryOperator.identity());
+    }
+
+    /** As {@link #build(StreamExecutionEnvironment, EnrichConfig)}, with a step after the source (tests inject faults). */
+    static void build(StreamExecutionEnvironment env, EnrichConfig config, UnaryOperator<DataStream<KafkaRecord>> afterSource) {
+        if (config.parallelism() > 0) {
+            env.setParallelism(config.parallelism());
+        }
+        env.enableCheckpointing(config.checkpointIntervalMs(), config.delivery() == EnrichConfig.Delivery.EXACTLY_ONCE
+                ? CheckpointingMode.EXACTLY_ONCE : CheckpointingMode.AT_LEAST_ONCE);
+
+        DataStream<KafkaRecord> raw = env.fromSource(source(config), WatermarkStrategy.noWatermarks(),
+                        "Kafka source: " + config.inputTopic())
+                .uid("kafka-source");
+        raw = afterSource.apply(raw);
+
+        SingleOutputStreamOperator<TextRecord> decoded = raw
+                .process(new DecodeFunction(new RecordDecoder(config.textField(), config.idField())))
+                .uid("decode")
+                .name("Decode + validate");
+
+        StreamInference.Builder<TextRecord> inference = StreamInference.builder(
+                        (SerializableFunction<TextRecord, String>) TextRecord::getText)
+                .model(config.model())
+                .engine(config.engine())
+                .labels(config.labels())
+                .maxBatchSize(config.maxBatchSize())
+                .maxSequenceLength(config.maxSequenceLength())
+                .latencyTarget(java.time.Duration.ofMillis(config.latencyTargetMs()))
+                .capacity(config.capacity())
+                .ordered(config.ordered())
+                .onFailure(FailurePolicy.DEAD_LETTER);
+        if (config.tokenizer() != null) {
+            inference.tokenizer(config.tokenizer());
+        }
+        SingleOutputStreamOperator<InferenceResult<TextRecord>> results = inference.build().apply(decoded)
+                .uid("inference");
+
+        SingleOutputStreamOperator<InferenceResult<TextRecord>> enriched = results
+                .process(new RouteResults())
+                .returns(results.getType())
+                .uid("route-results")
+                .name("Route results");
+
+        enriched.sinkTo(sink(config, config.outputTopic(), "output", new EnrichedRecordSerializer(config.outputTopic())))
+                .uid("output-sink")
+                .name("Kafka sink: " + config.outputTopic());
+
+        DataStream<DeadLetter> deadLetters = decoded.getSideOutput(DecodeFunction.DEAD_LETTERS)
+                .union(enriched.getSideOutput(RouteResults.DEAD_LETTERS));
+        deadLetters.sinkTo(sink(config, config.deadLetterTopic(), "dead-letter",
+                        new DeadLetterSerializer(config.deadLetterTopic())))
+                .uid("dead-letter-sink")
+                .name("Kafka sink: " + config.deadLetterTopic());
+    }
+
+    private static KafkaSource<KafkaRecord> source(EnrichConfig config) {
+        Properties properties = new Properties();
+        // Only committed input: an upstream exactly-once producer's aborted records are never enriched.
+        properties.setProperty("isolation.level", "read_committed");
+        properties.putAll(config.kafkaProperties());
+        var builder = KafkaSource.<KafkaRecord>builder()
+                .setBootstrapServers(config.bootstrapServers())
+                .setTopics(config.inputTopic())
+                .setGroupId(config.groupId())
+                .setProperties(properties)
+                .setDeserializer(new KafkaRecordDeserializer())
+                .setStartingOffsets(switch (config.startingOffsets()) {
+                    case EARLIEST -> OffsetsInitializer.earliest();
+                    case LATEST -> OffsetsInitializer.latest();
+                    case COMMITTED -> committedOrEarliest();
+                });
+        if (config.bounded()) {
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        return builder.build();
+    }
+
+    @SuppressWarnings("deprecation") // the connector's only committed-offsets-with-fallback API takes this type
+    private static OffsetsInitializer committedOrEarliest() {
+        return OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+    }
+
+    private static <T> KafkaSink<T> sink(EnrichConfig config, String topic, String role,
+            KafkaRecordSerializationSchema<T> serializer) {
+        Properties properties = new Properties();
+        properties.setProperty("transaction.timeout.ms", DEFAULT_TRANSACTION_TIMEOUT_MS);
+        properties.putAll(config.kafkaProperties());
+        boolean exactlyOnce = config.delivery() == EnrichConfig.Delivery.EXACTLY_ONCE;
+        var builder = KafkaSink.<T>builder()
+                .setBootstrapServers(config.bootstrapServers())
+                .setKafkaProducerConfig(properties)
+                .setRecordSerializer(serializer)
+                .setDeliveryGuarantee(exactlyOnce ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE);
+        if (exactlyOnce) {
+            // Stable per job and role, so a restarted job aborts its own lingering transactions.
+            builder.setTransactionalIdPrefix(config.groupId() + "-" + role + "-" + topic);
+        }
+        return builder.build();
+    }
+}
