@@ -27,11 +27,11 @@ public final class StreamRtCli implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        System.exit(execute(args));
     }
 
     /** Runs a command and returns its exit code (0 ok, 2 bad usage, 1 failure). */
-    public static int run(String... args) {
+    public static int execute(String... args) {
         return new CommandLine(new StreamRtCli())
                 .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
                     commandLine.getErr().println("streamrt " + commandLine.getCommandName() + ": " + describe(e));

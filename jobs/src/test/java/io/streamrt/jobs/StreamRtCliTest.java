@@ -1,0 +1,106 @@
+package io.streamrt.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The command line as scripts use it: exit codes and messages that name the flag and the accepted values. */
+class StreamRtCliTest {
+
+    private static final String[] REQUIRED = {"--bootstrap-servers", "127.0.0.1:9", "--input-topic", "in",
+            "--output-topic", "out", "--dead-letter-topic", "dlq"};
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream stdout;
+    private PrintStream stderr;
+
+    @BeforeEach
+    void capture() {
+        stdout = System.out;
+        stderr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(stdout);
+        System.setErr(stderr);
+    }
+
+    private static String[] enrich(String... extra) {
+        String[] args = new String[1 + REQUIRED.length + extra.length];
+        args[0] = "enrich";
+        System.arraycopy(REQUIRED, 0, args, 1, REQUIRED.length);
+        System.arraycopy(extra, 0, args, 1 + REQUIRED.length, extra.length);
+        return args;
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void helpDocumentsEveryFlagOfTheContract() {
+        assertThat(StreamRtCli.execute("enrich", "--help")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("--bootstrap-servers", "--input-topic",
+                "--output-topic", "--dead-letter-topic", "--group-id", "--model", "--tokenizer", "--engine",
+                "--text-field", "--id-field", "--labels", "--max-batch-size", "--max-sequence-length",
+                "--latency-target-ms", "--capacity", "--ordered", "--parallelism", "--checkpoint-interval-ms",
+                "--delivery", "--starting-offsets", "--bounded", "--kafka-property");
+    }
+
+    @Test
+    void anUnknownFlagIsRejectedByName() {
+        assertThat(StreamRtCli.execute(enrich("--batch", "3"))).isEqualTo(2);
+        assertThat(err()).contains("Unknown options: '--batch'");
+    }
+
+    @Test
+    void aMissingRequiredFlagIsNamed() {
+        assertThat(StreamRtCli.execute("enrich", "--bootstrap-servers", "x:1")).isEqualTo(2);
+        assertThat(err()).contains("Missing required options").contains("--input-topic");
+    }
+
+    @Test
+    void wrongValuesNameTheFlagAndTheAcceptedValues() {
+        assertThat(StreamRtCli.execute(enrich("--engine", "cuda"))).isEqualTo(2);
+        assertThat(err()).contains("'--engine': expected one of [auto, onnxruntime, tensorrt] but was 'cuda'");
+
+        assertThat(StreamRtCli.execute(enrich("--delivery", "exactly_once"))).isEqualTo(2);
+        assertThat(err()).contains("'--delivery': expected one of [exactly-once, at-least-once] but was 'exactly_once'");
+
+        assertThat(StreamRtCli.execute(enrich("--starting-offsets", "newest"))).isEqualTo(2);
+        assertThat(err()).contains("'--starting-offsets': expected one of [earliest, latest, committed]");
+
+        assertThat(StreamRtCli.execute(enrich("--max-batch-size", "0"))).isEqualTo(2);
+        assertThat(err()).contains("--max-batch-size must be at least 1, found 0");
+
+        assertThat(StreamRtCli.execute(enrich("--max-batch-size", "many"))).isEqualTo(2);
+        assertThat(err()).contains("--max-batch-size").contains("'many' is not an int");
+    }
+
+    @Test
+    void tensorrtWithoutAGpuFailsFastSayingWhatIsMissing() {
+        assertThat(StreamRtCli.execute(enrich("--engine", "tensorrt"))).isEqualTo(2);
+        assertThat(err()).contains("tensorrt").contains("--engine onnxruntime");
+    }
+
+    @Test
+    void aMissingModelFileIsNamedBeforeAnyJobStarts() {
+        assertThat(StreamRtCli.execute(enrich("--model", "/nowhere/model.onnx"))).isEqualTo(2);
+        assertThat(err()).contains("/nowhere/model.onnx");
+    }
+
+    @Test
+    void aCommandIsRequired() {
+        assertThat(StreamRtCli.execute()).isEqualTo(2);
+        assertThat(err()).contains("a command is required: enrich or demo");
+    }
+}
