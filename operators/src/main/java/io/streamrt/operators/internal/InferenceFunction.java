@@ -137,7 +137,7 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
         timedOut.inc();
         fail(input, resultFuture, DeadLetterReason.INFERENCE_TIMEOUT, new TimeoutException("no inference result within "
                 + settings.timeoutMs() + " ms: the engine is overloaded or stuck; raise the timeout "
-                + "(--timeout / streamrt.async.timeout-ms), lower the capacity, or add TaskManagers"));
+                + "(StreamInference.Builder#timeout, streamrt.async.timeout-ms), lower the capacity, or add TaskManagers"));
     }
 
     private void fail(T input, ResultFuture<InferenceResult<T>> resultFuture, DeadLetterReason reason, Throwable error) {
