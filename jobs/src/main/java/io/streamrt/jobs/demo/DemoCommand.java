@@ -2,6 +2,7 @@ package io.streamrt.jobs.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamrt.jobs.InferenceFlags;
 import io.streamrt.jobs.enrich.EnrichConfig;
 import io.streamrt.jobs.enrich.EnrichPipeline;
 import io.streamrt.jobs.kafka.EmbeddedKafka;
@@ -55,6 +56,9 @@ public final class DemoCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin
+    InferenceFlags inference;
+
     @Option(names = "--records", paramLabel = "N", defaultValue = "2000",
             description = "Well-formed texts to produce. Default: ${DEFAULT-VALUE}.")
     int records;
@@ -68,25 +72,9 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Zero-shot labels. Default: ${DEFAULT-VALUE}.")
     String labels;
 
-    @Option(names = "--model", paramLabel = "MODEL", defaultValue = "builtin:all-minilm-l6-v2-int8",
-            description = "As for enrich. Default: ${DEFAULT-VALUE}.")
-    String model;
-
-    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "auto",
-            description = "As for enrich. Default: ${DEFAULT-VALUE}.")
-    String engine;
-
     @Option(names = "--parallelism", paramLabel = "N", defaultValue = "2",
             description = "Subtasks; all share one engine. Default: ${DEFAULT-VALUE}.")
     int parallelism;
-
-    @Option(names = "--latency-target-ms", paramLabel = "MS", defaultValue = "100",
-            description = "As for enrich. Default: ${DEFAULT-VALUE}.")
-    long latencyTargetMs;
-
-    @Option(names = "--max-batch-size", paramLabel = "N", defaultValue = "64",
-            description = "As for enrich. Default: ${DEFAULT-VALUE}.")
-    int maxBatchSize;
 
     @Option(names = "--show", paramLabel = "N", defaultValue = "6", description = "Enriched records to print.")
     int show;
@@ -96,10 +84,10 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (records < 1 || malformedPerKind < 0 || parallelism < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--records and --parallelism must be at least 1 and --malformed-per-kind at least 0");
-        }
+        inference.validate(spec.commandLine());
+        InferenceFlags.atLeast(spec.commandLine(), "--records", records, 1);
+        InferenceFlags.atLeast(spec.commandLine(), "--parallelism", parallelism, 1);
+        InferenceFlags.atLeast(spec.commandLine(), "--malformed-per-kind", malformedPerKind, 0);
         PrintWriter out = spec.commandLine().getOut();
         Path work = Files.createTempDirectory("streamrt-demo");
         try (EmbeddedKafka kafka = quietly(() -> EmbeddedKafka.start(work.resolve("kafka")))) {
@@ -110,8 +98,9 @@ public final class DemoCommand implements Callable<Integer> {
             out.flush();
 
             EnrichConfig config = new EnrichConfig(kafka.bootstrapServers(), INPUT, OUTPUT, DEAD_LETTER, "streamrt-demo",
-                    model, null, engine, "text", "id", Arrays.stream(labels.split(",")).map(String::trim).toList(),
-                    maxBatchSize, 128, latencyTargetMs, 256, false, parallelism, 1000,
+                    inference.model, inference.tokenizer, inference.engine, "text", "id",
+                    Arrays.stream(labels.split(",")).map(String::trim).toList(), inference.maxBatchSize,
+                    inference.maxSequenceLength, inference.latencyTargetMs, inference.capacity, false, parallelism, 1000,
                     EnrichConfig.Delivery.EXACTLY_ONCE, EnrichConfig.StartingOffsets.EARLIEST, true, Map.of());
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism,
                     new Configuration());

@@ -2,6 +2,7 @@ package io.streamrt.jobs.enrich;
 
 import io.streamrt.engine.EngineRegistry;
 import io.streamrt.engine.EngineSpec;
+import io.streamrt.jobs.InferenceFlags;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,23 +50,12 @@ public final class EnrichCommand implements Callable<Integer> {
             description = "Topic for records that cannot be enriched (original bytes, reason in headers).")
     String deadLetterTopic;
 
+    @CommandLine.Mixin
+    InferenceFlags inference;
+
     @Option(names = "--group-id", paramLabel = "G", defaultValue = "streamrt-enrich",
             description = "Consumer group, also the prefix of the sinks' transactional ids. Default: ${DEFAULT-VALUE}.")
     String groupId;
-
-    @Option(names = "--model", paramLabel = "MODEL", defaultValue = "builtin:all-minilm-l6-v2-int8",
-            description = "builtin:all-minilm-l6-v2-int8 (default), builtin:all-minilm-l6-v2, or PATH.onnx.")
-    String model;
-
-    @Option(names = "--tokenizer", paramLabel = "PATH",
-            description = "The model's tokenizer.json. Default: the builtin model's own, or tokenizer.json beside "
-                    + "the .onnx file.")
-    String tokenizer;
-
-    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "auto",
-            description = "auto (default): TensorRT where a GPU and TensorRT are usable, else ONNX Runtime; "
-                    + "onnxruntime; tensorrt (fails if not usable).")
-    String engine;
 
     @Option(names = "--text-field", paramLabel = "NAME", defaultValue = "text",
             description = "JSON field holding the text. Default: ${DEFAULT-VALUE}.")
@@ -79,23 +69,6 @@ public final class EnrichCommand implements Callable<Integer> {
             description = "Zero-shot labels, comma-separated: each output gets the nearest label (cosine) and its "
                     + "score. Default: none.")
     String labels;
-
-    @Option(names = "--max-batch-size", paramLabel = "N", defaultValue = "64",
-            description = "Most records per batch. Default: ${DEFAULT-VALUE}.")
-    int maxBatchSize;
-
-    @Option(names = "--max-sequence-length", paramLabel = "TOKENS", defaultValue = "128",
-            description = "Longer texts are truncated to this many tokens. Default: ${DEFAULT-VALUE}.")
-    int maxSequenceLength;
-
-    @Option(names = "--latency-target-ms", paramLabel = "MS", defaultValue = "100",
-            description = "Target from arrival at the operator to result; batches are cut to meet it. "
-                    + "Default: ${DEFAULT-VALUE}.")
-    long latencyTargetMs;
-
-    @Option(names = "--capacity", paramLabel = "N", defaultValue = "256",
-            description = "Records in flight per subtask; a full operator backpressures Kafka. Default: ${DEFAULT-VALUE}.")
-    int capacity;
 
     @Option(names = "--ordered", description = "Emit in input order (default: as completed).")
     boolean ordered;
@@ -129,20 +102,9 @@ public final class EnrichCommand implements Callable<Integer> {
 
     /** The validated configuration; errors name the flag and the accepted values. */
     EnrichConfig config() {
-        positive("--max-batch-size", maxBatchSize);
-        positive("--capacity", capacity);
-        positive("--latency-target-ms", latencyTargetMs);
-        positive("--checkpoint-interval-ms", checkpointIntervalMs);
-        if (maxSequenceLength < 3) {
-            throw bad("--max-sequence-length must be at least 3 tokens, found " + maxSequenceLength);
-        }
-        if (parallelism < 0) {
-            throw bad("--parallelism must be 0 (environment default) or more, found " + parallelism);
-        }
-        List<String> engines = List.of(EngineSpec.AUTO, EngineSpec.ONNXRUNTIME, EngineSpec.TENSORRT);
-        if (!engines.contains(engine)) {
-            throw bad("Invalid value for option '--engine': expected one of " + engines + " but was '" + engine + "'");
-        }
+        inference.validate(spec.commandLine());
+        InferenceFlags.atLeast(spec.commandLine(), "--checkpoint-interval-ms", checkpointIntervalMs, 1);
+        InferenceFlags.atLeast(spec.commandLine(), "--parallelism", parallelism, 0);
         EnrichConfig.Delivery deliveryMode = choice("--delivery", delivery, EnrichConfig.Delivery.values());
         EnrichConfig.StartingOffsets offsets =
                 choice("--starting-offsets", startingOffsets, EnrichConfig.StartingOffsets.values());
@@ -152,10 +114,10 @@ public final class EnrichCommand implements Callable<Integer> {
             throw bad("--labels must name at least one label, e.g. --labels \"sports,politics,technology\"");
         }
         try {
-            return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model,
-                    tokenizer, engine, textField, idField, labelList, maxBatchSize, maxSequenceLength, latencyTargetMs,
-                    capacity, ordered, parallelism, checkpointIntervalMs, deliveryMode, offsets, bounded,
-                    kafkaProperties);
+            return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId,
+                    inference.model, inference.tokenizer, inference.engine, textField, idField, labelList,
+                    inference.maxBatchSize, inference.maxSequenceLength, inference.latencyTargetMs, inference.capacity,
+                    ordered, parallelism, checkpointIntervalMs, deliveryMode, offsets, bounded, kafkaProperties);
         } catch (IllegalArgumentException e) {
             throw bad(e.getMessage());
         }
@@ -171,11 +133,6 @@ public final class EnrichCommand implements Callable<Integer> {
         throw bad("Invalid value for option '" + flag + "': expected one of " + accepted + " but was '" + value + "'");
     }
 
-    private void positive(String flag, long value) {
-        if (value < 1) {
-            throw bad(flag + " must be at least 1, found " + value);
-        }
-    }
 
     private CommandLine.ParameterException bad(String message) {
         return new CommandLine.ParameterException(spec.commandLine(), message);
