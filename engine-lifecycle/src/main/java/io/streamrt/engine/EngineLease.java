@@ -29,6 +29,12 @@ public interface EngineLease extends AutoCloseable {
      */
     <T> T attachment(Class<T> type, Function<InferenceEngine, T> factory);
 
+    /**
+     * As {@link #attachment(Class, Function)}, one instance per type and {@code key} (equal keys share one): e.g.
+     * one scheduler per batching configuration on a shared engine.
+     */
+    <T> T attachment(Class<T> type, Object key, Function<InferenceEngine, T> factory);
+
     /** Releases this lease; idempotent. */
     @Override
     void close();

@@ -325,7 +325,7 @@ public final class EngineRegistry {
         final ModelFiles model;
         final String engineId;
         /** Insertion order is creation order, which close reverses. Guarded by itself. */
-        final Map<Class<?>, Object> attachments = new LinkedHashMap<>();
+        final Map<List<Object>, Object> attachments = new LinkedHashMap<>();
 
         Built(InferenceEngine engine, ModelFiles model, String engineId) {
             this.engine = engine;
@@ -363,18 +363,25 @@ public final class EngineRegistry {
 
         @Override
         public <T> T attachment(Class<T> type, Function<InferenceEngine, T> factory) {
+            return attachment(type, "", factory);
+        }
+
+        @Override
+        public <T> T attachment(Class<T> type, Object key, Function<InferenceEngine, T> factory) {
             Objects.requireNonNull(type, "type");
+            Objects.requireNonNull(key, "key");
             Objects.requireNonNull(factory, "factory");
             checkOpen("attachment()");
+            List<Object> slot = List.of(type, key);
             synchronized (built.attachments) {
-                Object existing = built.attachments.get(type);
+                Object existing = built.attachments.get(slot);
                 if (existing != null) {
                     return type.cast(existing);
                 }
                 // Made under the lock: two slots asking at once must share one scheduler, not race to make two.
                 T created = Objects.requireNonNull(factory.apply(built.engine),
                         () -> "attachment factory for " + type.getName() + " returned null");
-                built.attachments.put(type, created);
+                built.attachments.put(slot, created);
                 return created;
             }
         }

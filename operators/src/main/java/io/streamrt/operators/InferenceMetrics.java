@@ -15,7 +15,14 @@ package io.streamrt.operators;
  *   <li>{@value #ENGINE_BATCHES}, {@value #ENGINE_RECORDS} (gauges): batches and records the shared engine has run,
  *       all subtasks together, so records per batch is their ratio;</li>
  *   <li>{@value #PADDING_RATIO} (gauge): share of padded positions that held no token, shared engine;</li>
- *   <li>{@value #ENGINE_QUEUED} (gauge): requests waiting in the shared scheduler.</li>
+ *   <li>{@value #ENGINE_QUEUED} (gauge): requests waiting in the shared scheduler;</li>
+ *   <li>{@value #END_TO_END_LATENCY_MS} (histogram, per record, only with a record timestamp such as the Kafka
+ *       record's): creation of the record to its result;</li>
+ *   <li>{@value #ENGINE_BUSY_FRACTION} (gauge): share of time the shared engine ran batches since the previous
+ *       read;</li>
+ *   <li>{@value #LATENCY_TARGET_MS} (gauge): this operator's latency target;</li>
+ *   <li>{@value #BATCH_LIMIT} (gauge): the row limit of the latest batch (max size, or fewer under the token
+ *       budget).</li>
  * </ul>
  *
  * <pre>{@code
@@ -38,6 +45,10 @@ public final class InferenceMetrics {
     public static final String ENGINE_RECORDS = "engineRecords";
     public static final String PADDING_RATIO = "paddingRatio";
     public static final String ENGINE_QUEUED = "engineQueued";
+    public static final String END_TO_END_LATENCY_MS = "endToEndLatencyMs";
+    public static final String ENGINE_BUSY_FRACTION = "engineBusyFraction";
+    public static final String LATENCY_TARGET_MS = "latencyTargetMs";
+    public static final String BATCH_LIMIT = "batchLimit";
 
     private InferenceMetrics() {}
 }

@@ -67,6 +67,17 @@ public final class InferenceOptions {
                     + "waiting longer would make its oldest record miss it, given the run time the scheduler has "
                     + "learned for a batch of that size and length.");
 
+    public static final ConfigOption<BatchingMode> BATCHING = key("streamrt.batch.mode")
+            .enumType(BatchingMode.class)
+            .defaultValue(BatchingMode.ADAPTIVE)
+            .withDescription("ADAPTIVE (default): length-grouped batches cut to the latency target; STATIC: fixed "
+                    + "max size and max delay, first in first out.");
+
+    public static final ConfigOption<Long> MAX_DELAY_MS = key("streamrt.batch.max-delay-ms")
+            .longType()
+            .defaultValue(10L)
+            .withDescription("STATIC mode only: the longest a request waits for its batch to fill.");
+
     public static final ConfigOption<Integer> CAPACITY = key("streamrt.async.capacity-records")
             .intType()
             .defaultValue(256)

@@ -19,4 +19,6 @@ public record InferenceSettings(
         long timeoutMs,
         boolean ordered,
         FailurePolicy onFailure,
-        List<String> labels) implements Serializable {}
+        List<String> labels,
+        BatchingMode batching,
+        long maxDelayMs) implements Serializable {}

@@ -42,10 +42,13 @@ public final class StreamInference<T> implements Serializable {
 
     private final InferenceSettings settings;
     private final SerializableFunction<T, String> textExtractor;
+    private final SerializableFunction<T, Long> recordTimestamp;
 
-    private StreamInference(InferenceSettings settings, SerializableFunction<T, String> textExtractor) {
+    private StreamInference(InferenceSettings settings, SerializableFunction<T, String> textExtractor,
+            SerializableFunction<T, Long> recordTimestamp) {
         this.settings = settings;
         this.textExtractor = textExtractor;
+        this.recordTimestamp = recordTimestamp;
     }
 
     /**
@@ -63,7 +66,7 @@ public final class StreamInference<T> implements Serializable {
 
     /** Adds the inference operator after {@code input}. */
     public SingleOutputStreamOperator<InferenceResult<T>> apply(DataStream<T> input) {
-        InferenceFunction<T> function = new InferenceFunction<>(settings, textExtractor);
+        InferenceFunction<T> function = new InferenceFunction<>(settings, textExtractor, recordTimestamp);
         SingleOutputStreamOperator<InferenceResult<T>> out = settings.ordered()
                 ? AsyncDataStream.orderedWait(input, function, settings.timeoutMs(), TimeUnit.MILLISECONDS,
                         settings.capacity())
@@ -77,6 +80,7 @@ public final class StreamInference<T> implements Serializable {
 
         private final SerializableFunction<T, String> textExtractor;
         private final Configuration conf = new Configuration();
+        private SerializableFunction<T, Long> recordTimestamp;
 
         Builder(SerializableFunction<T, String> textExtractor) {
             this.textExtractor = textExtractor;
@@ -93,6 +97,8 @@ public final class StreamInference<T> implements Serializable {
             config.getOptional(InferenceOptions.MAX_SEQUENCE_LENGTH).ifPresent(this::maxSequenceLength);
             config.getOptional(InferenceOptions.TOKEN_BUDGET).ifPresent(this::tokenBudget);
             config.getOptional(InferenceOptions.LATENCY_TARGET_MS).ifPresent(v -> conf.set(InferenceOptions.LATENCY_TARGET_MS, v));
+            config.getOptional(InferenceOptions.BATCHING).ifPresent(this::batching);
+            config.getOptional(InferenceOptions.MAX_DELAY_MS).ifPresent(v -> conf.set(InferenceOptions.MAX_DELAY_MS, v));
             config.getOptional(InferenceOptions.CAPACITY).ifPresent(this::capacity);
             config.getOptional(InferenceOptions.TIMEOUT_MS).ifPresent(v -> conf.set(InferenceOptions.TIMEOUT_MS, v));
             config.getOptional(InferenceOptions.ORDERED).ifPresent(this::ordered);
@@ -144,6 +150,27 @@ public final class StreamInference<T> implements Serializable {
             return this;
         }
 
+        /** {@link BatchingMode#ADAPTIVE} (default) or {@link BatchingMode#STATIC}. */
+        public Builder<T> batching(BatchingMode mode) {
+            conf.set(InferenceOptions.BATCHING, Objects.requireNonNull(mode, "mode"));
+            return this;
+        }
+
+        /** {@link BatchingMode#STATIC} only: the longest a request waits for its batch to fill. */
+        public Builder<T> maxDelay(Duration delay) {
+            conf.set(InferenceOptions.MAX_DELAY_MS, Objects.requireNonNull(delay, "delay").toMillis());
+            return this;
+        }
+
+        /**
+         * When each record was created, in epoch milliseconds (e.g. its Kafka timestamp), for the end-to-end
+         * latency metric; without it that metric is not registered.
+         */
+        public Builder<T> recordTimestamp(SerializableFunction<T, Long> timestamp) {
+            this.recordTimestamp = Objects.requireNonNull(timestamp, "timestamp");
+            return this;
+        }
+
         public Builder<T> capacity(int records) {
             conf.set(InferenceOptions.CAPACITY, records);
             return this;
@@ -187,6 +214,8 @@ public final class StreamInference<T> implements Serializable {
             require(timeout > latency, "timeout (" + timeout + " ms) must be longer than the latency target ("
                     + latency + " ms)");
             require(threads >= 0, "cpu threads must be 0 (all processors) or more, found " + threads);
+            long maxDelay = conf.get(InferenceOptions.MAX_DELAY_MS);
+            require(maxDelay >= 0, "max delay must be 0 ms or more, found " + maxDelay);
             List<String> labels = conf.getOptional(InferenceOptions.LABELS).orElse(List.of());
             for (String label : labels) {
                 require(label != null && !label.isBlank(), "labels must not be blank, found " + labels);
@@ -197,8 +226,8 @@ public final class StreamInference<T> implements Serializable {
                     maxBatch, maxSeq, threads);
             InferenceSettings settings = new InferenceSettings(engine, budget == 0 ? (long) maxBatch * maxSeq : budget,
                     latency, capacity, timeout, conf.get(InferenceOptions.ORDERED), conf.get(InferenceOptions.ON_FAILURE),
-                    List.copyOf(labels));
-            return new StreamInference<>(settings, textExtractor);
+                    List.copyOf(labels), conf.get(InferenceOptions.BATCHING), maxDelay);
+            return new StreamInference<>(settings, textExtractor, recordTimestamp);
         }
 
         private static void require(boolean ok, String message) {

@@ -50,7 +50,7 @@ class InferenceOperatorHarnessTest {
 
     private static OneInputStreamOperatorTestHarness<String, InferenceResult<String>> harness(
             StreamInference<String> inference) throws Exception {
-        InferenceFunction<String> function = new InferenceFunction<>(inference.settings(), s -> s);
+        InferenceFunction<String> function = new InferenceFunction<>(inference.settings(), s -> s, null);
         return new OneInputStreamOperatorTestHarness<>(new AsyncWaitOperatorFactory<>(
                 function, TIMEOUT_MS, 100, AsyncDataStream.OutputMode.UNORDERED), StringSerializer.INSTANCE);
     }
@@ -99,7 +99,7 @@ class InferenceOperatorHarnessTest {
     @Test
     void recordsAreBatchedAndEnrichedInOrderedModeToo() throws Exception {
         List<String> inputs = texts(9);
-        InferenceFunction<String> function = new InferenceFunction<>(inference(FailurePolicy.FAIL).settings(), s -> s);
+        InferenceFunction<String> function = new InferenceFunction<>(inference(FailurePolicy.FAIL).settings(), s -> s, null);
         var harness = new OneInputStreamOperatorTestHarness<>(new AsyncWaitOperatorFactory<>(
                 function, TIMEOUT_MS, 100, AsyncDataStream.OutputMode.ORDERED), StringSerializer.INSTANCE);
         harness.open();

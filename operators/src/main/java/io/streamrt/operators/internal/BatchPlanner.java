@@ -1,59 +1,81 @@
 package io.streamrt.operators.internal;
 
+import io.streamrt.operators.BatchingMode;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 
 /**
- * Decides when to cut which batch. Pure and single-threaded (the scheduler's thread, or a test with its own
+ * Decides when to cut which batch. Pure and single-threaded (the scheduler's lock, or a test with its own
  * clock), so every decision can be replayed.
  *
- * <p>Requests wait in buckets by token length (powers of two up to the maximum sequence length), so a batch pads
- * to its own longest text, not to the longest text that happened to arrive near it. A bucket is cut when:
+ * <p>{@link BatchingMode#ADAPTIVE}: requests wait in buckets by token length (powers of two up to the maximum
+ * sequence length), so a batch pads to its own longest text, not to the longest text that arrived near it. A
+ * bucket is cut when
  * <ul>
- *   <li>it holds {@code maxBatchSize} requests, or its padded tokens reach the token budget; or</li>
+ *   <li>it holds {@code maxBatchSize} requests, or its padded tokens reach the token budget;</li>
  *   <li>waiting longer would make its oldest request miss its deadline: {@code deadline - predicted run time of
- *       the batch <= now}.</li>
+ *       the batch <= now}; or</li>
+ *   <li>the engine is idle and waiting buys nothing: at the arrival rate seen lately, the engine keeps up even
+ *       with batches this small (predicted per-record cost x arrival rate below {@value #IDLE_UTILIZATION_LIMIT}).
+ *       At low and moderate load requests go at once and the batches that form while the engine runs set the
+ *       batch size; near saturation requests wait for company, up to their deadline, so batches grow.</li>
  * </ul>
- * When several are due, the one whose oldest request is most urgent goes first.
+ * Under sustained overload every oldest request is due, so batches are as large as the limits allow: the most
+ * efficient, and the queue is bounded by the operators' capacity, so Flink's backpressure holds the source.
+ *
+ * <p>{@link BatchingMode#STATIC}: one first-in-first-out queue, cut when it holds {@code maxBatchSize} requests or
+ * its oldest has waited {@code maxDelay}, padded to the longest request in the batch.
+ *
+ * <p>When several buckets are due, the one whose oldest request is most urgent goes first.
  */
 final class BatchPlanner {
 
-    private final int maxBatchSize;
-    private final long tokenBudget;
+    /** Idle dispatch while small batches would keep the engine busy less than this share of the time. */
+    static final double IDLE_UTILIZATION_LIMIT = 0.8;
+
+    /** Weight of the newest inter-arrival time in its moving average (about the last 50 arrivals). */
+    private static final double ARRIVAL_WEIGHT = 0.02;
+
+    private final SchedulerConfig config;
     private final int[] bucketLengths;
     private final List<ArrayDeque<InferenceRequest>> buckets;
     private final RunTimeModel runTime;
     private int queued;
+    private int lastBatchLimit;
+    private long lastArrivalNanos = Long.MIN_VALUE;
+    private double meanInterArrivalNanos;
 
-    /**
-     * @param maxBatchSize most rows in a batch
-     * @param maxSequenceLength longest accepted sequence
-     * @param tokenBudget most padded tokens (rows x length) in a batch
-     * @param initialNanosPerToken run-time guess before the first batch
-     */
-    BatchPlanner(int maxBatchSize, int maxSequenceLength, long tokenBudget, double initialNanosPerToken) {
-        this.maxBatchSize = maxBatchSize;
-        this.tokenBudget = tokenBudget;
+    BatchPlanner(SchedulerConfig config, double initialNanosPerToken) {
+        this.config = config;
         List<Integer> lengths = new ArrayList<>();
-        for (int length = 8; length < maxSequenceLength; length *= 2) {
-            lengths.add(length);
+        if (config.mode() == BatchingMode.ADAPTIVE) {
+            for (int length = 8; length < config.maxSequenceLength(); length *= 2) {
+                lengths.add(length);
+            }
         }
-        lengths.add(maxSequenceLength);
+        lengths.add(config.maxSequenceLength());
         this.bucketLengths = lengths.stream().mapToInt(Integer::intValue).toArray();
         this.buckets = new ArrayList<>();
         for (int i = 0; i < bucketLengths.length; i++) {
             buckets.add(new ArrayDeque<>());
         }
         this.runTime = new RunTimeModel(initialNanosPerToken);
+        this.lastBatchLimit = config.maxBatchSize();
+    }
+
+    /** For tests: an adaptive planner. */
+    BatchPlanner(int maxBatchSize, int maxSequenceLength, long tokenBudget, double initialNanosPerToken) {
+        this(new SchedulerConfig(BatchingMode.ADAPTIVE, maxBatchSize, maxSequenceLength, tokenBudget, 0),
+                initialNanosPerToken);
     }
 
     void add(InferenceRequest request) {
         int length = request.length();
-        if (length > bucketLengths[bucketLengths.length - 1]) {
+        if (length > config.maxSequenceLength()) {
             throw new IllegalArgumentException("request has " + length + " tokens, more than the maximum sequence length "
-                    + bucketLengths[bucketLengths.length - 1]);
+                    + config.maxSequenceLength());
         }
         int bucket = 0;
         while (bucketLengths[bucket] < length) {
@@ -61,19 +83,33 @@ final class BatchPlanner {
         }
         buckets.get(bucket).addLast(request);
         queued++;
+        if (lastArrivalNanos != Long.MIN_VALUE) {
+            long gap = Math.max(0, request.arrivalNanos - lastArrivalNanos);
+            meanInterArrivalNanos = meanInterArrivalNanos == 0 ? gap
+                    : meanInterArrivalNanos + ARRIVAL_WEIGHT * (gap - meanInterArrivalNanos);
+        }
+        lastArrivalNanos = Math.max(lastArrivalNanos, request.arrivalNanos);
     }
 
     int queued() {
         return queued;
     }
 
-    /** The batch to run now, or null if waiting is better; then {@link #nextDecisionNanos} says until when. */
-    List<InferenceRequest> poll(long nowNanos) {
+    /** Rows of the most recent batch's limit (size, budget), for the chosen-batch-limit metric. */
+    int lastBatchLimit() {
+        return lastBatchLimit;
+    }
+
+    /**
+     * The batch to run now, or null if waiting is better; then {@link #nextDecisionNanos} says until when.
+     *
+     * @param engineIdle whether a batch could start on the engine right now
+     */
+    List<InferenceRequest> poll(long nowNanos, boolean engineIdle) {
         int chosen = -1;
         long mostUrgent = Long.MAX_VALUE;
         for (int b = 0; b < buckets.size(); b++) {
-            ArrayDeque<InferenceRequest> bucket = buckets.get(b);
-            if (bucket.isEmpty()) {
+            if (buckets.get(b).isEmpty()) {
                 continue;
             }
             if (isFull(b)) {
@@ -81,12 +117,18 @@ final class BatchPlanner {
                 break;
             }
             long cutAt = cutAtNanos(b);
-            if (cutAt <= nowNanos && cutAt < mostUrgent) {
+            boolean due = cutAt <= nowNanos || (engineIdle && waitingBuysNothing(b));
+            if (due && cutAt < mostUrgent) {
                 mostUrgent = cutAt;
                 chosen = b;
             }
         }
         return chosen < 0 ? null : take(chosen);
+    }
+
+    /** As {@link #poll(long, boolean)} with a busy engine: only full or due buckets. */
+    List<InferenceRequest> poll(long nowNanos) {
+        return poll(nowNanos, false);
     }
 
     /** When the next bucket becomes due if nothing arrives, or {@link Long#MAX_VALUE} when all are empty. */
@@ -137,23 +179,49 @@ final class BatchPlanner {
     }
 
     private boolean isFull(int b) {
-        int rows = Math.min(buckets.get(b).size(), maxBatchSize);
-        return rows == maxBatchSize || (long) rows * bucketLengths[b] >= tokenBudget;
+        int rows = Math.min(buckets.get(b).size(), config.maxBatchSize());
+        return rows == config.maxBatchSize() || (long) rows * bucketLengths[b] >= config.tokenBudget();
+    }
+
+    private int limitFor(int b) {
+        int byBudget = (int) Math.max(1, config.tokenBudget() / bucketLengths[b]);
+        return Math.min(config.maxBatchSize(), byBudget);
     }
 
     private int rowsFor(int b) {
-        int byBudget = (int) Math.max(1, tokenBudget / bucketLengths[b]);
-        return Math.min(Math.min(buckets.get(b).size(), maxBatchSize), byBudget);
+        return Math.min(buckets.get(b).size(), limitFor(b));
     }
 
     private long cutAtNanos(int b) {
         InferenceRequest oldest = buckets.get(b).peekFirst();
+        if (config.mode() == BatchingMode.STATIC) {
+            return oldest.arrivalNanos + config.maxDelayNanos();
+        }
         return oldest.deadlineNanos - runTime.predictNanos(rowsFor(b), bucketLengths[b]);
+    }
+
+    /** Whether the engine keeps up with the arrival rate at this bucket's current batch size (adaptive only). */
+    private boolean waitingBuysNothing(int b) {
+        if (config.mode() != BatchingMode.ADAPTIVE) {
+            return false;
+        }
+        int rows = rowsFor(b);
+        if (rows >= limitFor(b) || meanInterArrivalNanos <= 0) {
+            return true;
+        }
+        double perRecordNanos = (double) runTime.predictNanos(rows, bucketLengths[b]) / rows;
+        return perRecordNanos < IDLE_UTILIZATION_LIMIT * meanInterArrivalNanos;
+    }
+
+    /** Arrivals per second lately, 0 before two have been seen. */
+    double arrivalRatePerSecond() {
+        return meanInterArrivalNanos <= 0 ? 0.0 : 1e9 / meanInterArrivalNanos;
     }
 
     private List<InferenceRequest> take(int b) {
         ArrayDeque<InferenceRequest> bucket = buckets.get(b);
         int rows = rowsFor(b);
+        lastBatchLimit = limitFor(b);
         List<InferenceRequest> batch = new ArrayList<>(rows);
         for (int i = 0; i < rows; i++) {
             batch.add(bucket.pollFirst());

@@ -3,8 +3,11 @@ package io.streamrt.operators.internal;
 import io.streamrt.engine.EncoderBatch;
 import io.streamrt.engine.EncoderOutput;
 import io.streamrt.engine.InferenceEngine;
+import io.streamrt.operators.BatchStatistics;
+import io.streamrt.operators.BatchingMode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -14,13 +17,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The batch scheduler of one engine, shared by every operator subtask in the JVM that uses that engine, so
- * batches fill from all slots. Three calls: {@link #submit}, {@link #cancel}, {@link #close}.
+ * The batch scheduler of one engine (and batching configuration), shared by every operator subtask in the JVM
+ * that uses them, so batches fill from all slots. Three calls: {@link #submit}, {@link #cancel}, {@link #close}.
  *
- * <p>{@code submit} never blocks and never runs the model: a single worker thread cuts batches as
- * {@link BatchPlanner} decides, runs them on the engine, and calls each request's callback on that thread. The
- * queue is bounded by the operators' async capacity (requests in flight per subtask), so overload shows up as
- * Flink backpressure, not memory growth.
+ * <p>{@code submit} never blocks and never runs the model. Worker threads, one per batch the engine can run at
+ * once ({@code maxConcurrentBatches}: 1 on a CPU), cut batches as {@link BatchPlanner} decides, run them, and call
+ * each request's callback on the worker's thread. The queue is bounded by the operators' async capacity
+ * (records in flight per subtask), so overload shows up as Flink backpressure, not memory growth.
  */
 public final class BatchScheduler implements AutoCloseable {
 
@@ -29,12 +32,17 @@ public final class BatchScheduler implements AutoCloseable {
     /** Run-time guess before the first batch: MiniLM-L6 INT8 on one CPU core is ~50 us per token. */
     static final double INITIAL_NANOS_PER_TOKEN = 50_000;
 
+    /** Every scheduler of this JVM, for {@link BatchStatistics}; a handful per engine ever built. */
+    private static final List<BatchScheduler> ALL = new CopyOnWriteArrayList<>();
+
     private final InferenceEngine engine;
+    private final String name;
+    private final SchedulerConfig config;
     private final LongSupplier clock;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final BatchPlanner planner;
-    private final Thread worker;
+    private final List<Thread> workers = new ArrayList<>();
     private boolean closed;
 
     private final AtomicLong batches = new AtomicLong();
@@ -42,25 +50,43 @@ public final class BatchScheduler implements AutoCloseable {
     private final AtomicLong paddedTokens = new AtomicLong();
     private final AtomicLong realTokens = new AtomicLong();
     private final AtomicLong busyNanos = new AtomicLong();
+    private long busyAtLastRead;
+    private long wallAtLastRead;
 
     /**
      * @param engine runs the batches; not closed by the scheduler
-     * @param maxBatchSize most rows per batch (capped at the engine's limit)
-     * @param tokenBudget most padded tokens per batch
-     * @param name for the worker thread, e.g. the engine id
+     * @param name for the worker threads and statistics, e.g. the engine id
      */
-    public BatchScheduler(InferenceEngine engine, int maxBatchSize, long tokenBudget, String name) {
-        this(engine, maxBatchSize, tokenBudget, name, System::nanoTime);
+    BatchScheduler(InferenceEngine engine, SchedulerConfig config, String name) {
+        this(engine, config, name, System::nanoTime);
     }
 
-    BatchScheduler(InferenceEngine engine, int maxBatchSize, long tokenBudget, String name, LongSupplier clock) {
+    BatchScheduler(InferenceEngine engine, SchedulerConfig config, String name, LongSupplier clock) {
         this.engine = engine;
+        this.name = name;
         this.clock = clock;
-        int rows = Math.min(maxBatchSize, engine.info().maxBatchSize());
-        this.planner = new BatchPlanner(rows, engine.info().maxSequenceLength(), tokenBudget, INITIAL_NANOS_PER_TOKEN);
-        this.worker = new Thread(this::loop, "streamrt-batcher-" + name);
-        this.worker.setDaemon(true);
-        this.worker.start();
+        int rows = Math.min(config.maxBatchSize(), engine.info().maxBatchSize());
+        int length = Math.min(config.maxSequenceLength(), engine.info().maxSequenceLength());
+        this.config = new SchedulerConfig(config.mode(), rows, length, config.tokenBudget(), config.maxDelayNanos());
+        this.planner = new BatchPlanner(this.config, INITIAL_NANOS_PER_TOKEN);
+        this.wallAtLastRead = clock.getAsLong();
+        for (int i = 0; i < engine.info().maxConcurrentBatches(); i++) {
+            Thread worker = new Thread(this::loop, "streamrt-batcher-" + name + "-" + i);
+            worker.setDaemon(true);
+            workers.add(worker);
+        }
+        ALL.add(this);
+        workers.forEach(Thread::start);
+    }
+
+    /** Statistics of every scheduler of this JVM. */
+    public static List<BatchStatistics.Entry> statistics() {
+        List<BatchStatistics.Entry> entries = new ArrayList<>();
+        for (BatchScheduler s : ALL) {
+            entries.add(new BatchStatistics.Entry(s.name, s.config.mode(), s.batches.get(), s.records.get(),
+                    s.realTokens.get(), s.paddedTokens.get(), s.busyNanos.get()));
+        }
+        return entries;
     }
 
     /** The scheduler's clock, for arrival times and deadlines. */
@@ -102,11 +128,25 @@ public final class BatchScheduler implements AutoCloseable {
         }
     }
 
+    public BatchingMode mode() {
+        return config.mode();
+    }
+
     /** Requests waiting for a batch. */
     public int queued() {
         lock.lock();
         try {
             return planner.queued();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The row limit of the most recent batch (maximum size, or fewer under the token budget). */
+    public int batchLimit() {
+        lock.lock();
+        try {
+            return planner.lastBatchLimit();
         } finally {
             lock.unlock();
         }
@@ -126,9 +166,18 @@ public final class BatchScheduler implements AutoCloseable {
         return padded == 0 ? 0.0 : 1.0 - (double) realTokens.get() / padded;
     }
 
-    /** Time spent running batches since start, in nanoseconds. */
-    public long busyNanos() {
-        return busyNanos.get();
+    /**
+     * Share of time the engine ran batches since the previous call (or since start), per worker: 1.0 means every
+     * worker was always busy.
+     */
+    public synchronized double busyFraction() {
+        long now = clock.getAsLong();
+        long busy = busyNanos.get();
+        long wall = Math.max(1, now - wallAtLastRead) * workers.size();
+        double fraction = Math.min(1.0, (double) (busy - busyAtLastRead) / wall);
+        busyAtLastRead = busy;
+        wallAtLastRead = now;
+        return fraction;
     }
 
     private void loop() {
@@ -141,7 +190,8 @@ public final class BatchScheduler implements AutoCloseable {
                         return;
                     }
                     long now = clock.getAsLong();
-                    batch = planner.poll(now);
+                    // This worker is free, so the engine can take a batch now.
+                    batch = planner.poll(now, true);
                     if (batch != null) {
                         break;
                     }
@@ -164,8 +214,10 @@ public final class BatchScheduler implements AutoCloseable {
 
     private void run(List<InferenceRequest> requests) {
         List<long[]> rows = new ArrayList<>(requests.size());
+        long tokens = 0;
         for (InferenceRequest request : requests) {
             rows.add(request.ids);
+            tokens += request.ids.length;
         }
         long start = clock.getAsLong();
         try {
@@ -182,7 +234,7 @@ public final class BatchScheduler implements AutoCloseable {
             batches.incrementAndGet();
             records.addAndGet(batch.size());
             paddedTokens.addAndGet((long) batch.size() * batch.sequenceLength());
-            realTokens.addAndGet(Math.round(batch.fillRatio() * batch.size() * batch.sequenceLength()));
+            realTokens.addAndGet(tokens);
             busyNanos.addAndGet(runNanos);
             for (int i = 0; i < requests.size(); i++) {
                 InferenceRequest request = requests.get(i);
@@ -192,7 +244,7 @@ public final class BatchScheduler implements AutoCloseable {
             }
         } catch (RuntimeException | Error e) {
             // Errors too: a dead worker would leave every queued request to its timeout.
-            LOG.warn("A batch of {} requests failed on the engine: {}", requests.size(), e.toString());
+            LOG.warn("A batch of {} requests failed on engine {}: {}", requests.size(), name, e.toString());
             for (InferenceRequest request : requests) {
                 deliver(() -> request.callback.onFailure(e));
             }
@@ -208,7 +260,7 @@ public final class BatchScheduler implements AutoCloseable {
         }
     }
 
-    /** Stops the worker after its current batch; requests still queued fail with a message that says why. */
+    /** Stops the workers after their current batches; requests still queued fail with a message that says why. */
     @Override
     public void close() {
         List<InferenceRequest> left;
@@ -223,10 +275,12 @@ public final class BatchScheduler implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        try {
-            worker.join(TimeUnit.SECONDS.toMillis(30));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        for (Thread worker : workers) {
+            try {
+                worker.join(TimeUnit.SECONDS.toMillis(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         IllegalStateException error = new IllegalStateException(
                 "the batch scheduler closed before this request ran: its engine was released");

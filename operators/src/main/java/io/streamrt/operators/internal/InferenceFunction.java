@@ -44,6 +44,7 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
 
     private final InferenceSettings settings;
     private final SerializableFunction<T, String> textExtractor;
+    private final SerializableFunction<T, Long> recordTimestamp;
 
     private transient EngineLease lease;
     private transient BatchScheduler scheduler;
@@ -60,10 +61,16 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
     private transient Histogram queueTimeMs;
     private transient Histogram runTimeMs;
     private transient Histogram batchSize;
+    private transient Histogram endToEndMs;
 
-    public InferenceFunction(InferenceSettings settings, SerializableFunction<T, String> textExtractor) {
+    /**
+     * @param recordTimestamp when each record was created (epoch ms), for the end-to-end latency metric; or null
+     */
+    public InferenceFunction(InferenceSettings settings, SerializableFunction<T, String> textExtractor,
+            SerializableFunction<T, Long> recordTimestamp) {
         this.settings = settings;
         this.textExtractor = textExtractor;
+        this.recordTimestamp = recordTimestamp;
     }
 
     @Override
@@ -76,8 +83,10 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
         tokenizer = lease.attachment(TextTokenizer.class,
                 engine -> TextTokenizer.open(lease.model().tokenizer(), maxSequenceLength));
         String engineId = lease.engineId();
-        scheduler = lease.attachment(BatchScheduler.class, engine -> new BatchScheduler(
-                engine, settings.engine().maxBatchSize(), settings.tokenBudget(), engineId));
+        SchedulerConfig config = new SchedulerConfig(settings.batching(), settings.engine().maxBatchSize(),
+                maxSequenceLength, settings.tokenBudget(), TimeUnit.MILLISECONDS.toNanos(settings.maxDelayMs()));
+        scheduler = lease.attachment(BatchScheduler.class, config,
+                engine -> new BatchScheduler(engine, config, engineId + "-" + config.mode().name().toLowerCase()));
         latencyTargetNanos = TimeUnit.MILLISECONDS.toNanos(settings.latencyTargetMs());
         labelEmbeddings = embedLabels(settings.labels());
         inFlight = new AtomicInteger();
@@ -106,7 +115,14 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
         queueTimeMs = group.histogram(InferenceMetrics.QUEUE_TIME_MS, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         runTimeMs = group.histogram(InferenceMetrics.RUN_TIME_MS, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         batchSize = group.histogram(InferenceMetrics.BATCH_SIZE, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+        if (recordTimestamp != null) {
+            endToEndMs = group.histogram(InferenceMetrics.END_TO_END_LATENCY_MS,
+                    new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+        }
+        group.gauge(InferenceMetrics.LATENCY_TARGET_MS, (Gauge<Long>) settings::latencyTargetMs);
         BatchScheduler shared = scheduler;
+        group.gauge(InferenceMetrics.BATCH_LIMIT, (Gauge<Integer>) shared::batchLimit);
+        group.gauge(InferenceMetrics.ENGINE_BUSY_FRACTION, (Gauge<Double>) shared::busyFraction);
         group.gauge(InferenceMetrics.ENGINE_BATCHES, (Gauge<Long>) shared::batches);
         group.gauge(InferenceMetrics.ENGINE_RECORDS, (Gauge<Long>) shared::records);
         group.gauge(InferenceMetrics.PADDING_RATIO, (Gauge<Double>) shared::paddingRatio);
@@ -206,6 +222,12 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
             queueTimeMs.update(Math.round(queueMs));
             runTimeMs.update(Math.round(runMs));
             batchSize.update(rows);
+            if (endToEndMs != null) {
+                Long created = recordTimestamp.apply(input);
+                if (created != null && created > 0) {
+                    endToEndMs.update(System.currentTimeMillis() - created);
+                }
+            }
             succeeded.inc();
             future.complete(Collections.singleton(InferenceResult.success(input,
                     new InferenceOutput(modelName, backend, embedding, label, score, rows, queueMs, runMs))));

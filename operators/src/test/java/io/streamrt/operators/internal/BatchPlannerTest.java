@@ -149,4 +149,111 @@ class BatchPlannerTest {
         assertThat(planner.removeOwnedBy(owner)).hasSize(1);
         assertThat(planner.queued()).isEqualTo(1);
     }
+
+    @Test
+    void anIdleEngineTakesARequestAtOnceWhenLoadIsLow() {
+        BatchPlanner planner = new BatchPlanner(64, 128, 64 * 128, 1_000);
+        // One request every 10 ms; a row of 16 tokens costs 16 us: the engine is almost always idle.
+        planner.add(request(12, 0, 100 * MS));
+        planner.add(request(12, 10 * MS, 100 * MS));
+
+        assertThat(planner.poll(10 * MS, false)).as("a busy engine waits for the deadline").isNull();
+        assertThat(planner.poll(10 * MS, true)).as("an idle engine gains nothing by waiting").hasSize(2);
+    }
+
+    @Test
+    void nearSaturationRequestsWaitForCompanyUntilTheirDeadline() {
+        // 1 ms per 16-token row, a request every 1 ms: small batches would keep the engine 100% busy.
+        BatchPlanner planner = new BatchPlanner(64, 128, 64 * 128, 62_500);
+        for (int i = 0; i < 5; i++) {
+            planner.add(request(12, i * MS, 100 * MS));
+        }
+
+        assertThat(planner.poll(5 * MS, true)).isNull();
+        long cutAt = planner.nextDecisionNanos();
+        assertThat(cutAt).isEqualTo(100 * MS - 5 * 16 * 62_500);
+        assertThat(planner.poll(cutAt, true)).hasSize(5);
+    }
+
+    @Test
+    void staticModeIsFirstInFirstOutAndCutsOnSizeOrMaxDelay() {
+        SchedulerConfig config = new SchedulerConfig(io.streamrt.operators.BatchingMode.STATIC, 3, 128, 3 * 128, 10 * MS);
+        BatchPlanner planner = new BatchPlanner(config, 1_000);
+        planner.add(request(100, 0, 100 * MS));
+        planner.add(request(9, 1 * MS, 100 * MS));
+
+        assertThat(planner.poll(1 * MS, true)).as("static never dispatches early").isNull();
+        assertThat(planner.nextDecisionNanos()).isEqualTo(10 * MS);
+        assertThat(planner.poll(10 * MS, false)).extracting(InferenceRequest::length).containsExactly(100, 9);
+
+        for (int i = 0; i < 3; i++) {
+            planner.add(request(9 + 40 * (i % 2), 20 * MS, 100 * MS));
+        }
+        assertThat(planner.poll(20 * MS, false)).as("full at 3, lengths mixed").extracting(InferenceRequest::length)
+                .containsExactly(9, 49, 9);
+    }
+
+    @Test
+    void underOverloadBatchesAreFullAndTheQueueStaysWithinTheSubmittersCapacity() {
+        int capacity = 200;
+        BatchPlanner planner = new BatchPlanner(32, 128, 32 * 128, 20_000);
+        long now = 0;
+        int outstanding = 0;
+        int maxQueued = 0;
+        List<Integer> sizes = new ArrayList<>();
+        // The source could offer a record every 0.1 ms; the engine needs ~0.3 ms per record: overload.
+        for (int step = 0; step < 2_000; step++) {
+            while (outstanding < capacity) {
+                planner.add(request(10 + (step + outstanding) % 20, now, 100 * MS));
+                outstanding++;
+            }
+            maxQueued = Math.max(maxQueued, planner.queued());
+            List<InferenceRequest> batch = planner.poll(now, true);
+            if (batch == null) {
+                now = planner.nextDecisionNanos();
+                continue;
+            }
+            int longest = batch.stream().mapToInt(InferenceRequest::length).max().orElseThrow();
+            long run = 20_000L * batch.size() * longest;
+            planner.observe(batch.size(), longest, run);
+            now += run;
+            outstanding -= batch.size();
+            sizes.add(batch.size());
+        }
+        assertThat(maxQueued).isLessThanOrEqualTo(capacity);
+        List<Integer> steady = sizes.subList(sizes.size() / 2, sizes.size());
+        assertThat(steady.stream().mapToInt(Integer::intValue).average().orElseThrow())
+                .as("batches under overload").isGreaterThan(24);
+    }
+
+    @Test
+    void whenLoadFallsBatchesShrinkAgainWithinAFewBatches() {
+        BatchPlanner planner = new BatchPlanner(32, 128, 32 * 128, 20_000);
+        for (int i = 0; i < 32 * 5; i++) {
+            planner.add(request(16, 0, 100 * MS));
+        }
+        long now = 0;
+        while (planner.queued() > 0) {
+            List<InferenceRequest> batch = planner.poll(now, true);
+            planner.observe(batch.size(), 16, 20_000L * batch.size() * 16);
+            now += 20_000L * batch.size() * 16;
+        }
+        // Then one request every 50 ms: each goes alone, at once.
+        List<Integer> sizes = new ArrayList<>();
+        long waited = 0;
+        for (int i = 0; i < 6; i++) {
+            now += 50 * MS;
+            planner.add(request(16, now, 100 * MS));
+            List<InferenceRequest> batch = planner.poll(now, true);
+            if (batch != null) {
+                sizes.add(batch.size());
+            } else {
+                waited++;
+                now = planner.nextDecisionNanos();
+                sizes.add(planner.poll(now, true).size());
+            }
+        }
+        assertThat(sizes.subList(2, sizes.size())).containsOnly(1);
+        assertThat(waited).as("requests held back once the rate fell").isLessThanOrEqualTo(2);
+    }
 }
