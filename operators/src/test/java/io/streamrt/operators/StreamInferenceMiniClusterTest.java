@@ -9,7 +9,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.Metric;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -21,10 +28,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** The public API on a real mini cluster with the real INT8 MiniLM on ONNX Runtime. */
 class StreamInferenceMiniClusterTest {
 
+    private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
+
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
             .setNumberTaskManagers(1)
             .setNumberSlotsPerTaskManager(2)
+            .setConfiguration(METRICS.addToConfiguration(new Configuration()))
             .build());
 
     private static final Map<String, String> SENTENCES = Map.of(
@@ -46,17 +56,20 @@ class StreamInferenceMiniClusterTest {
         int enginesBefore = EngineRegistry.shared().openEngines();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
+        long created = System.currentTimeMillis();
         StreamInference<String> inference = StreamInference.builder((SerializableFunction<String, String>) s -> s)
+                .recordTimestamp(s -> created)
                 .labels(List.of("sports", "politics", "technology"))
                 .maxBatchSize(16)
                 .latencyTarget(Duration.ofMillis(200))
                 .build();
 
         List<InferenceResult<String>> results = new ArrayList<>();
+        JobID jobId;
         try (CloseableIterator<InferenceResult<String>> it =
                 inference.apply(env.fromData(Types.STRING, inputs.toArray(new String[0])).rebalance()).collectAsync()) {
             // execute() returns once every task has finished and closed, so leases are released by then.
-            env.execute("inference");
+            jobId = env.execute("inference").getJobID();
             it.forEachRemaining(results::add);
         }
 
@@ -82,6 +95,35 @@ class StreamInferenceMiniClusterTest {
         assertThat(EngineRegistry.shared().openEngines() - enginesBefore)
                 .as("both subtasks shared one engine, kept warm for the grace period").isEqualTo(1);
         assertThat(EngineRegistry.shared().openLeases()).isZero();
+        assertMetrics(jobId, inputs.size());
+    }
+
+    /** Both subtasks register every metric; they report one engine; records and batches are counted apart. */
+    private static void assertMetrics(JobID jobId, int records) {
+        Map<String, Metric> engineIds = METRICS.findMetrics(jobId, InferenceMetrics.GROUP + "." + InferenceMetrics.ENGINE_ID);
+        assertThat(engineIds).hasSize(2);
+        assertThat(engineIds.values().stream().map(m -> ((Gauge<?>) m).getValue()).distinct()).hasSize(1);
+        long succeeded = METRICS.findMetrics(jobId, InferenceMetrics.GROUP + "." + InferenceMetrics.RECORDS_SUCCEEDED)
+                .values().stream().mapToLong(m -> ((Counter) m).getCount()).sum();
+        assertThat(succeeded).isEqualTo(records);
+        for (String histogram : List.of(InferenceMetrics.QUEUE_TIME_MS, InferenceMetrics.RUN_TIME_MS,
+                InferenceMetrics.BATCH_SIZE, InferenceMetrics.END_TO_END_LATENCY_MS)) {
+            Map<String, Metric> found = METRICS.findMetrics(jobId, InferenceMetrics.GROUP + "." + histogram);
+            assertThat(found).as(histogram).hasSize(2);
+            assertThat(found.values().stream().mapToLong(m -> ((Histogram) m).getCount()).sum()).as(histogram)
+                    .isPositive();
+        }
+        long engineRecords = METRICS.findMetrics(jobId, InferenceMetrics.GROUP + "." + InferenceMetrics.ENGINE_RECORDS)
+                .values().stream().mapToLong(m -> ((Number) ((Gauge<?>) m).getValue()).longValue()).max().orElseThrow();
+        long engineBatches = METRICS.findMetrics(jobId, InferenceMetrics.GROUP + "." + InferenceMetrics.ENGINE_BATCHES)
+                .values().stream().mapToLong(m -> ((Number) ((Gauge<?>) m).getValue()).longValue()).max().orElseThrow();
+        assertThat(engineRecords).as("records run on the shared engine").isGreaterThanOrEqualTo(records);
+        assertThat(engineBatches).as("batches, counted apart from records").isPositive().isLessThan(engineRecords);
+        for (String gauge : List.of(InferenceMetrics.PADDING_RATIO, InferenceMetrics.ENGINE_BUSY_FRACTION,
+                InferenceMetrics.LATENCY_TARGET_MS, InferenceMetrics.BATCH_LIMIT, InferenceMetrics.IN_FLIGHT,
+                InferenceMetrics.ENGINE_QUEUED)) {
+            assertThat(METRICS.findMetrics(jobId, InferenceMetrics.GROUP + "." + gauge)).as(gauge).hasSize(2);
+        }
     }
 
     @Test
