@@ -4,6 +4,7 @@ import io.streamrt.engine.internal.BackendSelector;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -28,6 +30,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Builds, shares and closes engines: one engine per equal {@link EngineSpec} in a JVM (a TaskManager), counted
  * by leases, kept for a grace period after the last lease closes so that a task restart does not rebuild it.
+ *
+ * <p>An engine whose batch fails with an {@link EngineFailedException} (a CUDA error, a lost device) is marked broken:
+ * its later batches fail at once, the next {@link #acquire} builds a new engine (with a new engine id), and the broken
+ * one is closed as soon as its last lease is released, without a grace period.
  *
  * <p>Backends are the {@link EngineProvider}s on the classpath. {@link EngineSpec#AUTO} picks the available one
  * with the highest {@link EngineProvider#autoRank()} and logs one line saying why the others were not picked.
@@ -61,6 +67,8 @@ public final class EngineRegistry {
     private final Object lock = new Object();
 
     private final Map<EngineSpec, Entry> entries = new HashMap<>();
+    /** Broken engines no longer in {@link #entries}, still held by leases; closed with their last lease. */
+    private final Set<Entry> retiring = new HashSet<>();
     private final AtomicInteger openLeases = new AtomicInteger();
 
     /**
@@ -184,10 +192,13 @@ public final class EngineRegistry {
         return openLeases.get();
     }
 
-    /** Engines built and not yet closed, including idle ones within their grace period. */
+    /**
+     * Engines built and not yet closed, including idle ones within their grace period and broken ones still held by
+     * leases.
+     */
     public int openEngines() {
         synchronized (lock) {
-            int open = 0;
+            int open = retiring.size();
             for (Entry entry : entries.values()) {
                 if (entry.future.isDone() && !entry.future.isCompletedExceptionally()) {
                     open++;
@@ -209,7 +220,7 @@ public final class EngineRegistry {
             LOG.info("Built engine {} ({}, precision {}, max batch {}, max sequence {}) in {} ms", engineId,
                     engine.info().backend(), engine.info().precision(), engine.info().maxBatchSize(),
                     engine.info().maxSequenceLength(), (System.nanoTime() - start) / 1_000_000);
-            entry.future.complete(new Built(engine, model, engineId));
+            entry.future.complete(new Built(entry, engine, model, engineId));
         } catch (Throwable t) {
             synchronized (lock) {
                 if (entries.get(spec) == entry) {
@@ -221,23 +232,36 @@ public final class EngineRegistry {
     }
 
     private void release(Entry entry) {
+        String why;
         synchronized (lock) {
             entry.refs--;
-            if (entry.refs > 0 || entries.get(entry.spec) != entry) {
+            if (entry.refs > 0) {
                 return;
             }
-            if (!gracePeriod.isZero()) {
-                long generation = ++entry.closeGeneration;
-                entry.pendingClose = timer.schedule(() -> expire(entry, generation), gracePeriod);
-                return;
+            if (entry.broken) {
+                // No grace period for a broken engine: nobody can use it, and it may hold a whole GPU's memory.
+                if (!retiring.remove(entry)) {
+                    return;
+                }
+                why = "its last lease was released after it broke";
+            } else {
+                if (entries.get(entry.spec) != entry) {
+                    return;
+                }
+                if (!gracePeriod.isZero()) {
+                    long generation = ++entry.closeGeneration;
+                    entry.pendingClose = timer.schedule(() -> expire(entry, generation), gracePeriod);
+                    return;
+                }
+                if (!entry.future.isDone()) {
+                    // Only waiters that gave up held it; the builder will find it unused and the next release closes it.
+                    return;
+                }
+                entries.remove(entry.spec);
+                why = "its last lease was released (no grace period)";
             }
-            if (!entry.future.isDone()) {
-                // Only waiters that gave up held it; the builder will find it unused and the next release closes it.
-                return;
-            }
-            entries.remove(entry.spec);
         }
-        closeEntry(entry);
+        closeEntry(entry, why);
     }
 
     private void expire(Entry entry, long generation) {
@@ -254,11 +278,37 @@ public final class EngineRegistry {
             entries.remove(entry.spec);
             entry.pendingClose = null;
         }
-        closeEntry(entry);
+        closeEntry(entry, "its grace period ended");
+    }
+
+    /**
+     * Takes a broken engine out of its spec's slot, so that the next acquire builds a new one; closes it now if no
+     * lease holds it, else when the last one is released. Batches in flight on it fail on their own.
+     */
+    private void markBroken(Entry entry, Built built, EngineFailedException failure) {
+        int leases;
+        synchronized (lock) {
+            if (entry.broken) {
+                return;
+            }
+            entry.broken = true;
+            entry.brokenBy = failure.getMessage();
+            entries.remove(entry.spec, entry);
+            entry.cancelPendingClose();
+            leases = entry.refs;
+            if (leases > 0) {
+                retiring.add(entry);
+            }
+        }
+        LOG.warn("Engine {} is broken and will not run more batches: {}. The next acquire builds a new engine; this "
+                + "one closes when its {} open lease(s) are released", built.engineId, failure.getMessage(), leases);
+        if (leases == 0) {
+            closeEntry(entry, "it broke with no lease open");
+        }
     }
 
     /** Attachments first (they use the engine), newest first, then the engine; one failure does not skip the rest. */
-    private static void closeEntry(Entry entry) {
+    private static void closeEntry(Entry entry, String why) {
         Built built = entry.future.getNow(null);
         if (built == null) {
             return;
@@ -278,7 +328,7 @@ public final class EngineRegistry {
         if (failure != null) {
             LOG.warn("Closing engine {} failed; its native resources may not all be freed", built.engineId, failure);
         } else {
-            LOG.info("Closed engine {} after its grace period", built.engineId);
+            LOG.info("Closed engine {}: {}", built.engineId, why);
         }
     }
 
@@ -305,6 +355,10 @@ public final class EngineRegistry {
         long closeGeneration;
         /** Guarded by the registry lock. */
         Cancellable pendingClose;
+        /** Set once, under the registry lock; read without it by {@link GuardedEngine#run}. */
+        volatile boolean broken;
+        /** What broke it; written before {@link #broken}. */
+        volatile String brokenBy;
 
         Entry(EngineSpec spec) {
             this.spec = spec;
@@ -320,17 +374,65 @@ public final class EngineRegistry {
     }
 
     /** A built engine and what hangs off it. */
-    private static final class Built {
+    private final class Built {
         final InferenceEngine engine;
+        /** What leases and attachments see: the engine, watched for fatal failures. */
+        final InferenceEngine guarded;
         final ModelFiles model;
         final String engineId;
         /** Insertion order is creation order, which close reverses. Guarded by itself. */
         final Map<List<Object>, Object> attachments = new LinkedHashMap<>();
 
-        Built(InferenceEngine engine, ModelFiles model, String engineId) {
+        Built(Entry entry, InferenceEngine engine, ModelFiles model, String engineId) {
             this.engine = engine;
+            this.guarded = new GuardedEngine(entry, this);
             this.model = model;
             this.engineId = engineId;
+        }
+    }
+
+    /**
+     * The registry's view of a shared engine: runs go straight through, but a fatal failure marks the engine broken,
+     * and a broken engine refuses further batches. Closing it does nothing: the registry owns the engine, a user
+     * closes the lease.
+     */
+    private final class GuardedEngine implements InferenceEngine {
+        private final Entry entry;
+        private final Built built;
+
+        GuardedEngine(Entry entry, Built built) {
+            this.entry = entry;
+            this.built = built;
+        }
+
+        @Override
+        public EngineInfo info() {
+            return built.engine.info();
+        }
+
+        @Override
+        public EncoderOutput run(EncoderBatch batch) {
+            if (entry.broken) {
+                throw new EngineFailedException("engine " + built.engineId + " is broken (" + entry.brokenBy
+                        + "); the batch was not run: close this lease and acquire a new one from the EngineRegistry, "
+                        + "which builds a new engine");
+            }
+            try {
+                return built.engine.run(batch);
+            } catch (EngineFailedException e) {
+                markBroken(entry, built, e);
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            // Owned by the registry: closed with the last lease (after the grace period), never by a user.
+        }
+
+        @Override
+        public String toString() {
+            return "registry view of " + built.engineId + (entry.broken ? " (broken)" : "");
         }
     }
 
@@ -348,7 +450,7 @@ public final class EngineRegistry {
         @Override
         public InferenceEngine engine() {
             checkOpen("engine()");
-            return built.engine;
+            return built.guarded;
         }
 
         @Override
@@ -379,7 +481,7 @@ public final class EngineRegistry {
                     return type.cast(existing);
                 }
                 // Made under the lock: two slots asking at once must share one scheduler, not race to make two.
-                T created = Objects.requireNonNull(factory.apply(built.engine),
+                T created = Objects.requireNonNull(factory.apply(built.guarded),
                         () -> "attachment factory for " + type.getName() + " returned null");
                 built.attachments.put(slot, created);
                 return created;

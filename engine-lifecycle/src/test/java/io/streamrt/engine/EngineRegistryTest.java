@@ -2,8 +2,10 @@ package io.streamrt.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.streamrt.engine.internal.onnxruntime.OnnxRuntimeProvider;
+import io.streamrt.engine.internal.tensorrt.TensorRtProvider;
 import io.streamrt.engine.testing.ManualGraceTimer;
 import io.streamrt.engine.testing.ScriptedEngine;
 import io.streamrt.engine.testing.ScriptedEngineProvider;
@@ -92,7 +94,7 @@ class EngineRegistryTest {
     void lastReleaseClosesAfterTheGracePeriodOnly() {
         EngineLease first = registry.acquire(scripted(8));
         EngineLease second = registry.acquire(scripted(8));
-        ScriptedEngine engine = (ScriptedEngine) first.engine();
+        ScriptedEngine engine = ScriptedEngine.last();
 
         first.close();
         assertThat(timer.pending()).as("a lease is still open").isZero();
@@ -141,7 +143,7 @@ class EngineRegistryTest {
         AtomicInteger made = new AtomicInteger();
         EngineLease a = registry.acquire(scripted(8));
         EngineLease b = registry.acquire(scripted(8));
-        ScriptedEngine engine = (ScriptedEngine) a.engine();
+        ScriptedEngine engine = ScriptedEngine.last();
 
         Scheduler fromA = a.attachment(Scheduler.class, e -> {
             made.incrementAndGet();
@@ -167,7 +169,7 @@ class EngineRegistryTest {
     void closeKeepsGoingWhenAnAttachmentFails() {
         List<String> closeOrder = new CopyOnWriteArrayList<>();
         EngineLease lease = registry.acquire(scripted(8));
-        ScriptedEngine engine = (ScriptedEngine) lease.engine();
+        ScriptedEngine engine = ScriptedEngine.last();
         lease.attachment(Scheduler.class, e -> new Scheduler("scheduler", closeOrder, e));
         lease.attachment(Failing.class, e -> new Failing());
         lease.close();
@@ -182,7 +184,7 @@ class EngineRegistryTest {
     void zeroGracePeriodClosesWithTheLastLease() {
         EngineRegistry eager = new EngineRegistry(List.of(new ScriptedEngineProvider()), Duration.ZERO, timer);
         EngineLease lease = eager.acquire(scripted(8));
-        ScriptedEngine engine = (ScriptedEngine) lease.engine();
+        ScriptedEngine engine = ScriptedEngine.last();
 
         lease.close();
 
@@ -237,6 +239,149 @@ class EngineRegistryTest {
             assertThat(retried.engine().info().backend()).isEqualTo("scripted");
             assertThat(ScriptedEngine.created()).isEqualTo(1);
         }
+    }
+
+    @Test
+    void aFatalFailureBreaksTheEngineAndTheNextAcquireBuildsANewOne() {
+        EncoderBatch batch = oneRow();
+        EngineLease old = registry.acquire(scripted(8));
+        String oldId = old.engineId();
+        ScriptedEngine oldEngine = ScriptedEngine.last();
+
+        ScriptedEngine.failNextFatally("CUDA call cudaStreamSynchronize failed with status 700");
+        assertThatThrownBy(() -> old.engine().run(batch))
+                .isInstanceOf(EngineFailedException.class)
+                .hasMessage("CUDA call cudaStreamSynchronize failed with status 700");
+        int runs = ScriptedEngine.runs();
+        assertThatThrownBy(() -> old.engine().run(batch))
+                .as("a broken engine refuses batches without running them")
+                .isInstanceOf(EngineFailedException.class)
+                .hasMessageContaining("engine " + oldId + " is broken (CUDA call cudaStreamSynchronize failed")
+                .hasMessageContaining("acquire a new one from the EngineRegistry");
+        assertThat(ScriptedEngine.runs()).isEqualTo(runs);
+        assertThat(oldEngine.isClosed()).as("a lease still holds it").isFalse();
+
+        EngineLease fresh = registry.acquire(scripted(8));
+        assertThat(fresh.engineId()).isNotEqualTo(oldId);
+        assertThat(ScriptedEngine.created()).isEqualTo(2);
+        assertThat(fresh.engine().run(batch).size()).isEqualTo(1);
+        assertThat(registry.openEngines()).isEqualTo(2);
+
+        old.close();
+        assertThat(oldEngine.isClosed()).as("closed with its last lease, no grace period").isTrue();
+        assertThat(oldEngine.closeCalls()).isEqualTo(1);
+        assertThat(timer.pending()).isZero();
+        assertThat(registry.openEngines()).isEqualTo(1);
+        old.close();
+        assertThat(registry.openLeases()).isEqualTo(1);
+
+        fresh.close();
+        assertThat(timer.fireAll()).isEqualTo(1);
+        assertThat(ScriptedEngine.closed()).isEqualTo(2);
+        assertThat(registry.openLeases()).isZero();
+        assertThat(registry.openEngines()).isZero();
+    }
+
+    @Test
+    void allLeasesOfABrokenEngineCloseCleanlyAndItClosesOnce() {
+        List<EngineLease> leases = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            leases.add(registry.acquire(scripted(8)));
+        }
+        ScriptedEngine broken = ScriptedEngine.last();
+        List<String> closeOrder = new CopyOnWriteArrayList<>();
+        leases.get(0).attachment(Scheduler.class, e -> new Scheduler("scheduler", closeOrder, e));
+
+        ScriptedEngine.failNextFatally("device lost");
+        assertThatThrownBy(() -> leases.get(1).engine().run(oneRow()))
+                .isInstanceOf(EngineFailedException.class);
+
+        leases.get(2).close();
+        leases.get(0).close();
+        assertThat(broken.isClosed()).isFalse();
+        leases.get(1).close();
+
+        assertThat(closeOrder).containsExactly("scheduler (engine open)");
+        assertThat(broken.closeCalls()).isEqualTo(1);
+        assertThat(timer.pending()).isZero();
+        assertThat(registry.openLeases()).isZero();
+        assertThat(registry.openEngines()).isZero();
+    }
+
+    @Test
+    void anEngineThatBreaksWithinItsGracePeriodClosesAtOnce() {
+        EngineLease lease = registry.acquire(scripted(8));
+        String id = lease.engineId();
+        ScriptedEngine engine = ScriptedEngine.last();
+        // A scheduler keeps the engine after the lease that made it is gone (the grace period).
+        InferenceEngine seenByScheduler = lease.attachment(InferenceEngine.class, e -> e);
+        lease.close();
+        assertThat(timer.pending()).isEqualTo(1);
+
+        ScriptedEngine.failNextFatally("cudaErrorLaunchFailure");
+        assertThatThrownBy(() -> seenByScheduler.run(oneRow())).isInstanceOf(EngineFailedException.class);
+
+        assertThat(engine.isClosed()).isTrue();
+        assertThat(timer.fireAll()).as("the pending grace close is called off").isZero();
+        assertThat(engine.closeCalls()).isEqualTo(1);
+        try (EngineLease next = registry.acquire(scripted(8))) {
+            assertThat(next.engineId()).isNotEqualTo(id);
+        }
+    }
+
+    @Test
+    void anOrdinaryFailureLeavesTheEngineInService() {
+        try (EngineLease lease = registry.acquire(scripted(8))) {
+            String id = lease.engineId();
+            ScriptedEngine.failNext("batch rejected");
+            assertThatThrownBy(() -> lease.engine().run(oneRow()))
+                    .isExactlyInstanceOf(EngineException.class);
+            assertThat(lease.engine().run(oneRow()).size()).isEqualTo(1);
+            try (EngineLease again = registry.acquire(scripted(8))) {
+                assertThat(again.engineId()).isEqualTo(id);
+            }
+        }
+        assertThat(ScriptedEngine.created()).isEqualTo(1);
+    }
+
+    @Test
+    void closingTheEngineSeenThroughALeaseDoesNotCloseTheSharedEngine() {
+        try (EngineLease a = registry.acquire(scripted(8)); EngineLease b = registry.acquire(scripted(8))) {
+            a.engine().close();
+            assertThat(ScriptedEngine.last().isClosed()).isFalse();
+            assertThat(b.engine().run(oneRow()).size()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void tensorRtOnThisMachineFailsWithWhatIsMissing() {
+        EngineRegistry withTensorRt = new EngineRegistry(
+                List.of(new TensorRtProvider(), new OnnxRuntimeProvider()), GRACE, timer);
+        EngineProvider.Availability availability = new TensorRtProvider().availability();
+        assumeFalse(availability.available(), "TensorRT is usable here: this test checks a machine without it");
+        EngineSpec spec = new EngineSpec(ModelFiles.BUILTIN_MINILM_FP32, null, EngineSpec.TENSORRT, 0, 8, 64, 1);
+
+        assertThatThrownBy(() -> withTensorRt.acquire(spec))
+                .isInstanceOf(EngineException.class)
+                .hasMessageStartingWith("engine 'tensorrt' is not available here: " + availability.reason())
+                .hasMessageContaining("use --engine onnxruntime");
+        assertThat(withTensorRt.openEngines()).isZero();
+        assertThat(withTensorRt.openLeases()).isZero();
+    }
+
+    @Test
+    void autoFallsBackToOnnxRuntimeWhenTensorRtCannotRunHere() {
+        assumeFalse(new TensorRtProvider().availability().available(),
+                "TensorRT is usable here: auto picks it, this test checks a machine without it");
+        EngineRegistry auto = new EngineRegistry(
+                List.of(new TensorRtProvider(), new OnnxRuntimeProvider()), GRACE, timer);
+        EngineSpec spec = new EngineSpec(ModelFiles.BUILTIN_MINILM_INT8, null, EngineSpec.AUTO, 0, 4, 32, 1);
+
+        assertThat(auto.check(spec)).isEqualTo(EngineSpec.ONNXRUNTIME);
+    }
+
+    private static EncoderBatch oneRow() {
+        return EncoderBatch.pad(List.of(new long[] {101, 7, 102}));
     }
 
     @Test
@@ -331,7 +476,7 @@ class EngineRegistryTest {
         Recorder(String name, List<String> closeOrder, InferenceEngine engine) {
             this.name = name;
             this.closeOrder = closeOrder;
-            this.engine = (ScriptedEngine) engine;
+            this.engine = ScriptedEngine.last();
         }
 
         @Override

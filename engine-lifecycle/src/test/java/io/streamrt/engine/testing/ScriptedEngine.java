@@ -3,6 +3,7 @@ package io.streamrt.engine.testing;
 import io.streamrt.engine.EncoderBatch;
 import io.streamrt.engine.EncoderOutput;
 import io.streamrt.engine.EngineException;
+import io.streamrt.engine.EngineFailedException;
 import io.streamrt.engine.EngineInfo;
 import io.streamrt.engine.EngineSpec;
 import io.streamrt.engine.InferenceEngine;
@@ -26,7 +27,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * // ... submit requests, check that nothing completed ...
  * ScriptedEngine.release();
  * ScriptedEngine.failNext("boom");       // the next run throws EngineException("boom")
+ * ScriptedEngine.failNextFatally("gone"); // the next run throws EngineFailedException("gone"): the engine is broken
  * }</pre>
+ *
+ * <p>The registry hands out a view of each engine, not the engine itself: tests reach the instances through
+ * {@link #instances()}.
  */
 public final class ScriptedEngine implements InferenceEngine {
 
@@ -36,6 +41,8 @@ public final class ScriptedEngine implements InferenceEngine {
     private static final AtomicReference<CountDownLatch> RUN_GATE = new AtomicReference<>();
     private static final AtomicReference<CountDownLatch> BUILD_GATE = new AtomicReference<>();
     private static final AtomicReference<String> FAIL_NEXT = new AtomicReference<>();
+    private static final AtomicReference<String> FAIL_NEXT_FATALLY = new AtomicReference<>();
+    private static final List<ScriptedEngine> INSTANCES = new ArrayList<>();
     private static final AtomicReference<String> FAIL_NEXT_BUILD = new AtomicReference<>();
     private static final AtomicInteger RUNS = new AtomicInteger();
     private static final AtomicLong ROWS = new AtomicLong();
@@ -61,7 +68,11 @@ public final class ScriptedEngine implements InferenceEngine {
             throw new EngineException(failure);
         }
         CREATED.incrementAndGet();
-        return new ScriptedEngine(spec, model);
+        ScriptedEngine engine = new ScriptedEngine(spec, model);
+        synchronized (INSTANCES) {
+            INSTANCES.add(engine);
+        }
+        return engine;
     }
 
     /** Makes later {@code run} calls block until {@link #release()}. */
@@ -95,6 +106,31 @@ public final class ScriptedEngine implements InferenceEngine {
         FAIL_NEXT.set(message);
     }
 
+    /**
+     * The next {@code run} (on any scripted engine) throws {@code EngineFailedException(message)}, as a CUDA error or
+     * a lost device would: the registry marks that engine broken.
+     */
+    public static void failNextFatally(String message) {
+        FAIL_NEXT_FATALLY.set(message);
+    }
+
+    /** The engines built since the last {@link #reset()}, oldest first. */
+    public static List<ScriptedEngine> instances() {
+        synchronized (INSTANCES) {
+            return List.copyOf(INSTANCES);
+        }
+    }
+
+    /** The engine built last; fails if none was. */
+    public static ScriptedEngine last() {
+        synchronized (INSTANCES) {
+            if (INSTANCES.isEmpty()) {
+                throw new IllegalStateException("no scripted engine was built since the last reset()");
+            }
+            return INSTANCES.get(INSTANCES.size() - 1);
+        }
+    }
+
     /** The next engine build throws {@code EngineException(message)}. */
     public static void failNextBuild(String message) {
         FAIL_NEXT_BUILD.set(message);
@@ -105,7 +141,11 @@ public final class ScriptedEngine implements InferenceEngine {
         release();
         releaseBuilds();
         FAIL_NEXT.set(null);
+        FAIL_NEXT_FATALLY.set(null);
         FAIL_NEXT_BUILD.set(null);
+        synchronized (INSTANCES) {
+            INSTANCES.clear();
+        }
         RUNS.set(0);
         ROWS.set(0);
         CREATED.set(0);
@@ -184,6 +224,10 @@ public final class ScriptedEngine implements InferenceEngine {
         String failure = FAIL_NEXT.getAndSet(null);
         if (failure != null) {
             throw new EngineException(failure);
+        }
+        String fatal = FAIL_NEXT_FATALLY.getAndSet(null);
+        if (fatal != null) {
+            throw new EngineFailedException(fatal);
         }
         float[] hidden = new float[batch.size() * batch.sequenceLength() * HIDDEN_SIZE];
         long[] ids = batch.inputIds();
