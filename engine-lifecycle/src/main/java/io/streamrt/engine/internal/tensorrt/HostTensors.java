@@ -1,0 +1,96 @@
+package io.streamrt.engine.internal.tensorrt;
+
+import io.streamrt.engine.EncoderBatch;
+import io.streamrt.engine.EngineException;
+import io.streamrt.engine.EngineInfo;
+import java.util.Arrays;
+
+/**
+ * Host-side data handling around a TensorRT run, free of native calls: limit checks, the attention mask, index
+ * narrowing for int32 inputs, fp16 outputs, output shape checks.
+ *
+ * <pre>{@code
+ * HostTensors.checkLimits(info, batch);
+ * long[] mask = HostTensors.attentionMask(batch);
+ * }</pre>
+ */
+final class HostTensors {
+
+    private HostTensors() {}
+
+    /** Same limits and messages as the CPU backend: the scheduler splits or truncates on them. */
+    static void checkLimits(EngineInfo info, EncoderBatch batch) {
+        if (batch.size() > info.maxBatchSize()) {
+            throw new EngineException("batch has " + batch.size() + " rows, more than this engine's maxBatchSize "
+                    + info.maxBatchSize() + "; split the batch, or acquire an engine with a larger maxBatchSize");
+        }
+        if (batch.sequenceLength() > info.maxSequenceLength()) {
+            throw new EngineException("batch is padded to " + batch.sequenceLength()
+                    + " tokens, more than this engine's maxSequenceLength " + info.maxSequenceLength()
+                    + "; truncate inputs to " + info.maxSequenceLength() + " tokens, or acquire an engine with a "
+                    + "larger maxSequenceLength");
+        }
+    }
+
+    /** 1 over each row's real tokens, 0 over its padding, row-major {@code [size, sequenceLength]}. */
+    static long[] attentionMask(EncoderBatch batch) {
+        int seq = batch.sequenceLength();
+        long[] mask = new long[batch.size() * seq];
+        int[] lengths = batch.lengths();
+        for (int row = 0; row < batch.size(); row++) {
+            Arrays.fill(mask, row * seq, row * seq + lengths[row], 1L);
+        }
+        return mask;
+    }
+
+    /** For engines whose inputs TensorRT typed int32: token ids and masks always fit. */
+    static int[] narrow(long[] values) {
+        int[] narrowed = new int[values.length];
+        for (int i = 0; i < values.length; i++) {
+            long v = values[i];
+            if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+                throw new EngineException("token id " + v + " at position " + i + " does not fit the engine's int32 "
+                        + "input; check that the tokenizer matches the model");
+            }
+            narrowed[i] = (int) v;
+        }
+        return narrowed;
+    }
+
+    /** IEEE 754 half precision to float (what an fp16 model's output holds). */
+    static float halfToFloat(short half) {
+        int bits = half & 0xffff;
+        int sign = (bits & 0x8000) << 16;
+        int exponent = (bits >>> 10) & 0x1f;
+        int mantissa = bits & 0x3ff;
+        if (exponent == 0x1f) {
+            return Float.intBitsToFloat(sign | 0x7f800000 | (mantissa << 13));
+        }
+        if (exponent == 0) {
+            if (mantissa == 0) {
+                return Float.intBitsToFloat(sign);
+            }
+            // Subnormal half: value = mantissa * 2^-24.
+            float value = mantissa * 0x1p-24f;
+            return sign == 0 ? value : -value;
+        }
+        return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
+    }
+
+    static float[] halvesToFloats(short[] halves) {
+        float[] floats = new float[halves.length];
+        for (int i = 0; i < halves.length; i++) {
+            floats[i] = halfToFloat(halves[i]);
+        }
+        return floats;
+    }
+
+    /** Fails unless the output is {@code [rows, sequence, hidden]}. */
+    static void checkOutputShape(String output, long[] dims, int rows, int sequence, int hidden) {
+        if (dims.length != 3 || dims[0] != rows || dims[1] != sequence || dims[2] != hidden) {
+            throw new EngineException("output '" + output + "' has shape " + Arrays.toString(dims) + ", expected ["
+                    + rows + ", " + sequence + ", " + hidden + "]; the model must return the last hidden state "
+                    + "[batch, sequence, hidden]");
+        }
+    }
+}

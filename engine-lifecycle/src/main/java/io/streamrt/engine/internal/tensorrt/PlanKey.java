@@ -1,0 +1,99 @@
+package io.streamrt.engine.internal.tensorrt;
+
+import io.streamrt.engine.EngineException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Everything a serialized TensorRT plan depends on: a plan built for other model bytes, another TensorRT version,
+ * another GPU architecture or other build flags must not be loaded. Two keys are equal exactly when their
+ * {@link #canonical()} strings are, and the cache file is named after that string's SHA-256.
+ *
+ * <pre>{@code
+ * PlanKey key = new PlanKey(PlanKey.sha256Of(model.onnx()), "11.2.1", "8.9", "fp32", true,
+ *         OptimizationProfile.forLimits(64, 256));
+ * }</pre>
+ *
+ * @param modelSha256 SHA-256 of the ONNX file, 64 lower-case hex digits
+ * @param tensorRtVersion the loaded libnvinfer's version, e.g. {@code 11.2.1}
+ * @param computeCapability the GPU's compute capability, e.g. {@code 8.9}: plans are specific to it
+ * @param precision the precision the network was built in, e.g. {@code fp32}, {@code fp16}, {@code int8-qdq}
+ * @param sparseWeights whether {@code kSPARSE_WEIGHTS} was set
+ * @param profile the optimization profile's min/opt/max shapes
+ */
+public record PlanKey(
+        String modelSha256,
+        String tensorRtVersion,
+        String computeCapability,
+        String precision,
+        boolean sparseWeights,
+        OptimizationProfile profile) {
+
+    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+    private static final Pattern SAFE_TOKEN = Pattern.compile("[A-Za-z0-9._-]+");
+
+    public PlanKey {
+        Objects.requireNonNull(modelSha256, "modelSha256");
+        Objects.requireNonNull(tensorRtVersion, "tensorRtVersion");
+        Objects.requireNonNull(computeCapability, "computeCapability");
+        Objects.requireNonNull(precision, "precision");
+        Objects.requireNonNull(profile, "profile");
+        if (!SHA256_HEX.matcher(modelSha256).matches()) {
+            throw new IllegalArgumentException("modelSha256 must be 64 lower-case hex digits, found '" + modelSha256 + "'");
+        }
+        // The canonical string is split on ';' and '=' by no one, but a token with them could make two keys collide.
+        for (String token : new String[] {tensorRtVersion, computeCapability, precision}) {
+            if (!SAFE_TOKEN.matcher(token).matches()) {
+                throw new IllegalArgumentException("plan key parts must be letters, digits, '.', '_' or '-', found '"
+                        + token + "'");
+            }
+        }
+    }
+
+    /** The key as one line: written into the plan file's header and compared on load. */
+    public String canonical() {
+        return "model=sha256:" + modelSha256 + ";tensorrt=" + tensorRtVersion + ";sm=" + computeCapability
+                + ";precision=" + precision + ";sparse-weights=" + sparseWeights + ";profile=" + profile.canonical();
+    }
+
+    /** The cache file's name: the SHA-256 of {@link #canonical()}, so any change of any part gives another file. */
+    public String fileName() {
+        return sha256Hex(canonical().getBytes(StandardCharsets.UTF_8)) + ".plan";
+    }
+
+    /** SHA-256 of a file's bytes, streamed (models reach gigabytes). */
+    public static String sha256Of(Path file) {
+        MessageDigest digest = sha256();
+        byte[] buffer = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                digest.update(buffer, 0, n);
+            }
+        } catch (IOException e) {
+            throw new EngineException("could not read " + file + " to compute its SHA-256 for the TensorRT plan cache: "
+                    + e.getMessage() + "; check that the model file exists and is readable", e);
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    static String sha256Hex(byte[] bytes) {
+        return HexFormat.of().formatHex(sha256().digest(bytes)).toLowerCase(Locale.ROOT);
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,294 @@
+package io.streamrt.engine.internal.tensorrt;
+
+import static org.bytedeco.cuda.global.cudart.cudaDeviceGetAttribute;
+import static org.bytedeco.cuda.global.cudart.cudaDevAttrComputeCapabilityMajor;
+import static org.bytedeco.cuda.global.cudart.cudaDevAttrComputeCapabilityMinor;
+import static org.bytedeco.cuda.global.cudart.cudaGetErrorName;
+import static org.bytedeco.cuda.global.cudart.cudaGetErrorString;
+import static org.bytedeco.cuda.global.cudart.cudaSetDevice;
+import static org.bytedeco.cuda.global.cudart.cudaSuccess;
+import static org.bytedeco.tensorrt.global.nvinfer.createInferRuntime;
+
+import io.streamrt.engine.EncoderBatch;
+import io.streamrt.engine.EncoderOutput;
+import io.streamrt.engine.EngineException;
+import io.streamrt.engine.EngineFailedException;
+import io.streamrt.engine.EngineInfo;
+import io.streamrt.engine.EngineSpec;
+import io.streamrt.engine.InferenceEngine;
+import io.streamrt.engine.ModelFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.tensorrt.global.nvinfer.DataType;
+import org.bytedeco.tensorrt.global.nvinfer.TensorIOMode;
+import org.bytedeco.tensorrt.nvinfer.Dims64;
+import org.bytedeco.tensorrt.nvinfer.ICudaEngine;
+import org.bytedeco.tensorrt.nvinfer.IRuntime;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A BERT-family encoder on TensorRT: the plan comes from the {@link PlanCache} (built on a miss), and batches run
+ * on {@link TensorRtOptions#streams()} CUDA streams, each with its own execution context and buffers, so up to that
+ * many batches overlap (the copies of one with the compute of another).
+ *
+ * <p>Native resources are created once, at the profile's largest shapes, and freed in reverse order on
+ * {@link #close()}, which waits for batches in flight. A CUDA or TensorRT failure during a batch is an
+ * {@link EngineFailedException}: the registry then replaces the engine.
+ *
+ * <pre>{@code
+ * try (InferenceEngine engine = TensorRtEngine.open(spec, model, TensorRtOptions.fromSystemProperties(), "11.2.1")) {
+ *     EncoderOutput out = engine.run(EncoderBatch.pad(List.of(ids)));
+ * }
+ * }</pre>
+ */
+public final class TensorRtEngine implements InferenceEngine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TensorRtEngine.class);
+
+    private final EngineInfo info;
+    private final int device;
+    private final NativeStack natives;
+    private final BlockingQueue<TensorRtSlot> idle;
+    private final boolean planLoaded;
+
+    /** Fair, so that a waiting close() is not starved by new run() calls; those then find the engine closed. */
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock(true);
+
+    private volatile boolean closed;
+
+    private TensorRtEngine(EngineInfo info, int device, NativeStack natives, List<TensorRtSlot> slots,
+            boolean planLoaded) {
+        this.info = info;
+        this.device = device;
+        this.natives = natives;
+        this.idle = new ArrayBlockingQueue<>(slots.size(), false, slots);
+        this.planLoaded = planLoaded;
+    }
+
+    /**
+     * Loads the cached plan for this model, GPU and settings, or builds it (minutes), then sets up the streams.
+     *
+     * @param tensorRtVersion the loaded libnvinfer's version, part of the plan cache key
+     * @throws EngineException naming the failing call, its status, and the fix
+     */
+    public static TensorRtEngine open(EngineSpec spec, ModelFiles model, TensorRtOptions options,
+            String tensorRtVersion) {
+        int device = spec.device();
+        Cuda.check(cudaSetDevice(device), "cudaSetDevice", device, false);
+        String computeCapability = computeCapability(device);
+        OptimizationProfile profile = OptimizationProfile.forLimits(spec.maxBatchSize(), spec.maxSequenceLength());
+        PlanCache cache = new PlanCache(options.planCacheDirectory());
+        Path timingCache = options.planCacheDirectory()
+                .resolve("timing-trt" + tensorRtVersion + "-sm" + computeCapability + ".cache");
+        String modelSha256 = PlanKey.sha256Of(model.onnx());
+
+        NativeStack natives = new NativeStack();
+        try {
+            IRuntime runtime = TensorRtPlanBuilder.notNull(createInferRuntime(TrtLogger.INSTANCE), "createInferRuntime");
+            natives.push("IRuntime", () -> TensorRtPlanBuilder.free(runtime));
+            ICudaEngine engine = null;
+            String precision = null;
+            boolean loaded = false;
+            // Twice at most: a cached plan that passed the cache's checks but that TensorRT still refuses (another
+            // TensorRT build of the same version, say) is deleted and built afresh.
+            for (int attempt = 0; attempt < 2 && engine == null; attempt++) {
+                PlanCache.Plan plan;
+                PlanKey key;
+                try (TensorRtPlanBuilder parsed = TensorRtPlanBuilder.parse(model)) {
+                    precision = parsed.precision();
+                    key = new PlanKey(modelSha256, tensorRtVersion, computeCapability, precision,
+                            options.sparseWeights(), profile);
+                    plan = cache.getOrBuild(key, () -> parsed.build(profile, options.sparseWeights(), timingCache));
+                }
+                engine = deserialize(runtime, plan.bytes());
+                loaded = plan.loaded();
+                if (engine == null) {
+                    if (!plan.loaded()) {
+                        throw new EngineException(TensorRtErrors.tensorRt("IRuntime.deserializeCudaEngine",
+                                "a plan built a moment ago was refused", TrtLogger.INSTANCE.takeRecentErrors()));
+                    }
+                    LOG.warn("TensorRT refused the cached plan {}; deleting it and building a new one",
+                            cache.fileFor(key));
+                    deleteQuietly(cache.fileFor(key));
+                }
+            }
+            if (engine == null) {
+                throw new EngineException("TensorRT refused the plan for model '" + model.name() + "' twice; delete "
+                        + cache.directory() + " and retry");
+            }
+            ICudaEngine built = engine;
+            natives.push("ICudaEngine", () -> TensorRtPlanBuilder.free(built));
+            TensorRtSlot.Layout layout = layout(model.name(), built, spec);
+            List<TensorRtSlot> slots = new ArrayList<>();
+            for (int i = 0; i < options.streams(); i++) {
+                slots.add(TensorRtSlot.create(built, layout, device, natives));
+            }
+            EngineInfo info = new EngineInfo(EngineSpec.TENSORRT, model.name(), precision, spec.maxBatchSize(),
+                    spec.maxSequenceLength(), layout.hidden(), options.streams());
+            LOG.info("TensorRT engine for {} on GPU {} (sm {}, TensorRT {}): plan {}, {}, {} streams", model.name(),
+                    device, computeCapability, tensorRtVersion, loaded ? "loaded from cache" : "built", profile.canonical(),
+                    options.streams());
+            return new TensorRtEngine(info, device, natives.transfer(), slots, loaded);
+        } catch (RuntimeException e) {
+            TensorRtPlanBuilder.closeAfterFailure(natives, e);
+            throw e;
+        }
+    }
+
+    /** Whether the plan came from the cache (true) or was built by this open (false). */
+    public boolean planLoadedFromCache() {
+        return planLoaded;
+    }
+
+    @Override
+    public EngineInfo info() {
+        return info;
+    }
+
+    @Override
+    public EncoderOutput run(EncoderBatch batch) {
+        Lock read = lock.readLock();
+        read.lock();
+        try {
+            if (closed) {
+                throw new EngineException("engine " + info.backend() + "/" + info.model()
+                        + " is closed: run() was called after close(); acquire a new lease from the EngineRegistry");
+            }
+            HostTensors.checkLimits(info, batch);
+            TensorRtSlot slot = takeSlot();
+            try {
+                Cuda.check(cudaSetDevice(device), "cudaSetDevice", device, true);
+                return slot.run(batch);
+            } finally {
+                idle.add(slot);
+            }
+        } finally {
+            read.unlock();
+        }
+    }
+
+    private TensorRtSlot takeSlot() {
+        try {
+            return idle.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EngineException("interrupted while waiting for a free CUDA stream on engine " + info.model()
+                    + "; the batch was not run", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        Lock write = lock.writeLock();
+        // Waits for batches in flight: they hold the read lock while using the streams and buffers.
+        write.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            cudaSetDevice(device);
+            natives.close();
+        } finally {
+            write.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TensorRtEngine[" + info.model() + ", GPU " + device + ", " + info.maxConcurrentBatches() + " streams]";
+    }
+
+    private static ICudaEngine deserialize(IRuntime runtime, byte[] plan) {
+        try (BytePointer bytes = new BytePointer(plan)) {
+            ICudaEngine engine = runtime.deserializeCudaEngine(bytes, plan.length);
+            return engine == null || engine.isNull() ? null : engine;
+        }
+    }
+
+    /** Finds the inputs, the {@code [batch, sequence, hidden]} output and their types in the built engine. */
+    private static TensorRtSlot.Layout layout(String model, ICudaEngine engine, EngineSpec spec) {
+        List<String> inputs = new ArrayList<>();
+        List<Integer> inputTypes = new ArrayList<>();
+        List<String> outputs = new ArrayList<>();
+        String output = null;
+        int hidden = -1;
+        int outputType = -1;
+        for (int i = 0; i < engine.getNbIOTensors(); i++) {
+            String name = engine.getIOTensorName(i);
+            int mode = engine.getTensorIOMode(name).value;
+            int type = engine.getTensorDataType(name).value;
+            if (mode == TensorIOMode.kINPUT.value) {
+                if (type != DataType.kINT64.value && type != DataType.kINT32.value) {
+                    throw new EngineException("model '" + model + "' input '" + name + "' has TensorRT type " + type
+                            + ", expected int64 or int32 token ids; export the encoder with integer inputs");
+                }
+                inputs.add(name);
+                inputTypes.add(type);
+                continue;
+            }
+            outputs.add(name);
+            try (Dims64 shape = engine.getTensorShape(name)) {
+                if (output == null && shape.nbDims() == 3 && shape.d(2) > 0
+                        && (type == DataType.kFLOAT.value || type == DataType.kHALF.value)) {
+                    output = name;
+                    hidden = (int) shape.d(2);
+                    outputType = type;
+                }
+            }
+        }
+        TensorRtPlanBuilder.checkInputs(model, inputs);
+        if (output == null) {
+            throw new EngineException("model '" + model + "' has no float output [batch, sequence, hidden] with a fixed "
+                    + "hidden size among " + outputs + "; export the encoder's last hidden state");
+        }
+        return new TensorRtSlot.Layout(inputs, inputTypes, output, outputType == DataType.kHALF.value, hidden,
+                spec.maxBatchSize(), spec.maxSequenceLength());
+    }
+
+    private static String computeCapability(int device) {
+        int[] major = new int[1];
+        int[] minor = new int[1];
+        Cuda.check(cudaDeviceGetAttribute(major, cudaDevAttrComputeCapabilityMajor, device),
+                "cudaDeviceGetAttribute(ComputeCapabilityMajor)", device, false);
+        Cuda.check(cudaDeviceGetAttribute(minor, cudaDevAttrComputeCapabilityMinor, device),
+                "cudaDeviceGetAttribute(ComputeCapabilityMinor)", device, false);
+        return major[0] + "." + minor[0];
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.warn("Could not delete {}: {}", file, e.toString());
+        }
+    }
+
+    /** CUDA status checks: a failed call becomes an exception naming it, its status and the GPU. */
+    static final class Cuda {
+        private Cuda() {}
+
+        /**
+         * @param fatal true during a batch: a failing CUDA call there means the context or the device is gone, so
+         *     the engine must be replaced ({@link EngineFailedException}); false while opening
+         */
+        static void check(int status, String call, int device, boolean fatal) {
+            if (status == cudaSuccess) {
+                return;
+            }
+            String message = TensorRtErrors.cuda(call, status, cudaGetErrorName(status).getString(),
+                    cudaGetErrorString(status).getString(), device);
+            throw fatal ? new EngineFailedException(message + "; the engine is replaced on the next acquire")
+                    : new EngineException(message + "; check nvidia-smi for the GPU's state and free memory");
+        }
+    }
+}

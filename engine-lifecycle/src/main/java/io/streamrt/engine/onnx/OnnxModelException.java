@@ -1,0 +1,28 @@
+package io.streamrt.engine.onnx;
+
+import io.streamrt.engine.EngineException;
+
+/**
+ * An ONNX model that cannot be read, written or transformed: the message says what was expected, what was found
+ * and what to do.
+ *
+ * <pre>{@code
+ * try {
+ *     OnnxModel.read(Path.of("model.onnx"));
+ * } catch (OnnxModelException e) {
+ *     System.err.println(e.getMessage());   // e.g. "... is truncated: ..."
+ * }
+ * }</pre>
+ */
+public class OnnxModelException extends EngineException {
+
+    private static final long serialVersionUID = 1L;
+
+    public OnnxModelException(String message) {
+        super(message);
+    }
+
+    public OnnxModelException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

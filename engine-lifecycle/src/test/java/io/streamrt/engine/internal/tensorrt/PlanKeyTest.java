@@ -1,0 +1,95 @@
+package io.streamrt.engine.internal.tensorrt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Plan cache keys: a plan must be looked up under another name whenever anything it depends on changes. */
+class PlanKeyTest {
+
+    private static final String MODEL = "a".repeat(64);
+    private static final OptimizationProfile PROFILE = new OptimizationProfile(1, 32, 64, 1, 128, 256);
+    private static final PlanKey BASE = new PlanKey(MODEL, "11.2.1", "8.9", "fp32", true, PROFILE);
+
+    @Test
+    void equalInputsGiveTheSameFile() {
+        PlanKey same = new PlanKey(MODEL, "11.2.1", "8.9", "fp32", true,
+                new OptimizationProfile(1, 32, 64, 1, 128, 256));
+
+        assertThat(same.fileName()).isEqualTo(BASE.fileName());
+        assertThat(same.canonical()).isEqualTo(BASE.canonical());
+        assertThat(BASE.fileName()).matches("[0-9a-f]{64}\\.plan");
+        assertThat(BASE.canonical()).isEqualTo("model=sha256:" + MODEL + ";tensorrt=11.2.1;sm=8.9;precision=fp32;"
+                + "sparse-weights=true;profile=batch 1/32/64, sequence 1/128/256");
+    }
+
+    @Test
+    void everyInputChangesTheKey() {
+        List<PlanKey> variants = List.of(
+                new PlanKey("b".repeat(64), "11.2.1", "8.9", "fp32", true, PROFILE),
+                new PlanKey(MODEL, "11.2.2", "8.9", "fp32", true, PROFILE),
+                new PlanKey(MODEL, "11.2.1", "9.0", "fp32", true, PROFILE),
+                new PlanKey(MODEL, "11.2.1", "8.9", "int8-qdq", true, PROFILE),
+                new PlanKey(MODEL, "11.2.1", "8.9", "fp32", false, PROFILE),
+                new PlanKey(MODEL, "11.2.1", "8.9", "fp32", true, new OptimizationProfile(2, 32, 64, 1, 128, 256)),
+                new PlanKey(MODEL, "11.2.1", "8.9", "fp32", true, new OptimizationProfile(1, 16, 64, 1, 128, 256)),
+                new PlanKey(MODEL, "11.2.1", "8.9", "fp32", true, new OptimizationProfile(1, 32, 128, 1, 128, 256)),
+                new PlanKey(MODEL, "11.2.1", "8.9", "fp32", true, new OptimizationProfile(1, 32, 64, 8, 128, 256)),
+                new PlanKey(MODEL, "11.2.1", "8.9", "fp32", true, new OptimizationProfile(1, 32, 64, 1, 64, 256)),
+                new PlanKey(MODEL, "11.2.1", "8.9", "fp32", true, new OptimizationProfile(1, 32, 64, 1, 128, 512)));
+
+        Set<String> files = new HashSet<>();
+        files.add(BASE.fileName());
+        for (PlanKey variant : variants) {
+            assertThat(variant.fileName()).as(variant.canonical()).isNotEqualTo(BASE.fileName());
+            files.add(variant.fileName());
+        }
+        assertThat(files).as("all distinct from each other too").hasSize(variants.size() + 1);
+    }
+
+    @Test
+    void theModelHashFollowsTheBytesNotTheFileName(@TempDir Path dir) throws IOException {
+        Path a = Files.write(dir.resolve("a.onnx"), new byte[] {1, 2, 3});
+        Path sameBytes = Files.write(dir.resolve("renamed.onnx"), new byte[] {1, 2, 3});
+        Path otherBytes = Files.write(dir.resolve("b.onnx"), new byte[] {1, 2, 4});
+
+        assertThat(PlanKey.sha256Of(a)).isEqualTo(PlanKey.sha256Of(sameBytes))
+                .isEqualTo("039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81")
+                .isNotEqualTo(PlanKey.sha256Of(otherBytes));
+    }
+
+    @Test
+    void aMissingModelFileSaysWhichAndWhatToDo(@TempDir Path dir) {
+        assertThatThrownBy(() -> PlanKey.sha256Of(dir.resolve("missing.onnx")))
+                .hasMessageContaining("could not read " + dir.resolve("missing.onnx"))
+                .hasMessageContaining("check that the model file exists and is readable");
+    }
+
+    @Test
+    void malformedPartsAreRefused() {
+        assertThatThrownBy(() -> new PlanKey("ABC", "11.2.1", "8.9", "fp32", true, PROFILE))
+                .hasMessage("modelSha256 must be 64 lower-case hex digits, found 'ABC'");
+        assertThatThrownBy(() -> new PlanKey(MODEL, "11;2", "8.9", "fp32", true, PROFILE))
+                .hasMessageContaining("found '11;2'");
+    }
+
+    @Test
+    void theProfileCoversTheLimitsAndIsTunedForHalfTheBatchAnd128Tokens() {
+        assertThat(OptimizationProfile.forLimits(64, 256)).isEqualTo(new OptimizationProfile(1, 32, 64, 1, 128, 256));
+        assertThat(OptimizationProfile.forLimits(64, 32)).isEqualTo(new OptimizationProfile(1, 32, 64, 1, 32, 32));
+        assertThat(OptimizationProfile.forLimits(1, 128)).isEqualTo(new OptimizationProfile(1, 1, 1, 1, 128, 128));
+        assertThat(OptimizationProfile.forLimits(7, 512).optBatch()).isEqualTo(3);
+        assertThat(OptimizationProfile.forLimits(64, 256).accepts(64, 256)).isTrue();
+        assertThat(OptimizationProfile.forLimits(64, 256).accepts(65, 1)).isFalse();
+        assertThatThrownBy(() -> new OptimizationProfile(1, 80, 64, 1, 128, 256))
+                .hasMessage("batch shapes must satisfy 1 <= min <= opt <= max, found 1/80/64");
+    }
+}

@@ -1,0 +1,245 @@
+package io.streamrt.engine.internal.tensorrt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import io.streamrt.engine.EncoderBatch;
+import io.streamrt.engine.EngineProvider;
+import io.streamrt.engine.EngineSpec;
+import io.streamrt.engine.InferenceEngine;
+import io.streamrt.engine.ModelFiles;
+import io.streamrt.engine.internal.onnxruntime.OnnxRuntimeEngine;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * TensorRT on a real GPU: embeddings against ONNX Runtime FP32, batch timings, the plan cache's reload path. Skipped,
+ * with TensorRT's availability reason, wherever TensorRT cannot run.
+ *
+ * <p>Q/DQ models come from {@code model quantize} / {@code model sparsify}: pass their paths with
+ * {@code -Dstreamrt.test.qdq-model=...} and {@code -Dstreamrt.test.sparse-qdq-model=...}.
+ */
+@Tag("gpu")
+class TensorRtEngineGpuTest {
+
+    static final String QDQ_MODEL_PROPERTY = "streamrt.test.qdq-model";
+    static final String SPARSE_QDQ_MODEL_PROPERTY = "streamrt.test.sparse-qdq-model";
+
+    private static final int MAX_BATCH = 64;
+    private static final int MAX_SEQUENCE = 128;
+
+    private static final List<String> SENTENCES = List.of(
+            "The cat sat quietly on the warm windowsill.",
+            "Interest rates were raised by a quarter point to fight inflation.",
+            "She scored the winning goal in the final minute of the match.",
+            "Photosynthesis converts sunlight, water and carbon dioxide into sugar.",
+            "Please restart the server after installing the security patch.",
+            "The recipe calls for two cups of flour and a pinch of salt.",
+            "Heavy rain is expected across the northern region tomorrow.",
+            "He finally finished reading the novel after three long months.",
+            "The museum opens at nine and closes at five on weekdays.",
+            "Quantum computers use qubits that can exist in superposition.",
+            "Our flight to Lisbon was delayed by two hours because of fog.",
+            "Regular exercise lowers the risk of heart disease.",
+            "The committee postponed its vote until next Tuesday.",
+            "Kafka topics are split into partitions for parallelism.",
+            "My grandmother grows tomatoes and basil in her small garden.",
+            "The violinist played a haunting melody that silenced the hall.",
+            "Stock markets fell sharply after the disappointing earnings report.",
+            "Children learn languages faster than most adults do.",
+            "Hi.",
+            "A long sentence about nothing in particular, written only to make this batch contain one row that is "
+                    + "much longer than the others, so that padding is exercised across very different lengths.");
+
+    @TempDir
+    static Path planCache;
+
+    private static ModelFiles fp32Files;
+    private static HuggingFaceTokenizer tokenizer;
+    private static OnnxRuntimeEngine reference;
+    private static TensorRtEngine fp32;
+    private static long fp32OpenMillis;
+
+    private static EngineProvider.Availability availability;
+
+    @BeforeAll
+    static void open() throws IOException {
+        availability = new TensorRtProvider().availability();
+        if (!availability.available()) {
+            return; // each test reports the skip with the reason (an assumption here would hide them from the report)
+        }
+        fp32Files = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_FP32, null);
+        tokenizer = HuggingFaceTokenizer.newInstance(fp32Files.tokenizer(), Map.of("padding", "false",
+                "truncation", "true", "maxLength", String.valueOf(MAX_SEQUENCE), "addSpecialTokens", "true"));
+        reference = OnnxRuntimeEngine.open(spec(ModelFiles.BUILTIN_MINILM_FP32, EngineSpec.ONNXRUNTIME), fp32Files);
+        long start = System.nanoTime();
+        fp32 = openTensorRt(fp32Files, planCache);
+        fp32OpenMillis = (System.nanoTime() - start) / 1_000_000;
+        System.out.printf("TensorRT FP32 MiniLM opened in %d ms (plan %s)%n", fp32OpenMillis,
+                fp32.planLoadedFromCache() ? "loaded" : "built");
+    }
+
+    @BeforeEach
+    void requireTensorRt() {
+        assumeTrue(availability.available(), () -> "GPU test skipped: TensorRT cannot run here: " + availability.reason());
+    }
+
+    @AfterAll
+    static void close() {
+        for (AutoCloseable closeable : new AutoCloseable[] {fp32, reference, tokenizer}) {
+            if (closeable != null) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            }
+        }
+    }
+
+    private static EngineSpec spec(String model, String engine) {
+        return new EngineSpec(model, null, engine, 0, MAX_BATCH, MAX_SEQUENCE, 2);
+    }
+
+    private static TensorRtEngine openTensorRt(ModelFiles files, Path cacheDir) {
+        TensorRtOptions defaults = TensorRtOptions.fromSystemProperties();
+        TensorRtOptions options = new TensorRtOptions(defaults.streams(), cacheDir, defaults.sparseWeights());
+        return TensorRtEngine.open(spec(files.onnx().toString(), EngineSpec.TENSORRT), files, options,
+                TensorRtProbe.verdict().tensorRtVersion());
+    }
+
+    @Test
+    void describesTheEngine() {
+        assertThat(fp32.info().backend()).isEqualTo("tensorrt");
+        assertThat(fp32.info().precision()).isEqualTo("fp32");
+        assertThat(fp32.info().hiddenSize()).isEqualTo(384);
+        assertThat(fp32.info().maxBatchSize()).isEqualTo(MAX_BATCH);
+        assertThat(fp32.info().maxConcurrentBatches()).isEqualTo(TensorRtOptions.fromSystemProperties().streams());
+    }
+
+    @Test
+    void fp32EmbeddingsMatchOnnxRuntime() {
+        double lowest = lowestCosine(fp32, SENTENCES);
+        System.out.printf("TensorRT FP32 vs ONNX Runtime FP32, lowest cosine over %d sentences: %.5f%n",
+                SENTENCES.size(), lowest);
+        assertThat(lowest).isGreaterThanOrEqualTo(0.99);
+    }
+
+    @Test
+    void timesBatchesAtSequenceLengths32And128() {
+        System.out.println("TensorRT FP32 all-MiniLM-L6-v2, GPU time per batch (CUDA events, copies included), "
+                + "median of 20 after 5 warm-up runs");
+        System.out.println("| seq len | batch | ms/batch | sequences/s |");
+        System.out.println("|---|---|---|---|");
+        for (int sequence : new int[] {32, 128}) {
+            for (int batchSize : new int[] {1, 2, 4, 8, 16, 32, 64}) {
+                EncoderBatch batch = syntheticBatch(batchSize, sequence);
+                long[] nanos = new long[20];
+                for (int i = -5; i < nanos.length; i++) {
+                    long runNanos = fp32.run(batch).runNanos();
+                    if (i >= 0) {
+                        nanos[i] = runNanos;
+                    }
+                }
+                Arrays.sort(nanos);
+                double millis = nanos[nanos.length / 2] / 1e6;
+                System.out.printf("| %d | %d | %.3f | %.0f |%n", sequence, batchSize, millis, batchSize / (millis / 1e3));
+                assertThat(millis).isPositive();
+            }
+        }
+    }
+
+    @Test
+    void aSecondEngineLoadsThePlanInsteadOfBuildingIt(@TempDir Path freshCache) {
+        long start = System.nanoTime();
+        try (TensorRtEngine first = openTensorRt(fp32Files, freshCache)) {
+            long buildMillis = (System.nanoTime() - start) / 1_000_000;
+            assertThat(first.planLoadedFromCache()).isFalse();
+            start = System.nanoTime();
+            try (TensorRtEngine second = openTensorRt(fp32Files, freshCache)) {
+                long loadMillis = (System.nanoTime() - start) / 1_000_000;
+                System.out.printf("plan built in %d ms, loaded from the cache in %d ms%n", buildMillis, loadMillis);
+                assertThat(second.planLoadedFromCache()).isTrue();
+                assertThat(loadMillis).isLessThan(buildMillis);
+                assertThat(lowestCosine(second, SENTENCES.subList(0, 4))).isGreaterThanOrEqualTo(0.99);
+            }
+        }
+    }
+
+    @Test
+    void qdqInt8ModelStaysCloseToFp32() {
+        checkQdqModel(QDQ_MODEL_PROPERTY);
+    }
+
+    @Test
+    void sparseQdqInt8ModelStaysCloseToFp32() {
+        checkQdqModel(SPARSE_QDQ_MODEL_PROPERTY);
+    }
+
+    private void checkQdqModel(String property) {
+        String path = System.getProperty(property);
+        assumeTrue(path != null && !path.isBlank(), () -> "no Q/DQ model given: set -D" + property
+                + "=<model.onnx from `model quantize`/`model sparsify`> to run this test");
+        Path onnx = Path.of(path);
+        assumeTrue(Files.isRegularFile(onnx), () -> property + " names " + onnx + ", which does not exist");
+        ModelFiles files = new ModelFiles(onnx.getFileName().toString().replace(".onnx", ""), onnx, fp32Files.tokenizer());
+        try (TensorRtEngine int8 = openTensorRt(files, planCache)) {
+            assertThat(int8.info().precision()).isEqualTo("int8-qdq");
+            double lowest = lowestCosine(int8, SENTENCES);
+            System.out.printf("TensorRT %s vs ONNX Runtime FP32, lowest cosine: %.5f%n", files.name(), lowest);
+            assertThat(lowest).isGreaterThanOrEqualTo(0.98);
+        }
+    }
+
+    private static double lowestCosine(InferenceEngine engine, List<String> texts) {
+        List<long[]> rows = new ArrayList<>();
+        texts.forEach(t -> rows.add(tokenizer.encode(t).getIds()));
+        EncoderBatch batch = EncoderBatch.pad(rows);
+        float[][] actual = engine.run(batch).meanPooledNormalized(batch.lengths());
+        float[][] expected = reference.run(batch).meanPooledNormalized(batch.lengths());
+        double lowest = 1;
+        for (int i = 0; i < texts.size(); i++) {
+            lowest = Math.min(lowest, cosine(actual[i], expected[i]));
+        }
+        return lowest;
+    }
+
+    /** Rows of real-looking ids ([CLS] words [SEP]) filling the whole length: timing needs no tokenizer. */
+    private static EncoderBatch syntheticBatch(int rows, int sequence) {
+        List<long[]> ids = new ArrayList<>();
+        for (int r = 0; r < rows; r++) {
+            long[] row = new long[sequence];
+            row[0] = 101;
+            for (int t = 1; t < sequence - 1; t++) {
+                row[t] = 2000 + (r * 31L + t * 7L) % 20000;
+            }
+            row[sequence - 1] = 102;
+            ids.add(row);
+        }
+        return EncoderBatch.pad(ids, sequence);
+    }
+
+    private static double cosine(float[] a, float[] b) {
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += (double) a[i] * b[i];
+            na += (double) a[i] * a[i];
+            nb += (double) b[i] * b[i];
+        }
+        return dot / Math.sqrt(na * nb);
+    }
+}

@@ -1,0 +1,164 @@
+package io.streamrt.engine.internal.tensorrt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import io.streamrt.engine.EngineException;
+import io.streamrt.engine.EngineProvider;
+import io.streamrt.engine.EngineSpec;
+import io.streamrt.engine.ModelFiles;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+import org.junit.jupiter.api.Test;
+
+/** What a user sees on a machine where TensorRT cannot run, and how each missing piece is named. */
+class TensorRtProviderTest {
+
+    @Test
+    void isRegisteredAndRankedAboveOnnxRuntime() {
+        List<String> names = new ArrayList<>();
+        ServiceLoader.load(EngineProvider.class).forEach(p -> names.add(p.name()));
+        TensorRtProvider provider = new TensorRtProvider();
+
+        assertThat(names).contains("tensorrt", "onnxruntime");
+        assertThat(provider.name()).isEqualTo(EngineSpec.TENSORRT);
+        assertThat(provider.autoRank()).isEqualTo(20).isGreaterThan(10);
+    }
+
+    @Test
+    void theVerdictIsTakenOnceAndKept() {
+        TensorRtProvider provider = new TensorRtProvider();
+        EngineProvider.Availability first = provider.availability();
+
+        assertThat(new TensorRtProvider().availability()).isSameAs(first);
+        assertThat(provider.availability()).isSameAs(first);
+        if (!first.available()) {
+            assertThat(first.reason()).endsWith("or use --engine onnxruntime");
+        }
+    }
+
+    @Test
+    void withoutTheNvidiaDriverTheReasonNamesIt() {
+        assumeFalse(driverLibraryPresent(), "libcuda.so.1 exists on this host: this test is for hosts without a driver");
+
+        EngineProvider.Availability availability = new TensorRtProvider().availability();
+
+        assertThat(availability.available()).isFalse();
+        assertThat(availability.reason()).isEqualTo("the NVIDIA driver is not installed or not visible here "
+                + "(libcuda.so.1 could not be loaded); install the NVIDIA driver, and in a container expose the GPU to "
+                + "it (e.g. docker run --gpus all), or use --engine onnxruntime");
+    }
+
+    @Test
+    void creatingAnEngineWhereTensorRtCannotRunFailsWithTheReason() {
+        TensorRtProvider provider = new TensorRtProvider();
+        assumeFalse(provider.availability().available(), "TensorRT is usable here");
+        EngineSpec spec = new EngineSpec(ModelFiles.BUILTIN_MINILM_FP32, null, EngineSpec.TENSORRT, 0, 8, 64, 1);
+
+        assertThatThrownBy(() -> provider.create(spec, ModelFiles.resolve(spec.model(), null)))
+                .isInstanceOf(EngineException.class)
+                .hasMessage("TensorRT cannot run here: " + provider.availability().reason());
+    }
+
+    @Test
+    void aMissingDriverIsNamedFromTheFirstLoadError() {
+        UnsatisfiedLinkError first = new UnsatisfiedLinkError("no jnicudart in java.library.path: /usr/lib");
+        first.initCause(new UnsatisfiedLinkError("/tmp/javacpp/org/bytedeco/cuda/linux-x86_64/libjnicudart.so: "
+                + "libcuda.so.1: cannot open shared object file: No such file or directory"));
+
+        assertThat(TensorRtProbe.missingLibrary(first)).isEqualTo("libcuda.so.1");
+        assertThat(TensorRtProbe.loadFailure("the CUDA runtime", first))
+                .startsWith("the NVIDIA driver is not installed or not visible here (libcuda.so.1 could not be loaded)")
+                .contains("install the NVIDIA driver")
+                .endsWith("or use --engine onnxruntime");
+    }
+
+    @Test
+    void missingTensorRtLibrariesAreNamedWithTheLibraryPathFix() {
+        UnsatisfiedLinkError nvinfer = new UnsatisfiedLinkError("no jninvinfer in java.library.path");
+        nvinfer.initCause(new UnsatisfiedLinkError("/cache/libjninvinfer.so: libnvinfer.so.11: cannot open shared "
+                + "object file: No such file or directory"));
+        UnsatisfiedLinkError parser = new UnsatisfiedLinkError("/cache/libjninvonnxparser.so: libnvonnxparser.so.11: "
+                + "cannot open shared object file: No such file or directory");
+
+        assertThat(TensorRtProbe.loadFailure("TensorRT", nvinfer)).isEqualTo("the TensorRT 11 libraries are not on "
+                + "the library path (libnvinfer.so.11 could not be loaded); install TensorRT 11 and put its lib "
+                + "directory (with libnvinfer.so.11 and libnvonnxparser.so.11) on LD_LIBRARY_PATH, or use --engine "
+                + "onnxruntime");
+        assertThat(TensorRtProbe.loadFailure("TensorRT", parser))
+                .startsWith("the TensorRT 11 libraries are not on the library path (libnvonnxparser.so.11 could not");
+    }
+
+    @Test
+    void missingCudaLibrariesAreToldApartFromTensorRt() {
+        // Seen here with a stub driver: the TensorRT presets load cuBLAS first.
+        UnsatisfiedLinkError cublas = new UnsatisfiedLinkError("no jnicublas in java.library.path");
+        cublas.initCause(new UnsatisfiedLinkError("/cache/libjnicublas.so: libcublas.so.13: cannot open shared object "
+                + "file: No such file or directory"));
+
+        assertThat(TensorRtProbe.loadFailure("TensorRT", cublas))
+                .startsWith("the CUDA 13 libraries TensorRT needs are not on the library path (libcublas.so.13 could")
+                .contains("LD_LIBRARY_PATH");
+    }
+
+    @Test
+    void aSecondTouchAfterAFailedLoadSaysToLookForTheFirstError() {
+        NoClassDefFoundError later = new NoClassDefFoundError("Could not initialize class org.bytedeco.cuda.global.cudart");
+        later.initCause(new ExceptionInInitializerError("Exception java.lang.UnsatisfiedLinkError: no jnicudart in "
+                + "java.library.path [in thread \"main\"]"));
+
+        assertThat(TensorRtProbe.loadFailure("the CUDA runtime", later))
+                .startsWith("the CUDA runtime failed to load earlier in this JVM (java.lang.NoClassDefFoundError: "
+                        + "Could not initialize class org.bytedeco.cuda.global.cudart)")
+                .contains("see the TaskManager log");
+    }
+
+    @Test
+    void missingPresetsAreNamedWithTheirCoordinates() {
+        assertThat(TensorRtProbe.presetsMissing(new ClassNotFoundException("org.bytedeco.tensorrt.global.nvinfer")))
+                .startsWith("the TensorRT backend's JavaCPP presets (org.bytedeco:javacpp, org.bytedeco:cuda, "
+                        + "org.bytedeco:tensorrt, each with its linux-x86_64 jar) are not on the classpath "
+                        + "(java.lang.ClassNotFoundException: org.bytedeco.tensorrt.global.nvinfer)")
+                .endsWith("or use --engine onnxruntime");
+    }
+
+    @Test
+    void noGpuAndAnOldDriverAreToldApart() {
+        assertThat(TensorRtProbe.deviceCountProblem(0, "cudaSuccess", 1)).isNull();
+        assertThat(TensorRtProbe.deviceCountProblem(0, "cudaSuccess", 0))
+                .startsWith("no GPU is visible to this process (cudaGetDeviceCount found 0 devices)")
+                .contains("CUDA_VISIBLE_DEVICES");
+        assertThat(TensorRtProbe.deviceCountProblem(100, "cudaErrorNoDevice", 0))
+                .startsWith("no GPU is visible to this process (cudaGetDeviceCount returned cudaErrorNoDevice)");
+        assertThat(TensorRtProbe.deviceCountProblem(35, "cudaErrorInsufficientDriver", 0))
+                .isEqualTo("the NVIDIA driver is too old for the CUDA 13 runtime the TensorRT backend uses "
+                        + "(cudaGetDeviceCount returned cudaErrorInsufficientDriver); install a driver that supports "
+                        + "CUDA 13, or use --engine onnxruntime");
+        assertThat(TensorRtProbe.deviceCountProblem(999, "cudaErrorUnknown", 0))
+                .startsWith("the GPU could not be queried (cudaGetDeviceCount returned status 999, cudaErrorUnknown)");
+    }
+
+    @Test
+    void anUnknownLoadFailureStillSaysWhatTheBackendNeeds() {
+        assertThat(TensorRtProbe.loadFailure("TensorRT", new UnsatisfiedLinkError("no jninvinfer in java.library.path")))
+                .isEqualTo("TensorRT could not be loaded (java.lang.UnsatisfiedLinkError: no jninvinfer in "
+                        + "java.library.path); the TensorRT backend runs on linux-x86_64 with the NVIDIA driver, CUDA 13 "
+                        + "and TensorRT 11 on LD_LIBRARY_PATH, or use --engine onnxruntime");
+    }
+
+    /** The driver library where the dynamic loader would look for it. */
+    private static boolean driverLibraryPresent() {
+        List<String> dirs = new ArrayList<>(List.of("/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib",
+                "/lib/x86_64-linux-gnu", "/usr/local/nvidia/lib64", "/usr/local/cuda/lib64", "/usr/lib/wsl/lib"));
+        String ldPath = System.getenv("LD_LIBRARY_PATH");
+        if (ldPath != null) {
+            dirs.addAll(List.of(ldPath.split(File.pathSeparator)));
+        }
+        return dirs.stream().filter(d -> !d.isBlank()).anyMatch(d -> Files.exists(Path.of(d, "libcuda.so.1")));
+    }
+}
