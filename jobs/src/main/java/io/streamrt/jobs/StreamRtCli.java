@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = StreamRtCli.Version.class,
         description = "GPU (TensorRT) and CPU (ONNX Runtime) inference inside Apache Flink.",
-        subcommands = {EnrichCommand.class, DemoCommand.class})
+        subcommands = {EnrichCommand.class, DemoCommand.class, io.streamrt.jobs.bench.BenchCommand.class})
 public final class StreamRtCli implements Runnable {
 
     @CommandLine.Spec

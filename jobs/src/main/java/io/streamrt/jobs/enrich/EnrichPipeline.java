@@ -8,6 +8,7 @@ import io.streamrt.serde.KafkaRecord;
 import io.streamrt.serde.RecordDecoder;
 import io.streamrt.serde.TextRecord;
 import java.util.Properties;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -41,11 +42,54 @@ public final class EnrichPipeline {
 
     /** Adds the job to {@code env}, with checkpointing as configured. */
     public static void build(StreamExecutionEnvironment env, EnrichConfig config) {
-        build(env, config, UnaryOperator.identity());
+        build(env, config, UnaryOperator.identity(), streamRtStage(config));
+    }
+
+    /**
+     * As {@link #build(StreamExecutionEnvironment, EnrichConfig)} with another inference stage: the benchmark
+     * compares StreamRT's operator with other ways to run the model, on the same source, decoding and sinks.
+     *
+     * @param stage turns decoded records into results; a failed result goes to the dead-letter topic
+     */
+    public static void build(StreamExecutionEnvironment env, EnrichConfig config,
+            Function<DataStream<TextRecord>, DataStream<InferenceResult<TextRecord>>> stage) {
+        build(env, config, UnaryOperator.identity(), stage);
+    }
+
+    /** The inference operator as the enrich job configures it; callers may change it before {@code build()}. */
+    public static StreamInference.Builder<TextRecord> inference(EnrichConfig config) {
+        StreamInference.Builder<TextRecord> inference = StreamInference.builder(
+                        (SerializableFunction<TextRecord, String>) TextRecord::getText)
+                .recordTimestamp(record -> record.getSource().getTimestamp())
+                .model(config.model())
+                .engine(config.engine())
+                .labels(config.labels())
+                .maxBatchSize(config.maxBatchSize())
+                .maxSequenceLength(config.maxSequenceLength())
+                .latencyTarget(java.time.Duration.ofMillis(config.latencyTargetMs()))
+                .capacity(config.capacity())
+                .ordered(config.ordered())
+                .onFailure(FailurePolicy.DEAD_LETTER);
+        if (config.tokenizer() != null) {
+            inference.tokenizer(config.tokenizer());
+        }
+        return inference;
     }
 
     /** As {@link #build(StreamExecutionEnvironment, EnrichConfig)}, with a step after the source (tests inject faults). */
-    static void build(StreamExecutionEnvironment env, EnrichConfig config, UnaryOperator<DataStream<KafkaRecord>> afterSource) {
+    static void buildWithSourceStep(StreamExecutionEnvironment env, EnrichConfig config,
+            UnaryOperator<DataStream<KafkaRecord>> afterSource) {
+        build(env, config, afterSource, streamRtStage(config));
+    }
+
+    private static Function<DataStream<TextRecord>, DataStream<InferenceResult<TextRecord>>> streamRtStage(
+            EnrichConfig config) {
+        return stream -> inference(config).build().apply(stream).uid("inference");
+    }
+
+    private static void build(StreamExecutionEnvironment env, EnrichConfig config,
+            UnaryOperator<DataStream<KafkaRecord>> afterSource,
+            Function<DataStream<TextRecord>, DataStream<InferenceResult<TextRecord>>> stage) {
         if (config.parallelism() > 0) {
             env.setParallelism(config.parallelism());
         }
@@ -62,22 +106,7 @@ public final class EnrichPipeline {
                 .uid("decode")
                 .name("Decode + validate");
 
-        StreamInference.Builder<TextRecord> inference = StreamInference.builder(
-                        (SerializableFunction<TextRecord, String>) TextRecord::getText)
-                .model(config.model())
-                .engine(config.engine())
-                .labels(config.labels())
-                .maxBatchSize(config.maxBatchSize())
-                .maxSequenceLength(config.maxSequenceLength())
-                .latencyTarget(java.time.Duration.ofMillis(config.latencyTargetMs()))
-                .capacity(config.capacity())
-                .ordered(config.ordered())
-                .onFailure(FailurePolicy.DEAD_LETTER);
-        if (config.tokenizer() != null) {
-            inference.tokenizer(config.tokenizer());
-        }
-        SingleOutputStreamOperator<InferenceResult<TextRecord>> results = inference.build().apply(decoded)
-                .uid("inference");
+        DataStream<InferenceResult<TextRecord>> results = stage.apply(decoded);
 
         SingleOutputStreamOperator<InferenceResult<TextRecord>> enriched = results
                 .process(new RouteResults())

@@ -92,7 +92,7 @@ class EnrichExactlyOnceTest {
         FailOnceAfterCheckpoint.reset();
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        EnrichPipeline.build(env, config, raw -> raw.map(new FailOnceAfterCheckpoint()).returns(raw.getType())
+        EnrichPipeline.buildWithSourceStep(env, config, raw -> raw.map(new FailOnceAfterCheckpoint()).returns(raw.getType())
                 .name("Fail once after the first checkpoint"));
         env.execute("enrich exactly-once with a failure");
 

@@ -1,0 +1,329 @@
+package io.streamrt.jobs.bench;
+
+import io.streamrt.engine.EngineInfo;
+import io.streamrt.engine.EngineLease;
+import io.streamrt.engine.EngineRegistry;
+import io.streamrt.engine.EngineSpec;
+import io.streamrt.jobs.InferenceFlags;
+import io.streamrt.jobs.demo.DemoTexts;
+import io.streamrt.jobs.enrich.EnrichConfig;
+import io.streamrt.jobs.kafka.EmbeddedKafka;
+import io.streamrt.serde.TextTokenizer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bench}: one command, one JVM, one run, the same generated input for every scenario. Measures the engine
+ * alone (the ceiling, batch sizes 1 to 64), then per-record, static and adaptive inference through a real Kafka
+ * broker (in-process, 127.0.0.1) and a Flink local environment: maximum sustained throughput with the input
+ * pre-loaded, and open-loop runs at 30%, 60% and 90% of the adaptive maximum with end-to-end latency percentiles.
+ * Prints a Markdown table with the issue's targets checked, writes the figures as JSON and draws a chart.
+ *
+ * <pre>{@code
+ * java -jar jobs/target/streamrt-jobs.jar bench --quick --output bench-results.json --chart bench-results.png
+ * }</pre>
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Benchmarks the engine alone, per-record, static and adaptive inference on one machine "
+                + "(in-process Kafka, local Flink) and checks the targets of issue 3.")
+public final class BenchCommand implements Callable<Integer> {
+
+    private static final int DEFAULT_RECORDS = 1200;
+    private static final int QUICK_RECORDS = 400;
+    private static final int DEFAULT_DURATION_S = 20;
+    private static final int QUICK_DURATION_S = 5;
+    private static final int DEFAULT_WARM_UP = 100;
+    private static final int QUICK_WARM_UP = 50;
+    private static final List<Integer> ENGINE_BATCH_SIZES = List.of(1, 2, 4, 8, 16, 32, 64);
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin
+    InferenceFlags inference;
+
+    @Option(names = "--quick", description = "Fewer records and 5 s open-loop windows: under 3 minutes on 2 cores. "
+            + "Same scenarios and loads.")
+    boolean quick;
+
+    @Option(names = "--records", paramLabel = "N",
+            description = "Input records (the same set for every scenario; open-loop runs cycle through it). "
+                    + "Default: " + DEFAULT_RECORDS + ", " + QUICK_RECORDS + " with --quick.")
+    Integer records;
+
+    @Option(names = "--duration-s", paramLabel = "S",
+            description = "Paced window of each open-loop run, in seconds. Default: " + DEFAULT_DURATION_S + ", "
+                    + QUICK_DURATION_S + " with --quick.")
+    Integer durationS;
+
+    @Option(names = "--loads", paramLabel = "L1,L2,...", split = ",", defaultValue = "0.3,0.6,0.9",
+            description = "Offered rates of the open-loop runs, as shares of the adaptive maximum. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    List<Double> loads;
+
+    @Option(names = "--parallelism", paramLabel = "N", defaultValue = "2",
+            description = "Job parallelism; all subtasks share one engine. Default: ${DEFAULT-VALUE}.")
+    int parallelism;
+
+    @Option(names = "--static-max-delay-ms", paramLabel = "MS", defaultValue = "10",
+            description = "The static scenario's fixed max wait for a batch to fill. Default: ${DEFAULT-VALUE}.")
+    long staticMaxDelayMs;
+
+    @Option(names = "--warm-up-records", paramLabel = "N",
+            description = "Records run through each open-loop job before its paced window. Default: "
+                    + DEFAULT_WARM_UP + ", " + QUICK_WARM_UP + " with --quick.")
+    Integer warmUpRecords;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Seed of the generated texts.")
+    long seed;
+
+    @Option(names = "--output", paramLabel = "FILE", defaultValue = "bench-results.json",
+            description = "Where the JSON figures go. Default: ${DEFAULT-VALUE}.")
+    Path output;
+
+    @Option(names = "--chart", paramLabel = "FILE", defaultValue = "bench-results.png",
+            description = "Where the PNG chart goes. Default: ${DEFAULT-VALUE}.")
+    Path chart;
+
+    private int engineRounds;
+
+    @Override
+    public Integer call() throws Exception {
+        validate();
+        long started = System.nanoTime();
+        int recordCount = records != null ? records : quick ? QUICK_RECORDS : DEFAULT_RECORDS;
+        int windowS = durationS != null ? durationS : quick ? QUICK_DURATION_S : DEFAULT_DURATION_S;
+        int warmUp = warmUpRecords != null ? warmUpRecords : quick ? QUICK_WARM_UP : DEFAULT_WARM_UP;
+        String date = OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        String loadBefore = loadAverage();
+        PrintWriter out = spec.commandLine().getOut();
+        Progress progress = new Progress(spec.commandLine().getErr(), 1 + 3 * (1 + loads.size()));
+
+        List<DemoTexts.DemoText> texts = DemoTexts.generate(recordCount, seed);
+        List<byte[]> values = texts.stream().map(t -> DemoTexts.toJson(t, "text", "id")).toList();
+        Path work = Files.createTempDirectory("streamrt-bench");
+        try (EmbeddedKafka kafka = quietly(() -> EmbeddedKafka.start(work.resolve("kafka")))) {
+            EnrichConfig template = template(kafka.bootstrapServers());
+            EngineSpec engineSpec = BenchScenario.engineSpec(template);
+            // Held for the whole run: every scenario shares this engine, warm, and none pays for loading it.
+            try (EngineLease lease = EngineRegistry.shared().acquire(engineSpec)) {
+                EngineInfo info = lease.engine().info();
+                List<EngineAloneBench.Point> engine = engineAlone(lease, engineSpec, texts, progress);
+
+                PipelineBench pipeline = new PipelineBench(kafka, template, values,
+                        new PipelineBench.Settings(Duration.ofMillis(staticMaxDelayMs), warmUp,
+                                Duration.ofSeconds(windowS), Duration.ofSeconds(Math.max(5, windowS)),
+                                Duration.ofMinutes(5)), progress::detail);
+                Map<BenchScenario, PipelineBench.MaxResult> maxima = new EnumMap<>(BenchScenario.class);
+                Map<BenchScenario, List<PipelineBench.OpenLoopResult>> openLoops = new EnumMap<>(BenchScenario.class);
+                double adaptiveMax = 0;
+                // Adaptive first: its maximum sets every scenario's offered rates.
+                for (BenchScenario scenario : List.of(BenchScenario.ADAPTIVE, BenchScenario.PER_RECORD,
+                        BenchScenario.STATIC)) {
+                    progress.step(scenario.label() + ": max throughput, " + recordCount + " records pre-loaded");
+                    PipelineBench.MaxResult max = pipeline.maxThroughput(scenario);
+                    maxima.put(scenario, max);
+                    progress.done(String.format(Locale.ROOT, "%.1f records/s over %.1f s%s", max.recordsPerS(),
+                            max.spanSeconds(), max.deadLetters() > 0 ? " (" + max.deadLetters() + " dead letters)" : ""));
+                    if (scenario == BenchScenario.ADAPTIVE) {
+                        adaptiveMax = max.recordsPerS();
+                    }
+                    List<PipelineBench.OpenLoopResult> points = new ArrayList<>();
+                    for (double load : loads) {
+                        double offered = load * adaptiveMax;
+                        progress.step(String.format(Locale.ROOT, "%s: open loop at %.0f%% (%.1f records/s for %d s)",
+                                scenario.label(), load * 100, offered, windowS));
+                        PipelineBench.OpenLoopResult r = pipeline.openLoop(scenario, load, offered);
+                        points.add(r);
+                        progress.done(String.format(Locale.ROOT,
+                                "achieved %.1f/s, p50 %.0f ms, p99 %s%.0f ms, %d of %d back%s", r.achievedPerS(),
+                                r.p50Ms(), r.censored() ? ">=" : "", r.p99Ms(), r.received(), r.sent(),
+                                r.deadLetters() > 0 ? ", " + r.deadLetters() + " dead letters" : ""));
+                    }
+                    openLoops.put(scenario, points);
+                }
+
+                String setup = String.format(Locale.ROOT, "Parallelism %d, max batch %d, max sequence %d tokens, "
+                                + "latency target %d ms, static max delay %d ms, capacity %d; %d records (seed %d); "
+                                + "open-loop windows %d s after %d warm-up records. Engine alone: median of %d "
+                                + "passes. 1-minute load average before the run %s, after %s (the machine is "
+                                + "shared: other work lowers every figure).", parallelism,
+                        inference.maxBatchSize, inference.maxSequenceLength, inference.latencyTargetMs,
+                        staticMaxDelayMs, inference.capacity, recordCount, seed, windowS, warmUp,
+                        engineRounds, loadBefore, loadAverage());
+                BenchReport report = new BenchReport(new BenchReport.Meta(date, machine(), info.model(),
+                        info.backend(), setup, inference.latencyTargetMs), engine, maxima, openLoops);
+                BenchResults results = report.toResults();
+                createParent(output);
+                createParent(chart);
+                results.write(output);
+                BenchChart.write(results, chart);
+                out.println(report.markdown());
+                out.printf(Locale.ROOT, "Wrote %s and %s in %.0f s.%n", output, chart,
+                        (System.nanoTime() - started) / 1e9);
+                out.flush();
+            }
+        } finally {
+            deleteQuietly(work);
+        }
+        return 0;
+    }
+
+    private List<EngineAloneBench.Point> engineAlone(EngineLease lease, EngineSpec engineSpec,
+            List<DemoTexts.DemoText> texts, Progress progress) {
+        progress.step("engine alone: " + texts.size() + " records, length-sorted, batch sizes " + batchSizes());
+        List<long[]> tokenized = new ArrayList<>();
+        int maxSequence = Math.min(engineSpec.maxSequenceLength(), lease.engine().info().maxSequenceLength());
+        try (TextTokenizer tokenizer = TextTokenizer.open(lease.model().tokenizer(), maxSequence)) {
+            for (DemoTexts.DemoText text : texts) {
+                tokenized.add(tokenizer.encode(text.text()).ids());
+            }
+        }
+        EngineAloneBench bench = new EngineAloneBench(lease.engine(), tokenized);
+        List<EngineAloneBench.Point> points = bench.run(batchSizes(),
+                p -> progress.detail(String.format(Locale.ROOT, "batch %d: %.1f records/s (padding %.3f, %.1f s)",
+                        p.batchSize(), p.recordsPerS(), p.paddingRatio(), p.seconds())));
+        engineRounds = bench.rounds();
+        progress.done("best " + BenchReport.num(points.stream().mapToDouble(EngineAloneBench.Point::recordsPerS)
+                .max().orElse(0)) + " records/s, median of " + engineRounds + " passes per batch size");
+        return points;
+    }
+
+    /** 1, 2, 4, ... 64 up to --max-batch-size, and that size itself. */
+    private List<Integer> batchSizes() {
+        List<Integer> sizes = new ArrayList<>(ENGINE_BATCH_SIZES.stream().filter(b -> b <= inference.maxBatchSize)
+                .toList());
+        if (inference.maxBatchSize < 64 && !sizes.contains(inference.maxBatchSize)) {
+            sizes.add(inference.maxBatchSize);
+        }
+        return sizes;
+    }
+
+    private EnrichConfig template(String bootstrapServers) {
+        return new EnrichConfig(bootstrapServers, "bench-in", "bench-out", "bench-dlq", "streamrt-bench",
+                inference.model, inference.tokenizer, inference.engine, "text", "id", List.of(),
+                inference.maxBatchSize, inference.maxSequenceLength, inference.latencyTargetMs, inference.capacity,
+                false, parallelism, 1000, EnrichConfig.Delivery.AT_LEAST_ONCE, EnrichConfig.StartingOffsets.EARLIEST,
+                false, Map.of());
+    }
+
+    private void validate() {
+        CommandLine commandLine = spec.commandLine();
+        inference.validate(commandLine);
+        InferenceFlags.atLeast(commandLine, "--parallelism", parallelism, 1);
+        InferenceFlags.atLeast(commandLine, "--static-max-delay-ms", staticMaxDelayMs, 0);
+        if (records != null) {
+            InferenceFlags.atLeast(commandLine, "--records", records, 1);
+        }
+        if (durationS != null) {
+            InferenceFlags.atLeast(commandLine, "--duration-s", durationS, 1);
+        }
+        if (warmUpRecords != null) {
+            InferenceFlags.atLeast(commandLine, "--warm-up-records", warmUpRecords, 1);
+        }
+        for (double load : loads) {
+            if (!(load > 0 && load <= 2)) {
+                throw new CommandLine.ParameterException(commandLine,
+                        "--loads must be shares of the adaptive maximum in (0, 2], e.g. 0.3,0.6,0.9; found " + loads);
+            }
+        }
+    }
+
+    /** {@code <os.arch>, <cores> cores, <CPU model>}; the model only where /proc/cpuinfo is readable. */
+    static String machine() {
+        String machine = System.getProperty("os.arch") + ", " + Runtime.getRuntime().availableProcessors() + " cores";
+        try (var lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+            return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .findFirst().map(model -> machine + ", " + model).orElse(machine);
+        } catch (IOException | RuntimeException e) {
+            return machine;
+        }
+    }
+
+    private static void createParent(Path file) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+    }
+
+    /** The 1-minute load average where /proc/loadavg is readable, else "unknown". */
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    /** Kafka's storage formatter prints to stdout and has no switch: keep the bench's output to its own lines. */
+    private static <T> T quietly(Callable<T> action) throws Exception {
+        PrintStream stdout = System.out;
+        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+        try {
+            return action.call();
+        } finally {
+            System.setOut(stdout);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // A leftover temp folder is not worth failing the benchmark for.
+        }
+    }
+
+    /** One line per step on stderr, so a person sees the run moving. */
+    private static final class Progress {
+
+        private final PrintWriter err;
+        private final int steps;
+        private final long started = System.nanoTime();
+        private int step;
+        private long stepStarted;
+
+        Progress(PrintWriter err, int steps) {
+            this.err = err;
+            this.steps = steps;
+        }
+
+        void step(String what) {
+            step++;
+            stepStarted = System.nanoTime();
+            err.printf(Locale.ROOT, "[bench %2d/%d %5.0f s] %s%n", step, steps, elapsed(started), what);
+            err.flush();
+        }
+
+        void detail(String what) {
+            err.println("                      " + what);
+            err.flush();
+        }
+
+        void done(String what) {
+            err.printf(Locale.ROOT, "                      -> %s (%.1f s)%n", what, elapsed(stepStarted));
+            err.flush();
+        }
+
+        private static double elapsed(long since) {
+            return (System.nanoTime() - since) / 1e9;
+        }
+    }
+}

@@ -1,0 +1,377 @@
+package io.streamrt.jobs.bench;
+
+import io.streamrt.jobs.enrich.EnrichConfig;
+import io.streamrt.jobs.enrich.EnrichPipeline;
+import io.streamrt.jobs.kafka.EmbeddedKafka;
+import io.streamrt.operators.BatchStatistics;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.JobManagerOptions;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * Runs one scenario through the real path: an in-process Kafka broker, the enrich job on a fresh Flink local
+ * environment, fresh topics per run. Two kinds of run:
+ * <ul>
+ *   <li>{@link #maxThroughput}: the whole input pre-loaded, the job bounded; rate = records over the span between
+ *       the first and the last output CreateTime, so job start-up and model loading are left out;</li>
+ *   <li>{@link #openLoop}: the job unbounded and warmed up, then a producer paced at a fixed rate for a fixed
+ *       window; latency = output CreateTime minus input CreateTime, both stamped by producers in this JVM.</li>
+ * </ul>
+ * The sinks are at-least-once, so an output's CreateTime is when the sink sent it, not a checkpoint later.
+ *
+ * <pre>{@code
+ * PipelineBench bench = new PipelineBench(kafka, template, texts, settings, System.err::println);
+ * PipelineBench.MaxResult max = bench.maxThroughput(BenchScenario.ADAPTIVE);
+ * PipelineBench.OpenLoopResult at60 = bench.openLoop(BenchScenario.ADAPTIVE, 0.6, 0.6 * max.recordsPerS());
+ * }</pre>
+ */
+final class PipelineBench {
+
+    /**
+     * How the runs are shaped.
+     *
+     * @param staticMaxDelay the static mode's fixed max wait
+     * @param warmUpRecords records run through an open-loop job before the paced window
+     * @param window how long the producer is paced in an open-loop run
+     * @param drainLimit how long to wait for the paced records' outputs after the window; records still missing
+     *     then are counted as missing, their latency as at least the time they had waited
+     * @param jobTimeout the most a bounded run may take
+     */
+    record Settings(Duration staticMaxDelay, int warmUpRecords, Duration window, Duration drainLimit,
+            Duration jobTimeout) {}
+
+    /**
+     * A maximum-throughput run.
+     *
+     * @param recordsPerS records over the output span
+     * @param outputs enriched records read back
+     * @param deadLetters records that went to the dead-letter topic instead
+     * @param spanSeconds first to last output CreateTime
+     * @param batches the schedulers' counters over the run (zero batches for per-record)
+     */
+    record MaxResult(double recordsPerS, int outputs, int deadLetters, double spanSeconds,
+            BatchStatistics.Totals batches) {}
+
+    /**
+     * An open-loop run.
+     *
+     * @param load share of the adaptive maximum offered
+     * @param offeredPerS the rate asked of the producer
+     * @param producedPerS the rate it kept (lower when this 2-core machine could not keep up)
+     * @param sent paced records sent
+     * @param received their outputs read back within the drain limit
+     * @param deadLetters paced records that went to the dead-letter topic
+     * @param achievedPerS received over first paced input to last output
+     * @param p50Ms latency percentiles over all sent records; missing ones count with the time they had waited
+     * @param p95Ms 95th percentile, as above
+     * @param p99Ms 99th percentile, as above
+     * @param batches the schedulers' counters over the paced window
+     */
+    record OpenLoopResult(double load, double offeredPerS, double producedPerS, int sent, int received,
+            int deadLetters, double achievedPerS, double p50Ms, double p95Ms, double p99Ms,
+            BatchStatistics.Totals batches) {
+
+        /** True when some paced records had no output by the drain limit: the percentiles are lower bounds. */
+        boolean censored() {
+            return received + deadLetters < sent;
+        }
+    }
+
+    private static final String WARM_UP_PREFIX = "w-";
+    private static final String PACED_PREFIX = "p-";
+    private static final String MAX_PREFIX = "m-";
+
+    private final EmbeddedKafka kafka;
+    private final EnrichConfig template;
+    private final List<byte[]> values;
+    private final Settings settings;
+    private final Consumer<String> log;
+    private int runs;
+
+    /**
+     * @param template the job's settings; topics, group, boundedness and delivery are replaced per run
+     * @param values the input records' JSON values, cycled through when a run needs more
+     */
+    PipelineBench(EmbeddedKafka kafka, EnrichConfig template, List<byte[]> values, Settings settings,
+            Consumer<String> log) {
+        if (values.isEmpty()) {
+            throw new IllegalArgumentException("the benchmark needs at least one input record, found none");
+        }
+        this.kafka = kafka;
+        this.template = template;
+        this.values = List.copyOf(values);
+        this.settings = settings;
+        this.log = log;
+    }
+
+    /** Pre-loads every input record, runs the job bounded, and measures the rate between first and last output. */
+    MaxResult maxThroughput(BenchScenario scenario) throws Exception {
+        String run = nextRun(scenario);
+        int n = values.size();
+        try (BenchTopics topics = BenchTopics.create(kafka, run, template.parallelism())) {
+            for (int i = 0; i < n; i++) {
+                topics.producer().send(new ProducerRecord<>(topics.input(), key(MAX_PREFIX, i), values.get(i)));
+            }
+            topics.producer().flush();
+
+            EnrichConfig config = config(run, true);
+            StreamExecutionEnvironment env = environment();
+            EnrichPipeline.build(env, config, scenario.stage(config, settings.staticMaxDelay()));
+            BatchStatistics.Totals before = BatchStatistics.totals();
+            JobClient job = env.executeAsync("bench " + run);
+
+            Set<String> seen = new HashSet<>();
+            Set<String> dead = new HashSet<>();
+            long[] span = {Long.MAX_VALUE, Long.MIN_VALUE};
+            long deadline = System.nanoTime() + settings.jobTimeout().toNanos();
+            long readDeadline = Long.MAX_VALUE;
+            while (seen.size() + dead.size() < n) {
+                topics.poll(Duration.ofMillis(200), out -> {
+                    if (seen.add(out.key())) {
+                        span[0] = Math.min(span[0], out.createTimeMs());
+                        span[1] = Math.max(span[1], out.createTimeMs());
+                    }
+                }, out -> dead.add(out.key()));
+                if (readDeadline == Long.MAX_VALUE && job.getJobExecutionResult().isDone()) {
+                    job.getJobExecutionResult().get(); // rethrows the job's failure
+                    // A finished bounded job has flushed everything: what is not readable soon never will be.
+                    readDeadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                }
+                if (System.nanoTime() > Math.min(deadline, readDeadline)) {
+                    break;
+                }
+            }
+            BatchStatistics.Totals batches = BatchStatistics.totals().minus(before);
+            if (seen.size() + dead.size() < n) {
+                job.cancel();
+                throw new IllegalStateException("max-throughput run " + run + " read back " + seen.size()
+                        + " outputs and " + dead.size() + " dead letters of " + n + " records within "
+                        + settings.jobTimeout().toSeconds() + " s: the job is stuck or far slower than expected; "
+                        + "run with fewer --records or check the log above");
+            }
+            job.getJobExecutionResult().get(settings.jobTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            if (seen.isEmpty()) {
+                throw new IllegalStateException("max-throughput run " + run + " sent all " + n
+                        + " records to the dead-letter topic: nothing was enriched, so there is no rate to report");
+            }
+            double spanSeconds = Math.max(1, span[1] - span[0]) / 1000.0;
+            return new MaxResult(seen.size() / spanSeconds, seen.size(), dead.size(), spanSeconds, batches);
+        }
+    }
+
+    /**
+     * Starts the job unbounded, warms it up, then offers records at {@code offeredPerS} for the window and waits
+     * (up to the drain limit) for their outputs. The job is cancelled afterwards.
+     */
+    OpenLoopResult openLoop(BenchScenario scenario, double load, double offeredPerS) throws Exception {
+        if (!(offeredPerS > 0)) {
+            throw new IllegalArgumentException("offered rate must be positive, found " + offeredPerS);
+        }
+        String run = nextRun(scenario);
+        try (BenchTopics topics = BenchTopics.create(kafka, run, template.parallelism())) {
+            EnrichConfig config = config(run, false);
+            StreamExecutionEnvironment env = environment();
+            EnrichPipeline.build(env, config, scenario.stage(config, settings.staticMaxDelay()));
+            JobClient job = env.executeAsync("bench " + run);
+            try {
+                warmUp(topics, job);
+                return paced(topics, job, load, offeredPerS);
+            } finally {
+                cancel(job);
+            }
+        }
+    }
+
+    private void warmUp(BenchTopics topics, JobClient job) throws Exception {
+        int n = settings.warmUpRecords();
+        for (int i = 0; i < n; i++) {
+            topics.producer().send(new ProducerRecord<>(topics.input(), key(WARM_UP_PREFIX, i), value(i)));
+        }
+        topics.producer().flush();
+        Set<String> seen = new HashSet<>();
+        long deadline = System.nanoTime() + settings.jobTimeout().toNanos();
+        while (seen.size() < n) {
+            topics.poll(Duration.ofMillis(100), out -> seen.add(out.key()), out -> seen.add(out.key()));
+            failIfEnded(job);
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the open-loop job did not process its " + n + " warm-up records within "
+                        + settings.jobTimeout().toSeconds() + " s (" + seen.size() + " came back); check the log above");
+            }
+        }
+    }
+
+    private OpenLoopResult paced(BenchTopics topics, JobClient job, double load, double offeredPerS)
+            throws Exception {
+        int n = (int) Math.max(2, Math.round(offeredPerS * settings.window().toMillis() / 1000.0));
+        long[] sentAt = new long[n];
+        long[] outAt = new long[n];
+        Arrays.fill(outAt, -1);
+        boolean[] dead = new boolean[n];
+        AtomicReference<Throwable> pacerFailure = new AtomicReference<>();
+        BatchStatistics.Totals before = BatchStatistics.totals();
+        Thread pacer = new Thread(() -> {
+            try {
+                pace(topics, n, offeredPerS, sentAt);
+            } catch (Throwable e) {
+                pacerFailure.set(e);
+            }
+        }, "bench-pacer");
+        pacer.setDaemon(true);
+        pacer.start();
+
+        int[] received = {0};
+        int[] deadLetters = {0};
+        long drainDeadline = Long.MAX_VALUE;
+        while (received[0] + deadLetters[0] < n) {
+            topics.poll(Duration.ofMillis(50), out -> {
+                int i = pacedIndex(out.key(), n);
+                if (i >= 0 && outAt[i] < 0 && !dead[i]) {
+                    outAt[i] = out.createTimeMs();
+                    received[0]++;
+                }
+            }, out -> {
+                int i = pacedIndex(out.key(), n);
+                if (i >= 0 && outAt[i] < 0 && !dead[i]) {
+                    dead[i] = true;
+                    deadLetters[0]++;
+                }
+            });
+            failIfEnded(job);
+            if (drainDeadline == Long.MAX_VALUE && !pacer.isAlive()) {
+                drainDeadline = System.nanoTime() + settings.drainLimit().toNanos();
+            }
+            if (System.nanoTime() > drainDeadline) {
+                break;
+            }
+        }
+        long cutoff = System.currentTimeMillis();
+        BatchStatistics.Totals batches = BatchStatistics.totals().minus(before);
+        pacer.join(); // also makes sentAt visible here
+        if (pacerFailure.get() != null) {
+            throw new IllegalStateException("the paced producer failed: " + pacerFailure.get(), pacerFailure.get());
+        }
+
+        long[] latencies = new long[n];
+        long lastOut = Long.MIN_VALUE;
+        for (int i = 0; i < n; i++) {
+            // A record with no output yet has waited at least until the cutoff: a lower bound, marked as such.
+            latencies[i] = (outAt[i] >= 0 ? outAt[i] : cutoff) - sentAt[i];
+            if (outAt[i] >= 0) {
+                lastOut = Math.max(lastOut, outAt[i]);
+            }
+        }
+        Arrays.sort(latencies);
+        double achieved = received[0] == 0 ? 0.0
+                : received[0] / (Math.max(1, lastOut - sentAt[0]) / 1000.0);
+        double produced = (n - 1) / (Math.max(1, sentAt[n - 1] - sentAt[0]) / 1000.0);
+        return new OpenLoopResult(load, offeredPerS, produced, n, received[0], deadLetters[0], achieved,
+                percentile(latencies, 0.50), percentile(latencies, 0.95), percentile(latencies, 0.99), batches);
+    }
+
+    /** Sends record i at start + i / rate; a late producer catches up without skipping any. */
+    private void pace(BenchTopics topics, int n, double perSecond, long[] sentAt) {
+        double intervalNanos = 1e9 / perSecond;
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            long due = start + (long) (i * intervalNanos);
+            for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
+                LockSupport.parkNanos(wait);
+            }
+            long now = System.currentTimeMillis();
+            sentAt[i] = now;
+            // CreateTime set here is what the producer would stamp itself; keeping it gives the latency's start.
+            topics.producer().send(new ProducerRecord<>(topics.input(), null, now, key(PACED_PREFIX, i), value(i)));
+        }
+        topics.producer().flush();
+    }
+
+    /** Nearest-rank percentile of sorted values. */
+    static double percentile(long[] sorted, double q) {
+        if (sorted.length == 0) {
+            return 0.0;
+        }
+        int rank = (int) Math.ceil(q * sorted.length);
+        return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+    }
+
+    private static int pacedIndex(String key, int n) {
+        if (!key.startsWith(PACED_PREFIX)) {
+            return -1;
+        }
+        int i = Integer.parseInt(key.substring(PACED_PREFIX.length()));
+        return i < n ? i : -1;
+    }
+
+    private static void failIfEnded(JobClient job) throws Exception {
+        if (job.getJobExecutionResult().isDone()) {
+            job.getJobExecutionResult().get();
+            throw new IllegalStateException("the unbounded benchmark job ended on its own; check the log above");
+        }
+    }
+
+    private static void cancel(JobClient job) {
+        if (job.getJobExecutionResult().isDone()) {
+            return;
+        }
+        try {
+            job.cancel().get(60, TimeUnit.SECONDS);
+            job.getJobExecutionResult().get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            // The expected end of a cancelled job: its result completes with the cancellation.
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the benchmark job did not stop within 60 s of being cancelled", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private byte[] value(int i) {
+        return values.get(i % values.size());
+    }
+
+    private static byte[] key(String prefix, int i) {
+        return (prefix + i).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private String nextRun(BenchScenario scenario) {
+        return "bench-" + (++runs) + "-" + scenario.label();
+    }
+
+    private EnrichConfig config(String run, boolean bounded) {
+        EnrichConfig t = template;
+        return new EnrichConfig(t.bootstrapServers(), run + "-in", run + "-out", run + "-dlq", run, t.model(),
+                t.tokenizer(), t.engine(), t.textField(), t.idField(), t.labels(), t.maxBatchSize(),
+                t.maxSequenceLength(), t.latencyTargetMs(), t.capacity(), t.ordered(), t.parallelism(),
+                t.checkpointIntervalMs(), EnrichConfig.Delivery.AT_LEAST_ONCE, EnrichConfig.StartingOffsets.EARLIEST,
+                bounded, t.kafkaProperties());
+    }
+
+    /** A fresh local mini cluster per run, every address on the loopback. */
+    private StreamExecutionEnvironment environment() {
+        Configuration conf = Configuration.fromMap(Map.of(
+                JobManagerOptions.ADDRESS.key(), "127.0.0.1",
+                JobManagerOptions.BIND_HOST.key(), "127.0.0.1",
+                TaskManagerOptions.HOST.key(), "127.0.0.1",
+                TaskManagerOptions.BIND_HOST.key(), "127.0.0.1",
+                RestOptions.ADDRESS.key(), "127.0.0.1",
+                RestOptions.BIND_ADDRESS.key(), "127.0.0.1"));
+        return StreamExecutionEnvironment.createLocalEnvironment(template.parallelism(), conf);
+    }
+}

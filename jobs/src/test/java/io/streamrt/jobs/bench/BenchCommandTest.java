@@ -1,0 +1,122 @@
+package io.streamrt.jobs.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamrt.jobs.StreamRtCli;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A small real benchmark run (engine, Kafka, Flink; about a minute on two cores): the command succeeds, the JSON
+ * has the exact shape other scripts read with sane figures, and the chart is a readable PNG.
+ */
+class BenchCommandTest {
+
+    private static final List<String> TOP_LEVEL =
+            List.of("date", "machine", "model", "engine", "engine_alone", "scenarios", "latency_target_ms");
+    private static final List<String> OPEN_LOOP_FIELDS = List.of("load", "offered_per_s", "achieved_per_s", "p50_ms",
+            "p95_ms", "p99_ms", "mean_batch_size", "padding_ratio");
+
+    @Test
+    void smallRunWritesTheIssueShapeAndAChart() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "bench-test");
+        Path json = dir.resolve("results.json");
+        Path png = dir.resolve("results.png");
+
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        int exit;
+        try {
+            exit = StreamRtCli.execute("bench", "--records", "150", "--duration-s", "2", "--loads", "0.5",
+                    "--parallelism", "1", "--warm-up-records", "20", "--max-batch-size", "16",
+                    "--output", json.toString(), "--chart", png.toString());
+        } finally {
+            System.setOut(stdout);
+        }
+        String out = captured.toString(StandardCharsets.UTF_8);
+        assertThat(exit).as(out).isZero();
+        assertThat(out).contains("| scenario | load |").contains("engine alone, batch 16")
+                .contains("adaptive max >= 1.3 x per-record max");
+
+        JsonNode root = new ObjectMapper().readTree(json.toFile());
+        assertThat(fieldNames(root)).containsExactlyElementsOf(TOP_LEVEL);
+        assertThat(root.get("date").asText()).matches("\\d{4}-\\d{2}-\\d{2}T.*");
+        assertThat(root.get("machine").asText()).contains("cores");
+        assertThat(root.get("model").asText()).isEqualTo("all-minilm-l6-v2-int8");
+        assertThat(root.get("engine").asText()).isEqualTo("onnxruntime");
+        assertThat(root.get("latency_target_ms").asDouble()).isEqualTo(100.0);
+
+        List<Integer> batchSizes = new ArrayList<>();
+        for (JsonNode point : root.get("engine_alone")) {
+            assertThat(fieldNames(point)).containsExactly("batch_size", "records_per_s");
+            batchSizes.add(point.get("batch_size").asInt());
+            assertThat(point.get("records_per_s").asDouble()).isPositive();
+        }
+        assertThat(batchSizes).containsExactly(1, 2, 4, 8, 16);
+
+        List<String> names = new ArrayList<>();
+        for (JsonNode scenario : root.get("scenarios")) {
+            assertThat(fieldNames(scenario)).containsExactly("name", "max_records_per_s", "open_loop");
+            String name = scenario.get("name").asText();
+            names.add(name);
+            assertThat(scenario.get("max_records_per_s").asDouble()).as(name).isPositive();
+            assertThat(scenario.get("open_loop")).as(name).hasSize(1);
+            JsonNode point = scenario.get("open_loop").get(0);
+            assertThat(fieldNames(point)).containsExactlyElementsOf(OPEN_LOOP_FIELDS);
+            assertThat(point.get("load").asDouble()).isEqualTo(0.5);
+            assertThat(point.get("offered_per_s").asDouble()).as(name).isPositive();
+            assertThat(point.get("achieved_per_s").asDouble()).as(name).isPositive();
+            double p50 = point.get("p50_ms").asDouble();
+            double p95 = point.get("p95_ms").asDouble();
+            double p99 = point.get("p99_ms").asDouble();
+            assertThat(p50).as(name).isGreaterThanOrEqualTo(0).isLessThanOrEqualTo(p95);
+            assertThat(p95).as(name).isLessThanOrEqualTo(p99);
+            assertThat(point.get("padding_ratio").asDouble()).as(name).isGreaterThanOrEqualTo(0).isLessThan(1);
+            assertThat(point.get("mean_batch_size").asDouble()).as(name).isGreaterThanOrEqualTo(1).isLessThanOrEqualTo(16);
+            if (name.equals("per-record")) {
+                assertThat(point.get("mean_batch_size").asDouble()).isEqualTo(1.0);
+                assertThat(point.get("padding_ratio").asDouble()).isEqualTo(0.0);
+            }
+        }
+        assertThat(names).containsExactly("per-record", "static", "adaptive");
+
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertThat(image).as("chart %s is a readable image", png).isNotNull();
+        assertThat(image.getWidth()).isGreaterThan(image.getHeight());
+    }
+
+    @Test
+    void rejectsALoadOutsideItsRangeWithTheFlagNamed() {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream stderr = System.err;
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        int exit;
+        try {
+            exit = StreamRtCli.execute("bench", "--loads", "0.3,3");
+        } finally {
+            System.setErr(stderr);
+        }
+        assertThat(exit).isEqualTo(2);
+        assertThat(captured.toString(StandardCharsets.UTF_8)).contains("--loads must be shares of the adaptive maximum");
+    }
+
+    private static List<String> fieldNames(JsonNode node) {
+        List<String> names = new ArrayList<>();
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            names.add(it.next());
+        }
+        return names;
+    }
+}
