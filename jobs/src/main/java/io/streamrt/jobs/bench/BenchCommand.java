@@ -139,8 +139,9 @@ public final class BenchCommand implements Callable<Integer> {
                     progress.step(scenario.label() + ": max throughput, " + recordCount + " records pre-loaded");
                     PipelineBench.MaxResult max = pipeline.maxThroughput(scenario);
                     maxima.put(scenario, max);
-                    progress.done(String.format(Locale.ROOT, "%.1f records/s over %.1f s%s", max.recordsPerS(),
-                            max.spanSeconds(), max.deadLetters() > 0 ? " (" + max.deadLetters() + " dead letters)" : ""));
+                    progress.done(String.format(Locale.ROOT, "%.1f records/s over %.1f s, engine busy %.0f%% of it%s",
+                            max.recordsPerS(), max.spanSeconds(), 100 * max.engineBusyShare(),
+                            max.deadLetters() > 0 ? " (" + max.deadLetters() + " dead letters)" : ""));
                     if (scenario == BenchScenario.ADAPTIVE) {
                         adaptiveMax = max.recordsPerS();
                     }

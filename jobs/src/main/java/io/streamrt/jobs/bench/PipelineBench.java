@@ -67,7 +67,16 @@ final class PipelineBench {
      * @param batches the schedulers' counters over the run (zero batches for per-record)
      */
     record MaxResult(double recordsPerS, int outputs, int deadLetters, double spanSeconds,
-            BatchStatistics.Totals batches) {}
+            BatchStatistics.Totals batches) {
+
+        /**
+         * Time the engine ran batches over the output span: near 1 means the engine is the bottleneck, well below
+         * it means the rest of the pipeline is (0 for per-record, which runs outside the schedulers).
+         */
+        double engineBusyShare() {
+            return batches.busyNanos() / 1e9 / spanSeconds;
+        }
+    }
 
     /**
      * An open-loop run.

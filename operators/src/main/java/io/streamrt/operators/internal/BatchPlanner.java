@@ -10,9 +10,9 @@ import java.util.List;
  * Decides when to cut which batch. Pure and single-threaded (the scheduler's lock, or a test with its own
  * clock), so every decision can be replayed.
  *
- * <p>{@link BatchingMode#ADAPTIVE}: requests wait in buckets by token length (powers of two up to the maximum
- * sequence length), so a batch pads to its own longest text, not to the longest text that arrived near it. A
- * bucket is cut when
+ * <p>{@link BatchingMode#ADAPTIVE}: requests wait in buckets by token length ({@link #bucketStep}: 8 tokens wide up
+ * to 64, wider above, up to the maximum sequence length), so a batch pads to its own longest text, not to the
+ * longest text that arrived near it. A bucket is cut when
  * <ul>
  *   <li>it holds {@code maxBatchSize} requests, or its padded tokens reach the token budget;</li>
  *   <li>waiting longer would make its oldest request miss its deadline: {@code deadline - predicted run time of
@@ -51,7 +51,7 @@ final class BatchPlanner {
         this.config = config;
         List<Integer> lengths = new ArrayList<>();
         if (config.mode() == BatchingMode.ADAPTIVE) {
-            for (int length = 8; length < config.maxSequenceLength(); length *= 2) {
+            for (int length = 8; length < config.maxSequenceLength(); length += bucketStep(length)) {
                 lengths.add(length);
             }
         }
@@ -69,6 +69,15 @@ final class BatchPlanner {
     BatchPlanner(int maxBatchSize, int maxSequenceLength, long tokenBudget, double initialNanosPerToken) {
         this(new SchedulerConfig(BatchingMode.ADAPTIVE, maxBatchSize, maxSequenceLength, tokenBudget, 0),
                 initialNanosPerToken);
+    }
+
+    /**
+     * Width of the length bucket above {@code length}: 8 tokens up to 64, then a quarter of the power of two
+     * below (16 up to 128, 32 up to 256, ...). A batch then pads each row by at most about 12-25% of its length,
+     * where powers-of-two buckets padded up to 50% (on a CPU, padding costs as much as tokens).
+     */
+    static int bucketStep(int length) {
+        return Math.max(8, Integer.highestOneBit(length) / 4);
     }
 
     void add(InferenceRequest request) {

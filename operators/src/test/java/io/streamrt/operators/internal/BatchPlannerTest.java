@@ -70,17 +70,27 @@ class BatchPlannerTest {
     @Test
     void tokenBudgetLimitsRowsOfLongSequences() {
         BatchPlanner planner = new BatchPlanner(64, 128, 256, 1_000);
+        // Both in the bucket of 113 to 128 tokens: 2 rows x 128 fill the 256-token budget.
         planner.add(request(120, 0, 100 * MS));
         assertThat(planner.poll(0)).isNull();
-        planner.add(request(100, 0, 100 * MS));
+        planner.add(request(115, 0, 100 * MS));
 
         assertThat(planner.poll(0)).hasSize(2);
 
         for (int i = 0; i < 5; i++) {
-            planner.add(request(100, 0, 100 * MS));
+            planner.add(request(125, 0, 100 * MS));
         }
         assertThat(planner.poll(0)).hasSize(2);
         assertThat(planner.queued()).isEqualTo(3);
+    }
+
+    @Test
+    void bucketsAreEightTokensWideUpTo64ThenAQuarterOfThePowerOfTwoBelow() {
+        List<Integer> bounds = new ArrayList<>();
+        for (int length = 8; length <= 256; length += BatchPlanner.bucketStep(length)) {
+            bounds.add(length);
+        }
+        assertThat(bounds).containsExactly(8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256);
     }
 
     @Test
