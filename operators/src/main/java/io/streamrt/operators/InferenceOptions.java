@@ -40,8 +40,8 @@ public final class InferenceOptions {
     public static final ConfigOption<Integer> ENGINE_CPU_THREADS = key("streamrt.engine.cpu-threads")
             .intType()
             .defaultValue(0)
-            .withDescription("Threads of a CPU engine, shared by all slots of a TaskManager. 0 (default) uses every "
-                    + "available processor.");
+            .withDescription("Threads of a CPU engine, shared by all slots of a TaskManager: the engine runs this "
+                    + "many batches at once, one thread each. 0 (default) uses every available processor.");
 
     public static final ConfigOption<Integer> MAX_BATCH_SIZE = key("streamrt.batch.max-size-records")
             .intType()

@@ -113,7 +113,7 @@ public final class BenchCommand implements Callable<Integer> {
         String date = OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
         String loadBefore = loadAverage();
         PrintWriter out = spec.commandLine().getOut();
-        Progress progress = new Progress(spec.commandLine().getErr(), 1 + 3 * (1 + loads.size()));
+        Progress progress = new Progress(spec.commandLine().getErr(), 2 + 3 * (1 + loads.size()));
 
         List<DemoTexts.DemoText> texts = DemoTexts.generate(recordCount, seed);
         List<byte[]> values = texts.stream().map(t -> DemoTexts.toJson(t, "text", "id")).toList();
@@ -132,6 +132,12 @@ public final class BenchCommand implements Callable<Integer> {
                                 Duration.ofMinutes(5)), progress::detail);
                 Map<BenchScenario, PipelineBench.MaxResult> maxima = new EnumMap<>(BenchScenario.class);
                 Map<BenchScenario, List<PipelineBench.OpenLoopResult>> openLoops = new EnumMap<>(BenchScenario.class);
+                // One unmeasured run first: in a fresh JVM the JIT spends the first minutes compiling Kafka's,
+                // Flink's and StreamRT's hot paths (seen here: compiler threads took a fifth of the CPU during the
+                // first runs), which a long-running TaskManager has long finished.
+                progress.step("pipeline warm-up: one unmeasured adaptive run, " + recordCount + " records");
+                progress.done(String.format(Locale.ROOT, "%.1f records/s (not reported)",
+                        pipeline.maxThroughput(BenchScenario.ADAPTIVE).recordsPerS()));
                 double adaptiveMax = 0;
                 // Adaptive first: its maximum sets every scenario's offered rates.
                 for (BenchScenario scenario : List.of(BenchScenario.ADAPTIVE, BenchScenario.PER_RECORD,
@@ -153,8 +159,10 @@ public final class BenchCommand implements Callable<Integer> {
                         PipelineBench.OpenLoopResult r = pipeline.openLoop(scenario, load, offered);
                         points.add(r);
                         progress.done(String.format(Locale.ROOT,
-                                "achieved %.1f/s, p50 %.0f ms, p99 %s%.0f ms, %d of %d back%s", r.achievedPerS(),
-                                r.p50Ms(), r.censored() ? ">=" : "", r.p99Ms(), r.received(), r.sent(),
+                                "achieved %.1f/s, p50 %.0f ms, p99 %s%.0f ms (in the operator's queue: p50 %.0f ms, "
+                                        + "p99 %.0f ms), mean batch %.1f, %d of %d back%s", r.achievedPerS(),
+                                r.p50Ms(), r.censored() ? ">=" : "", r.p99Ms(), r.queueP50Ms(), r.queueP99Ms(),
+                                r.batches().meanBatchSize(), r.received(), r.sent(),
                                 r.deadLetters() > 0 ? ", " + r.deadLetters() + " dead letters" : ""));
                     }
                     openLoops.put(scenario, points);

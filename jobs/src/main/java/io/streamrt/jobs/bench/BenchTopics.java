@@ -1,6 +1,10 @@
 package io.streamrt.jobs.bench;
 
 import io.streamrt.jobs.kafka.EmbeddedKafka;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,8 +32,16 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 final class BenchTopics implements AutoCloseable {
 
-    /** An output record as the bench needs it: its key and its broker-stamped CreateTime. */
-    record Output(String key, long createTimeMs) {}
+    /**
+     * An output record as the bench needs it.
+     *
+     * @param key the input record's key
+     * @param createTimeMs its CreateTime, stamped by the sink's producer
+     * @param queueMs the operator's {@code inference.queue_ms} (arrival to batch start); NaN where absent
+     */
+    record Output(String key, long createTimeMs, double queueMs) {}
+
+    private static final JsonFactory JSON = new JsonFactory();
 
     private final String run;
     private final KafkaProducer<byte[], byte[]> producer;
@@ -90,13 +102,27 @@ final class BenchTopics implements AutoCloseable {
     void poll(Duration timeout, Consumer<Output> outputs, Consumer<Output> deadLetters) {
         for (ConsumerRecord<byte[], byte[]> record : reader.poll(timeout)) {
             String key = record.key() == null ? "" : new String(record.key(), StandardCharsets.UTF_8);
-            Output out = new Output(key, record.timestamp());
             if (record.topic().equals(output())) {
-                outputs.accept(out);
+                outputs.accept(new Output(key, record.timestamp(), queueMs(record.value())));
             } else {
-                deadLetters.accept(out);
+                deadLetters.accept(new Output(key, record.timestamp(), Double.NaN));
             }
         }
+    }
+
+    /** The first {@code queue_ms} field of an enriched value (the operator's), or NaN. */
+    static double queueMs(byte[] value) {
+        try (JsonParser parser = JSON.createParser(value)) {
+            for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
+                if (token == JsonToken.FIELD_NAME && "queue_ms".equals(parser.currentName())) {
+                    parser.nextToken();
+                    return parser.getDoubleValue();
+                }
+            }
+        } catch (IOException e) {
+            // Not JSON: the bench reports what it can and the missing figure as NaN.
+        }
+        return Double.NaN;
     }
 
     @Override

@@ -6,6 +6,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -99,19 +104,47 @@ final class EngineAloneBench {
         engine.run(EncoderBatch.pad(sorted.subList(sorted.size() - rows, sorted.size())));
     }
 
-    /** One timed pass over all records in consecutive batches. */
+    /**
+     * One timed pass over all records in consecutive batches, with as many callers as the engine runs batches at
+     * once (each takes the next batch when its last one is done), as the scheduler's workers do.
+     */
     private Point timedPass(int batchSize) {
+        List<EncoderBatch> batches = new ArrayList<>();
         long real = 0;
         long padded = 0;
-        long start = System.nanoTime();
         for (int from = 0; from < sorted.size(); from += batchSize) {
-            List<long[]> rows = sorted.subList(from, Math.min(sorted.size(), from + batchSize));
-            EncoderBatch batch = EncoderBatch.pad(rows);
-            engine.run(batch);
+            EncoderBatch batch = EncoderBatch.pad(sorted.subList(from, Math.min(sorted.size(), from + batchSize)));
+            batches.add(batch);
             for (int length : batch.lengths()) {
                 real += length;
             }
             padded += (long) batch.size() * batch.sequenceLength();
+        }
+        AtomicInteger next = new AtomicInteger();
+        Runnable caller = () -> {
+            for (int i = next.getAndIncrement(); i < batches.size(); i = next.getAndIncrement()) {
+                engine.run(batches.get(i));
+            }
+        };
+        int callers = engine.info().maxConcurrentBatches();
+        ExecutorService others = Executors.newFixedThreadPool(Math.max(1, callers - 1));
+        long start = System.nanoTime();
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            for (int i = 1; i < callers; i++) {
+                running.add(others.submit(caller));
+            }
+            caller.run();
+            for (Future<?> other : running) {
+                other.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while timing the engine", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the engine failed while being timed: " + e.getCause(), e.getCause());
+        } finally {
+            others.shutdownNow();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         return new Point(batchSize, sorted.size() / seconds, 1.0 - (double) real / padded, seconds);

@@ -29,8 +29,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * Runs one scenario through the real path: an in-process Kafka broker, the enrich job on a fresh Flink local
  * environment, fresh topics per run. Two kinds of run:
  * <ul>
- *   <li>{@link #maxThroughput}: the whole input pre-loaded, the job bounded; rate = records over the span between
- *       the first and the last output CreateTime, so job start-up and model loading are left out;</li>
+ *   <li>{@link #maxThroughput}: the job unbounded and warmed up, then the whole input written at once as a
+ *       backlog; rate = records over the span between the first and the last output CreateTime, so job start-up,
+ *       model loading and the JIT's warm-up are left out;</li>
  *   <li>{@link #openLoop}: the job unbounded and warmed up, then a producer paced at a fixed rate for a fixed
  *       window; latency = output CreateTime minus input CreateTime, both stamped by producers in this JVM.</li>
  * </ul>
@@ -52,7 +53,7 @@ final class PipelineBench {
      * @param window how long the producer is paced in an open-loop run
      * @param drainLimit how long to wait for the paced records' outputs after the window; records still missing
      *     then are counted as missing, their latency as at least the time they had waited
-     * @param jobTimeout the most a bounded run may take
+     * @param jobTimeout the most a run may take to bring back its records
      */
     record Settings(Duration staticMaxDelay, int warmUpRecords, Duration window, Duration drainLimit,
             Duration jobTimeout) {}
@@ -91,11 +92,14 @@ final class PipelineBench {
      * @param p50Ms latency percentiles over all sent records; missing ones count with the time they had waited
      * @param p95Ms 95th percentile, as above
      * @param p99Ms 99th percentile, as above
+     * @param queueP50Ms median wait in the operator (arrival to batch start) of the received records: the part of
+     *     the latency that batching decides; 0 for per-record
+     * @param queueP99Ms 99th percentile of that wait
      * @param batches the schedulers' counters over the paced window
      */
     record OpenLoopResult(double load, double offeredPerS, double producedPerS, int sent, int received,
-            int deadLetters, double achievedPerS, double p50Ms, double p95Ms, double p99Ms,
-            BatchStatistics.Totals batches) {
+            int deadLetters, double achievedPerS, double p50Ms, double p95Ms, double p99Ms, double queueP50Ms,
+            double queueP99Ms, BatchStatistics.Totals batches) {
 
         /** True when some paced records had no output by the drain limit: the percentiles are lower bounds. */
         boolean censored() {
@@ -130,58 +134,60 @@ final class PipelineBench {
         this.log = log;
     }
 
-    /** Pre-loads every input record, runs the job bounded, and measures the rate between first and last output. */
+    /**
+     * Starts the job unbounded and warms it up, then writes every input record at once (a backlog far faster than
+     * the job drains it) and measures the rate between the first and the last of their outputs. Job start-up, model
+     * loading and the JIT's first compilation of the job's code stay out of the figure.
+     */
     MaxResult maxThroughput(BenchScenario scenario) throws Exception {
         String run = nextRun(scenario);
         int n = values.size();
         try (BenchTopics topics = BenchTopics.create(kafka, run, template.parallelism())) {
-            for (int i = 0; i < n; i++) {
-                topics.producer().send(new ProducerRecord<>(topics.input(), key(MAX_PREFIX, i), values.get(i)));
-            }
-            topics.producer().flush();
-
-            EnrichConfig config = config(run, true);
+            EnrichConfig config = config(run);
             StreamExecutionEnvironment env = environment();
             EnrichPipeline.build(env, config, scenario.stage(config, settings.staticMaxDelay()));
-            BatchStatistics.Totals before = BatchStatistics.totals();
             JobClient job = env.executeAsync("bench " + run);
+            try {
+                warmUp(topics, job);
+                BatchStatistics.Totals before = BatchStatistics.totals();
+                for (int i = 0; i < n; i++) {
+                    topics.producer().send(new ProducerRecord<>(topics.input(), key(MAX_PREFIX, i), values.get(i)));
+                }
+                topics.producer().flush();
 
-            Set<String> seen = new HashSet<>();
-            Set<String> dead = new HashSet<>();
-            long[] span = {Long.MAX_VALUE, Long.MIN_VALUE};
-            long deadline = System.nanoTime() + settings.jobTimeout().toNanos();
-            long readDeadline = Long.MAX_VALUE;
-            while (seen.size() + dead.size() < n) {
-                topics.poll(Duration.ofMillis(200), out -> {
-                    if (seen.add(out.key())) {
-                        span[0] = Math.min(span[0], out.createTimeMs());
-                        span[1] = Math.max(span[1], out.createTimeMs());
+                Set<String> seen = new HashSet<>();
+                Set<String> dead = new HashSet<>();
+                long[] span = {Long.MAX_VALUE, Long.MIN_VALUE};
+                long deadline = System.nanoTime() + settings.jobTimeout().toNanos();
+                while (seen.size() + dead.size() < n) {
+                    topics.poll(Duration.ofMillis(200), out -> {
+                        if (out.key().startsWith(MAX_PREFIX) && seen.add(out.key())) {
+                            span[0] = Math.min(span[0], out.createTimeMs());
+                            span[1] = Math.max(span[1], out.createTimeMs());
+                        }
+                    }, out -> {
+                        if (out.key().startsWith(MAX_PREFIX)) {
+                            dead.add(out.key());
+                        }
+                    });
+                    failIfEnded(job);
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("max-throughput run " + run + " read back " + seen.size()
+                                + " outputs and " + dead.size() + " dead letters of " + n + " records within "
+                                + settings.jobTimeout().toSeconds() + " s: the job is stuck or far slower than "
+                                + "expected; run with fewer --records or check the log above");
                     }
-                }, out -> dead.add(out.key()));
-                if (readDeadline == Long.MAX_VALUE && job.getJobExecutionResult().isDone()) {
-                    job.getJobExecutionResult().get(); // rethrows the job's failure
-                    // A finished bounded job has flushed everything: what is not readable soon never will be.
-                    readDeadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 }
-                if (System.nanoTime() > Math.min(deadline, readDeadline)) {
-                    break;
+                BatchStatistics.Totals batches = BatchStatistics.totals().minus(before);
+                if (seen.isEmpty()) {
+                    throw new IllegalStateException("max-throughput run " + run + " sent all " + n + " records to the "
+                            + "dead-letter topic: nothing was enriched, so there is no rate to report");
                 }
+                double spanSeconds = Math.max(1, span[1] - span[0]) / 1000.0;
+                return new MaxResult(seen.size() / spanSeconds, seen.size(), dead.size(), spanSeconds, batches);
+            } finally {
+                cancel(job);
             }
-            BatchStatistics.Totals batches = BatchStatistics.totals().minus(before);
-            if (seen.size() + dead.size() < n) {
-                job.cancel();
-                throw new IllegalStateException("max-throughput run " + run + " read back " + seen.size()
-                        + " outputs and " + dead.size() + " dead letters of " + n + " records within "
-                        + settings.jobTimeout().toSeconds() + " s: the job is stuck or far slower than expected; "
-                        + "run with fewer --records or check the log above");
-            }
-            job.getJobExecutionResult().get(settings.jobTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            if (seen.isEmpty()) {
-                throw new IllegalStateException("max-throughput run " + run + " sent all " + n
-                        + " records to the dead-letter topic: nothing was enriched, so there is no rate to report");
-            }
-            double spanSeconds = Math.max(1, span[1] - span[0]) / 1000.0;
-            return new MaxResult(seen.size() / spanSeconds, seen.size(), dead.size(), spanSeconds, batches);
         }
     }
 
@@ -195,7 +201,7 @@ final class PipelineBench {
         }
         String run = nextRun(scenario);
         try (BenchTopics topics = BenchTopics.create(kafka, run, template.parallelism())) {
-            EnrichConfig config = config(run, false);
+            EnrichConfig config = config(run);
             StreamExecutionEnvironment env = environment();
             EnrichPipeline.build(env, config, scenario.stage(config, settings.staticMaxDelay()));
             JobClient job = env.executeAsync("bench " + run);
@@ -232,6 +238,7 @@ final class PipelineBench {
         long[] sentAt = new long[n];
         long[] outAt = new long[n];
         Arrays.fill(outAt, -1);
+        double[] queueMs = new double[n];
         boolean[] dead = new boolean[n];
         AtomicReference<Throwable> pacerFailure = new AtomicReference<>();
         BatchStatistics.Totals before = BatchStatistics.totals();
@@ -253,6 +260,7 @@ final class PipelineBench {
                 int i = pacedIndex(out.key(), n);
                 if (i >= 0 && outAt[i] < 0 && !dead[i]) {
                     outAt[i] = out.createTimeMs();
+                    queueMs[i] = out.queueMs();
                     received[0]++;
                 }
             }, out -> {
@@ -290,8 +298,11 @@ final class PipelineBench {
         double achieved = received[0] == 0 ? 0.0
                 : received[0] / (Math.max(1, lastOut - sentAt[0]) / 1000.0);
         double produced = (n - 1) / (Math.max(1, sentAt[n - 1] - sentAt[0]) / 1000.0);
+        long[] queueMicros = java.util.stream.IntStream.range(0, n).filter(i -> outAt[i] >= 0)
+                .mapToLong(i -> Double.isNaN(queueMs[i]) ? 0 : Math.round(queueMs[i] * 1000)).sorted().toArray();
         return new OpenLoopResult(load, offeredPerS, produced, n, received[0], deadLetters[0], achieved,
-                percentile(latencies, 0.50), percentile(latencies, 0.95), percentile(latencies, 0.99), batches);
+                percentile(latencies, 0.50), percentile(latencies, 0.95), percentile(latencies, 0.99),
+                percentile(queueMicros, 0.50) / 1000, percentile(queueMicros, 0.99) / 1000, batches);
     }
 
     /** Sends record i at start + i / rate; a late producer catches up without skipping any. */
@@ -363,13 +374,13 @@ final class PipelineBench {
         return "bench-" + (++runs) + "-" + scenario.label();
     }
 
-    private EnrichConfig config(String run, boolean bounded) {
+    private EnrichConfig config(String run) {
         EnrichConfig t = template;
         return new EnrichConfig(t.bootstrapServers(), run + "-in", run + "-out", run + "-dlq", run, t.model(),
                 t.tokenizer(), t.engine(), t.textField(), t.idField(), t.labels(), t.maxBatchSize(),
                 t.maxSequenceLength(), t.latencyTargetMs(), t.capacity(), t.ordered(), t.parallelism(),
                 t.checkpointIntervalMs(), EnrichConfig.Delivery.AT_LEAST_ONCE, EnrichConfig.StartingOffsets.EARLIEST,
-                bounded, t.kafkaProperties());
+                false, t.kafkaProperties());
     }
 
     /** A fresh local mini cluster per run, every address on the loopback. */

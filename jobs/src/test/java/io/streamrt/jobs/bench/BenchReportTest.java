@@ -98,6 +98,6 @@ class BenchReportTest {
             boolean censored) {
         int sent = 100;
         return new PipelineBench.OpenLoopResult(load, offered, offered, sent, censored ? 90 : sent, 0, achieved,
-                p99 / 4, p99 / 2, p99, BATCHES);
+                p99 / 4, p99 / 2, p99, p99 / 8, p99 / 4, BATCHES);
     }
 }

@@ -17,11 +17,15 @@ import java.util.List;
  *   <li>it holds {@code maxBatchSize} requests, or its padded tokens reach the token budget;</li>
  *   <li>waiting longer would make its oldest request miss its deadline: {@code deadline - predicted run time of
  *       the batch <= now}; or</li>
- *   <li>the engine is idle and waiting buys nothing: at the arrival rate seen lately, the engine keeps up even
- *       with batches this small (predicted per-record cost x arrival rate below {@value #IDLE_UTILIZATION_LIMIT}).
+ *   <li>the engine is idle (a worker is free) and waiting buys nothing: at the arrival rate seen lately, the
+ *       engine keeps up even with batches this small (predicted per-record cost x arrival rate / workers below
+ *       {@value #IDLE_UTILIZATION_LIMIT}).
  *       At low and moderate load requests go at once and the batches that form while the engine runs set the
  *       batch size; near saturation requests wait for company, up to their deadline, so batches grow.</li>
  * </ul>
+ * A batch cut from a bucket takes along requests of nearby shorter buckets when padding them costs less than the
+ * per-batch overhead they would pay in a batch of their own (both learned): fine buckets keep padding low under
+ * load, and do not split a moderate load into many tiny batches.
  * Under sustained overload every oldest request is due, so batches are as large as the limits allow: the most
  * efficient, and the queue is bounded by the operators' capacity, so Flink's backpressure holds the source.
  *
@@ -39,6 +43,7 @@ final class BatchPlanner {
     private static final double ARRIVAL_WEIGHT = 0.02;
 
     private final SchedulerConfig config;
+    private final int workers;
     private final int[] bucketLengths;
     private final List<ArrayDeque<InferenceRequest>> buckets;
     private final RunTimeModel runTime;
@@ -47,8 +52,16 @@ final class BatchPlanner {
     private long lastArrivalNanos = Long.MIN_VALUE;
     private double meanInterArrivalNanos;
 
-    BatchPlanner(SchedulerConfig config, double initialNanosPerToken) {
+    /**
+     * @param initialNanosPerToken the run-time guess until the first batch has run
+     * @param workers batches the engine runs at once
+     */
+    BatchPlanner(SchedulerConfig config, double initialNanosPerToken, int workers) {
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be at least 1, found " + workers);
+        }
         this.config = config;
+        this.workers = workers;
         List<Integer> lengths = new ArrayList<>();
         if (config.mode() == BatchingMode.ADAPTIVE) {
             for (int length = 8; length < config.maxSequenceLength(); length += bucketStep(length)) {
@@ -68,7 +81,7 @@ final class BatchPlanner {
     /** For tests: an adaptive planner. */
     BatchPlanner(int maxBatchSize, int maxSequenceLength, long tokenBudget, double initialNanosPerToken) {
         this(new SchedulerConfig(BatchingMode.ADAPTIVE, maxBatchSize, maxSequenceLength, tokenBudget, 0),
-                initialNanosPerToken);
+                initialNanosPerToken, 1);
     }
 
     /**
@@ -104,7 +117,7 @@ final class BatchPlanner {
         return queued;
     }
 
-    /** Rows of the most recent batch's limit (size, budget), for the chosen-batch-limit metric. */
+    /** Rows of the most recent batch's limit (size, token budget, time to the deadline), for the batch-limit metric. */
     int lastBatchLimit() {
         return lastBatchLimit;
     }
@@ -132,7 +145,7 @@ final class BatchPlanner {
                 chosen = b;
             }
         }
-        return chosen < 0 ? null : take(chosen);
+        return chosen < 0 ? null : take(chosen, nowNanos);
     }
 
     /** As {@link #poll(long, boolean)} with a busy engine: only full or due buckets. */
@@ -188,8 +201,34 @@ final class BatchPlanner {
     }
 
     private boolean isFull(int b) {
-        int rows = Math.min(buckets.get(b).size(), config.maxBatchSize());
+        int rows = Math.min(buckets.get(b).size() + mergeableRows(b), config.maxBatchSize());
         return rows == config.maxBatchSize() || (long) rows * bucketLengths[b] >= config.tokenBudget();
+    }
+
+    /**
+     * The first (shortest) bucket whose requests may ride along in a batch of bucket {@code b}: padding a row up
+     * to {@code b}'s length costs less engine time than the per-batch overhead it would pay in a batch of its
+     * own, by the learned run-time model. Without a learned overhead, none: {@code b} itself.
+     */
+    private int mergeFrom(int b) {
+        if (config.mode() != BatchingMode.ADAPTIVE) {
+            return b;
+        }
+        double affordableTokens = runTime.overheadNanos() / runTime.nanosPerToken();
+        int from = b;
+        while (from > 0 && bucketLengths[b] - bucketLengths[from - 1] < affordableTokens) {
+            from--;
+        }
+        return from;
+    }
+
+    /** Requests waiting in the shorter buckets that {@link #mergeFrom} lets ride along with bucket {@code b}. */
+    private int mergeableRows(int b) {
+        int rows = 0;
+        for (int s = mergeFrom(b); s < b; s++) {
+            rows += buckets.get(s).size();
+        }
+        return rows;
     }
 
     private int limitFor(int b) {
@@ -198,7 +237,7 @@ final class BatchPlanner {
     }
 
     private int rowsFor(int b) {
-        return Math.min(buckets.get(b).size(), limitFor(b));
+        return Math.min(buckets.get(b).size() + mergeableRows(b), limitFor(b));
     }
 
     private long cutAtNanos(int b) {
@@ -218,7 +257,8 @@ final class BatchPlanner {
         if (rows >= limitFor(b) || meanInterArrivalNanos <= 0) {
             return true;
         }
-        double perRecordNanos = (double) runTime.predictNanos(rows, bucketLengths[b]) / rows;
+        // With several workers the engine takes that many batches at once: each record costs a share of it.
+        double perRecordNanos = (double) runTime.predictNanos(rows, bucketLengths[b]) / rows / workers;
         return perRecordNanos < IDLE_UTILIZATION_LIMIT * meanInterArrivalNanos;
     }
 
@@ -227,13 +267,45 @@ final class BatchPlanner {
         return meanInterArrivalNanos <= 0 ? 0.0 : 1e9 / meanInterArrivalNanos;
     }
 
-    private List<InferenceRequest> take(int b) {
-        ArrayDeque<InferenceRequest> bucket = buckets.get(b);
-        int rows = rowsFor(b);
-        lastBatchLimit = limitFor(b);
+    /** The learned model and arrival rate, for debug logs. */
+    @Override
+    public String toString() {
+        return String.format(java.util.Locale.ROOT, "model: %.0f us + %.1f us/token, arrivals %.1f/s, workers %d",
+                runTime.overheadNanos() / 1000, runTime.nanosPerToken() / 1000, arrivalRatePerSecond(), workers);
+    }
+
+    /**
+     * The most rows of bucket {@code b} whose predicted run time still lets its oldest request meet its deadline; for a
+     * request already late, the most that run within one latency target, so a large batch does not hold up the
+     * requests behind it for long. At least one. Static mode: no such limit.
+     */
+    private int rowsInTime(int b, long nowNanos) {
+        int limit = limitFor(b);
+        if (config.mode() != BatchingMode.ADAPTIVE) {
+            return limit;
+        }
+        InferenceRequest oldest = buckets.get(b).peekFirst();
+        long budget = oldest.deadlineNanos - nowNanos;
+        if (budget <= 0) {
+            budget = oldest.deadlineNanos - oldest.arrivalNanos;
+        }
+        int rows = limit;
+        while (rows > 1 && runTime.predictNanos(rows, bucketLengths[b]) > budget) {
+            rows--;
+        }
+        return rows;
+    }
+
+    /** Bucket {@code b}'s requests, oldest first, then those of the mergeable shorter buckets, nearest first. */
+    private List<InferenceRequest> take(int b, long nowNanos) {
+        lastBatchLimit = rowsInTime(b, nowNanos);
+        int rows = Math.min(rowsFor(b), lastBatchLimit);
         List<InferenceRequest> batch = new ArrayList<>(rows);
-        for (int i = 0; i < rows; i++) {
-            batch.add(bucket.pollFirst());
+        for (int s = b; batch.size() < rows; s--) {
+            ArrayDeque<InferenceRequest> bucket = buckets.get(s);
+            while (batch.size() < rows && !bucket.isEmpty()) {
+                batch.add(bucket.pollFirst());
+            }
         }
         queued -= rows;
         return batch;

@@ -68,7 +68,7 @@ public final class BatchScheduler implements AutoCloseable {
         int rows = Math.min(config.maxBatchSize(), engine.info().maxBatchSize());
         int length = Math.min(config.maxSequenceLength(), engine.info().maxSequenceLength());
         this.config = new SchedulerConfig(config.mode(), rows, length, config.tokenBudget(), config.maxDelayNanos());
-        this.planner = new BatchPlanner(this.config, INITIAL_NANOS_PER_TOKEN);
+        this.planner = new BatchPlanner(this.config, INITIAL_NANOS_PER_TOKEN, engine.info().maxConcurrentBatches());
         this.wallAtLastRead = clock.getAsLong();
         for (int i = 0; i < engine.info().maxConcurrentBatches(); i++) {
             Thread worker = new Thread(this::loop, "streamrt-batcher-" + name + "-" + i);
@@ -228,6 +228,10 @@ public final class BatchScheduler implements AutoCloseable {
             lock.lock();
             try {
                 planner.observe(batch.size(), batch.sequenceLength(), runNanos);
+                if (LOG.isDebugEnabled()) {
+                    LOG.debug("{}: batch {} x {} ran {} us, queued {}; {}", name, batch.size(), batch.sequenceLength(),
+                            runNanos / 1000, planner.queued(), planner);
+                }
             } finally {
                 lock.unlock();
             }

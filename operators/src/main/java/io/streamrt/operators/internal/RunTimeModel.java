@@ -38,6 +38,16 @@ final class RunTimeModel {
         observations++;
     }
 
+    /** Learned time per padded token. */
+    double nanosPerToken() {
+        return nanosPerToken;
+    }
+
+    /** Learned fixed cost of a batch, whatever its size; 0 until batches of few tokens have been seen. */
+    double overheadNanos() {
+        return overheadNanos;
+    }
+
     long observations() {
         return observations;
     }

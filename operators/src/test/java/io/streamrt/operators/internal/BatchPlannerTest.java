@@ -94,6 +94,43 @@ class BatchPlannerTest {
     }
 
     @Test
+    void shortRequestsRideAlongWhenTheirPaddingCostsLessThanABatchOfTheirOwn() {
+        BatchPlanner planner = new BatchPlanner(64, 128, 64 * 128, 1_000);
+        // The engine: 1 ms per batch plus 20 us per padded token, so padding a row by up to ~50 tokens is cheaper
+        // than a batch of its own.
+        for (int i = 0; i < 200; i++) {
+            int rows = 1 + i % 16;
+            int length = 8 * (1 + i % 16);
+            planner.observe(rows, length, MS + 20_000L * rows * length);
+        }
+        planner.add(request(60, 0, 100 * MS)); // bucket 64
+        planner.add(request(30, 0, 100 * MS)); // bucket 32: 32 tokens short, rides along
+        planner.add(request(6, 0, 100 * MS)); // bucket 8: 56 short, waits for its own batch
+
+        List<InferenceRequest> batch = planner.poll(0, true);
+
+        assertThat(batch).extracting(InferenceRequest::length).containsExactly(60, 30);
+        assertThat(planner.queued()).isEqualTo(1);
+        assertThat(planner.poll(0, true)).extracting(InferenceRequest::length).containsExactly(6);
+    }
+
+    @Test
+    void aBatchIsNoLargerThanCanFinishBeforeItsOldestRequestsDeadline() {
+        // 0.2 ms per padded token: a row of 40 tokens costs 8 ms; the bucket is full at 64 rows (512 ms).
+        BatchPlanner planner = new BatchPlanner(64, 128, 64 * 128, 200_000);
+        for (int i = 0; i < 64; i++) {
+            planner.add(request(40, 0, 100 * MS));
+        }
+
+        List<InferenceRequest> batch = planner.poll(20 * MS, true);
+
+        assertThat(batch).as("80 ms left: 10 rows of 8 ms").hasSize(10);
+        assertThat(planner.lastBatchLimit()).isEqualTo(10);
+        // Once late, a batch runs for at most one latency target (100 ms): 12 rows.
+        assertThat(planner.poll(150 * MS, true)).hasSize(12);
+    }
+
+    @Test
     void theMostUrgentDueBucketGoesFirst() {
         BatchPlanner planner = new BatchPlanner(64, 128, 64 * 128, 1_000);
         planner.add(request(60, 10 * MS, 50 * MS));
@@ -186,9 +223,24 @@ class BatchPlannerTest {
     }
 
     @Test
+    void anEngineRunningTwoBatchesAtOnceKeepsUpWithTwiceTheLoadWithoutWaiting() {
+        // 1 ms per 16-token row, a request every 0.8 ms: one worker would be saturated, two are 60% busy.
+        SchedulerConfig config = new SchedulerConfig(io.streamrt.operators.BatchingMode.ADAPTIVE, 64, 128, 64 * 128, 0);
+        BatchPlanner one = new BatchPlanner(config, 62_500, 1);
+        BatchPlanner two = new BatchPlanner(config, 62_500, 2);
+        for (int i = 0; i < 2; i++) {
+            one.add(request(12, i * 800_000L, 100 * MS));
+            two.add(request(12, i * 800_000L, 100 * MS));
+        }
+
+        assertThat(one.poll(MS, true)).as("one worker waits for company").isNull();
+        assertThat(two.poll(MS, true)).as("a free worker of two goes at once").hasSize(2);
+    }
+
+    @Test
     void staticModeIsFirstInFirstOutAndCutsOnSizeOrMaxDelay() {
         SchedulerConfig config = new SchedulerConfig(io.streamrt.operators.BatchingMode.STATIC, 3, 128, 3 * 128, 10 * MS);
-        BatchPlanner planner = new BatchPlanner(config, 1_000);
+        BatchPlanner planner = new BatchPlanner(config, 1_000, 1);
         planner.add(request(100, 0, 100 * MS));
         planner.add(request(9, 1 * MS, 100 * MS));
 

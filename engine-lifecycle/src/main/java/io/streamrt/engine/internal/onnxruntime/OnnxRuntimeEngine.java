@@ -69,13 +69,14 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
         int threads = spec.threads() > 0 ? spec.threads() : Runtime.getRuntime().availableProcessors();
         OrtSession session;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setIntraOpNumThreads(threads);
-            // Batches run one at a time per engine; parallelism comes from intra-op threads.
+            // One batch per thread, `threads` batches at once (the scheduler runs that many): on 2 cores this ran
+            // 400+ records/s at batch size 1 where one batch at a time on 2 intra-op threads ran 200-280, and no
+            // less at large batches: small encoder ops do not split well across threads, whole batches do.
+            options.setIntraOpNumThreads(1);
             options.setInterOpNumThreads(1);
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            // Idle intra-op threads sleep instead of spinning: in a TaskManager they share the cores with Kafka
-            // clients, Flink's threads and the JIT, and spinning took CPU from them (bench: +5-10% pipeline
-            // throughput without it, for a slower engine alone at batch size 1).
+            // No thread spins waiting for work: in a TaskManager the cores are shared with Kafka clients, Flink's
+            // threads and the JIT.
             options.addConfigEntry("session.intra_op.allow_spinning", "0");
             session = env.createSession(model.onnx().toString(), options);
         } catch (OrtException e) {
@@ -111,7 +112,7 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
                         + "size (its last dimension is dynamic: " + hidden + "); export it with a static hidden size");
             }
             EngineInfo info = new EngineInfo(EngineSpec.ONNXRUNTIME, model.name(), precisionOf(spec), spec.maxBatchSize(),
-                    spec.maxSequenceLength(), (int) hidden, 1);
+                    spec.maxSequenceLength(), (int) hidden, threads);
             return new OnnxRuntimeEngine(env, session, info, inputs.containsKey(TOKEN_TYPE_IDS), output);
         } catch (OrtException | RuntimeException e) {
             closeQuietly(session, e);

@@ -98,10 +98,31 @@ class OnnxRuntimeEngineTest {
         assertThat(int8.info().hiddenSize()).isEqualTo(384);
         assertThat(int8.info().maxBatchSize()).isEqualTo(MAX_BATCH);
         assertThat(int8.info().maxSequenceLength()).isEqualTo(MAX_SEQUENCE);
-        assertThat(int8.info().maxConcurrentBatches()).isEqualTo(1);
+        assertThat(int8.info().maxConcurrentBatches()).as("one batch per CPU thread").isEqualTo(2);
         assertThat(fp32.info().model()).isEqualTo("all-minilm-l6-v2");
         assertThat(fp32.info().precision()).isEqualTo("fp32");
         assertThat(fp32.info().hiddenSize()).isEqualTo(384);
+    }
+
+    @Test
+    void batchesRunAtOnceOnSeveralThreadsGiveTheSameEmbeddingsAsOneAtATime() throws Exception {
+        List<String> texts = SENTENCES.subList(0, 8);
+        float[][] alone = embedBatch(fp32, texts);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<float[][]>> futures = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                futures.add(pool.submit(() -> embedBatch(fp32, texts)));
+            }
+            for (java.util.concurrent.Future<float[][]> future : futures) {
+                float[][] concurrent = future.get();
+                for (int i = 0; i < texts.size(); i++) {
+                    assertThat(cosine(concurrent[i], alone[i])).isGreaterThan(0.9999);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
