@@ -17,9 +17,9 @@ import java.util.List;
  *   <li>it holds {@code maxBatchSize} requests, or its padded tokens reach the token budget;</li>
  *   <li>waiting longer would make its oldest request miss its deadline: {@code deadline - predicted run time of
  *       the batch <= now}; or</li>
- *   <li>the engine is idle (a worker is free) and waiting buys nothing: at the arrival rate seen lately, the
- *       engine keeps up even with batches this small (predicted per-record cost x arrival rate / workers below
- *       {@value #IDLE_UTILIZATION_LIMIT}).
+ *   <li>the engine is idle (a worker is free) and waiting buys nothing: at the arrival rate and request lengths
+ *       seen lately, the engine keeps up even with batches this small (predicted cost of an average request x
+ *       arrival rate / workers below {@value #IDLE_UTILIZATION_LIMIT}).
  *       At low and moderate load requests go at once and the batches that form while the engine runs set the
  *       batch size; near saturation requests wait for company, up to their deadline, so batches grow.</li>
  * </ul>
@@ -51,6 +51,8 @@ final class BatchPlanner {
     private int lastBatchLimit;
     private long lastArrivalNanos = Long.MIN_VALUE;
     private double meanInterArrivalNanos;
+    /** Moving average of the arrivals' token counts: what an average request costs when it is not padded. */
+    private double meanLength;
 
     /**
      * @param initialNanosPerToken the run-time guess until the first batch has run
@@ -105,6 +107,7 @@ final class BatchPlanner {
         }
         buckets.get(bucket).addLast(request);
         queued++;
+        meanLength = meanLength == 0 ? length : meanLength + ARRIVAL_WEIGHT * (length - meanLength);
         if (lastArrivalNanos != Long.MIN_VALUE) {
             long gap = Math.max(0, request.arrivalNanos - lastArrivalNanos);
             meanInterArrivalNanos = meanInterArrivalNanos == 0 ? gap
@@ -248,7 +251,12 @@ final class BatchPlanner {
         return oldest.deadlineNanos - runTime.predictNanos(rowsFor(b), bucketLengths[b]);
     }
 
-    /** Whether the engine keeps up with the arrival rate at this bucket's current batch size (adaptive only). */
+    /**
+     * Whether the engine keeps up with the recent arrivals even in batches as small as this bucket's now (adaptive
+     * only): an average request's predicted cost (its share of a batch's overhead at this size, plus its tokens),
+     * over the workers, against the mean gap between arrivals. The average request, not this bucket's: one long
+     * text costs more than the gap, but waiting would not make it cheaper, and most requests are not long.
+     */
     private boolean waitingBuysNothing(int b) {
         if (config.mode() != BatchingMode.ADAPTIVE) {
             return false;
@@ -257,8 +265,7 @@ final class BatchPlanner {
         if (rows >= limitFor(b) || meanInterArrivalNanos <= 0) {
             return true;
         }
-        // With several workers the engine takes that many batches at once: each record costs a share of it.
-        double perRecordNanos = (double) runTime.predictNanos(rows, bucketLengths[b]) / rows / workers;
+        double perRecordNanos = (runTime.overheadNanos() / rows + runTime.nanosPerToken() * meanLength) / workers;
         return perRecordNanos < IDLE_UTILIZATION_LIMIT * meanInterArrivalNanos;
     }
 

@@ -209,11 +209,26 @@ class BatchPlannerTest {
     }
 
     @Test
+    void aLongTextAmongShortOnesGoesAtOnceWhenTheEngineKeepsUpOnAverage() {
+        // 20 us per token; a 12-token request every 1 ms keeps the engine ~32% busy.
+        BatchPlanner planner = new BatchPlanner(64, 128, 64 * 128, 20_000);
+        long now = 0;
+        for (int i = 0; i < 50; i++, now += MS) {
+            planner.add(request(12, now, 100 * MS));
+            assertThat(planner.poll(now, true)).hasSize(1);
+        }
+        // Alone it costs 2.6 ms, more than the gap between arrivals, yet waiting would not make it cheaper.
+        planner.add(request(120, now, 100 * MS));
+
+        assertThat(planner.poll(now, true)).extracting(InferenceRequest::length).containsExactly(120);
+    }
+
+    @Test
     void nearSaturationRequestsWaitForCompanyUntilTheirDeadline() {
         // 1 ms per 16-token row, a request every 1 ms: small batches would keep the engine 100% busy.
         BatchPlanner planner = new BatchPlanner(64, 128, 64 * 128, 62_500);
         for (int i = 0; i < 5; i++) {
-            planner.add(request(12, i * MS, 100 * MS));
+            planner.add(request(16, i * MS, 100 * MS));
         }
 
         assertThat(planner.poll(5 * MS, true)).isNull();
