@@ -19,7 +19,9 @@ import java.util.List;
  *       the batch <= now}; or</li>
  *   <li>the engine is idle (a worker is free) and waiting buys nothing: at the arrival rate and request lengths
  *       seen lately, the engine keeps up even with batches this small (predicted cost of an average request x
- *       arrival rate / workers below {@value #IDLE_UTILIZATION_LIMIT}).
+ *       arrival rate / workers below {@value #IDLE_UTILIZATION_LIMIT}), or a full batch would not make a request
+ *       at least {@value #MIN_BATCHING_GAIN} cheaper (an engine whose cost is all per token gains nothing by
+ *       batching, so nothing is worth waiting for).
  *       At low and moderate load requests go at once and the batches that form while the engine runs set the
  *       batch size; near saturation requests wait for company, up to their deadline, so batches grow.</li>
  * </ul>
@@ -38,6 +40,9 @@ final class BatchPlanner {
 
     /** Idle dispatch while small batches would keep the engine busy less than this share of the time. */
     static final double IDLE_UTILIZATION_LIMIT = 0.8;
+
+    /** Near saturation, requests wait for company only if a full batch would cost a record this share less. */
+    static final double MIN_BATCHING_GAIN = 0.1;
 
     /** Weight of the newest inter-arrival time in its moving average (about the last 50 arrivals). */
     private static final double ARRIVAL_WEIGHT = 0.02;
@@ -265,8 +270,15 @@ final class BatchPlanner {
         if (rows >= limitFor(b) || meanInterArrivalNanos <= 0) {
             return true;
         }
-        double perRecordNanos = (runTime.overheadNanos() / rows + runTime.nanosPerToken() * meanLength) / workers;
-        return perRecordNanos < IDLE_UTILIZATION_LIMIT * meanInterArrivalNanos;
+        double perRecordNanos = runTime.overheadNanos() / rows + runTime.nanosPerToken() * meanLength;
+        if (perRecordNanos / workers < IDLE_UTILIZATION_LIMIT * meanInterArrivalNanos) {
+            return true;
+        }
+        // Near saturation, company is worth waiting for only where a full batch makes a record markedly cheaper
+        // (a GPU, where the per-batch cost dominates small batches); on an engine whose cost is all per token,
+        // waiting would only add latency.
+        double inFullBatchNanos = runTime.overheadNanos() / limitFor(b) + runTime.nanosPerToken() * meanLength;
+        return inFullBatchNanos > (1 - MIN_BATCHING_GAIN) * perRecordNanos;
     }
 
     /** Arrivals per second lately, 0 before two have been seen. */

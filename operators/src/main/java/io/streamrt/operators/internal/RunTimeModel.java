@@ -2,12 +2,27 @@ package io.streamrt.operators.internal;
 
 /**
  * Predicts how long the engine takes for a batch of {@code rows} sequences padded to {@code length} tokens, from
- * the batches it has run: {@code time = overhead + cost * rows * length}, both learned as exponentially weighted
- * averages. Cheap enough to update after every batch. Not thread-safe: the scheduler owns it.
+ * the batches it has run: {@code time = overhead + cost * rows * length}, fitted by least squares over the recent
+ * batches (each older batch weighs {@value #DECAY} as much as the next one, so the fit follows an engine that gets
+ * slower or faster within a few dozen batches). Cheap enough to update after every batch. Not thread-safe: the
+ * scheduler owns it.
  */
 final class RunTimeModel {
 
-    private static final double WEIGHT = 0.2;
+    /** Weight kept by the past at each new batch: about the last 30 batches count. */
+    static final double DECAY = 0.97;
+
+    /**
+     * Below this spread of batch sizes (relative variance of their token counts) the batches cannot tell the
+     * overhead from the per-token cost: the overhead keeps its last estimate and only the cost is refitted.
+     */
+    private static final double MIN_RELATIVE_VARIANCE = 1e-3;
+
+    private double weights;
+    private double sumTokens;
+    private double sumNanos;
+    private double sumTokensSquared;
+    private double sumTokensNanos;
 
     private double nanosPerToken;
     private double overheadNanos;
@@ -23,19 +38,28 @@ final class RunTimeModel {
     }
 
     void observe(int rows, int length, long nanos) {
-        long tokens = (long) rows * length;
-        if (observations == 0) {
-            nanosPerToken = (double) nanos / tokens;
-        } else {
-            // Split the error between the per-batch overhead and the per-token cost: single-row batches teach
-            // the overhead, large ones the cost.
-            double predicted = predictNanos(rows, length);
-            double error = nanos - predicted;
-            double tokenShare = Math.min(1.0, tokens / 256.0);
-            nanosPerToken = Math.max(1.0, nanosPerToken + WEIGHT * tokenShare * error / tokens);
-            overheadNanos = Math.max(0.0, overheadNanos + WEIGHT * (1.0 - tokenShare) * error);
-        }
+        double tokens = (double) rows * length;
+        weights = DECAY * weights + 1;
+        sumTokens = DECAY * sumTokens + tokens;
+        sumNanos = DECAY * sumNanos + nanos;
+        sumTokensSquared = DECAY * sumTokensSquared + tokens * tokens;
+        sumTokensNanos = DECAY * sumTokensNanos + tokens * nanos;
         observations++;
+
+        double meanTokens = sumTokens / weights;
+        double variance = sumTokensSquared / weights - meanTokens * meanTokens;
+        if (variance > MIN_RELATIVE_VARIANCE * meanTokens * meanTokens) {
+            double slope = (sumTokensNanos / weights - meanTokens * sumNanos / weights) / variance;
+            double intercept = sumNanos / weights - slope * meanTokens;
+            if (slope > 0 && intercept >= 0) {
+                nanosPerToken = slope;
+                overheadNanos = intercept;
+                return;
+            }
+        }
+        // Too little spread, or a fit without meaning (negative cost or overhead): keep the overhead, fit the cost.
+        overheadNanos = Math.min(overheadNanos, sumNanos / weights);
+        nanosPerToken = Math.max(1.0, (sumNanos - overheadNanos * weights) / sumTokens);
     }
 
     /** Learned time per padded token. */
@@ -43,7 +67,7 @@ final class RunTimeModel {
         return nanosPerToken;
     }
 
-    /** Learned fixed cost of a batch, whatever its size; 0 until batches of few tokens have been seen. */
+    /** Learned fixed cost of a batch, whatever its size; 0 until batches of different sizes have been seen. */
     double overheadNanos() {
         return overheadNanos;
     }

@@ -225,24 +225,52 @@ class BatchPlannerTest {
 
     @Test
     void nearSaturationRequestsWaitForCompanyUntilTheirDeadline() {
-        // 1 ms per 16-token row, a request every 1 ms: small batches would keep the engine 100% busy.
+        // 2 ms per batch + 31.25 us per token: a 16-token row costs 0.9 ms in a batch of 5, 0.53 ms in one of 64.
         BatchPlanner planner = new BatchPlanner(64, 128, 64 * 128, 62_500);
+        teach(planner, 2_000_000, 31_250);
+        // A request every 1 ms: batches of 5 would keep the engine 90% busy.
         for (int i = 0; i < 5; i++) {
             planner.add(request(16, i * MS, 100 * MS));
         }
 
         assertThat(planner.poll(5 * MS, true)).isNull();
         long cutAt = planner.nextDecisionNanos();
-        assertThat(cutAt).isEqualTo(100 * MS - 5 * 16 * 62_500);
+        assertThat(cutAt).isCloseTo(100 * MS - planner.predictNanos(5, 16), org.assertj.core.api.Assertions.within(1L));
+        assertThat(planner.predictNanos(5, 16)).isCloseTo(2_000_000 + 5 * 16 * 31_250,
+                org.assertj.core.api.Assertions.within(10_000L));
         assertThat(planner.poll(cutAt, true)).hasSize(5);
     }
 
     @Test
+    void nearSaturationAnEngineThatGainsNothingByBatchingDoesNotMakeRequestsWait() {
+        // All cost per token (62.5 us): a 16-token row costs 1 ms alone or in a full batch.
+        BatchPlanner planner = new BatchPlanner(64, 128, 64 * 128, 62_500);
+        teach(planner, 0, 62_500);
+        for (int i = 0; i < 5; i++) {
+            planner.add(request(16, i * MS, 100 * MS));
+        }
+
+        assertThat(planner.poll(5 * MS, true)).hasSize(5);
+    }
+
+    /** Runs batches of varied sizes through the planner's model: time = overhead + cost per padded token. */
+    private static void teach(BatchPlanner planner, long overheadNanos, long nanosPerToken) {
+        for (int i = 0; i < 40; i++) {
+            int rows = 1 + i % 8;
+            int length = 8 * (1 + i % 4);
+            planner.observe(rows, length, overheadNanos + nanosPerToken * rows * length);
+        }
+    }
+
+    @Test
     void anEngineRunningTwoBatchesAtOnceKeepsUpWithTwiceTheLoadWithoutWaiting() {
-        // 1 ms per 16-token row, a request every 0.8 ms: one worker would be saturated, two are 60% busy.
+        // 1 ms per batch + 31.25 us per token: 0.875 ms per 12-token row in a batch of 2. A request every 0.8 ms:
+        // one worker would be saturated, two are 55% busy.
         SchedulerConfig config = new SchedulerConfig(io.streamrt.operators.BatchingMode.ADAPTIVE, 64, 128, 64 * 128, 0);
         BatchPlanner one = new BatchPlanner(config, 62_500, 1);
         BatchPlanner two = new BatchPlanner(config, 62_500, 2);
+        teach(one, 1_000_000, 31_250);
+        teach(two, 1_000_000, 31_250);
         for (int i = 0; i < 2; i++) {
             one.add(request(12, i * 800_000L, 100 * MS));
             two.add(request(12, i * 800_000L, 100 * MS));

@@ -1,0 +1,63 @@
+package io.streamrt.operators.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import org.junit.jupiter.api.Test;
+
+/** The run-time model finds an engine's overhead and per-token cost from the batches it runs. */
+class RunTimeModelTest {
+
+    @Test
+    void separatesTheOverheadFromThePerTokenCost() {
+        RunTimeModel model = new RunTimeModel(50_000);
+        for (int i = 0; i < 60; i++) {
+            int rows = 1 + i % 16;
+            int length = 8 * (1 + i % 7);
+            model.observe(rows, length, 1_000_000 + 20_000L * rows * length);
+        }
+
+        assertThat(model.overheadNanos()).isCloseTo(1_000_000, within(1_000.0));
+        assertThat(model.nanosPerToken()).isCloseTo(20_000, within(10.0));
+        assertThat(model.predictNanos(4, 32)).isCloseTo(1_000_000 + 20_000L * 128, within(2_000L));
+    }
+
+    @Test
+    void followsAnEngineThatGetsSlowerWithinAFewDozenBatches() {
+        RunTimeModel model = new RunTimeModel(50_000);
+        for (int i = 0; i < 60; i++) {
+            int rows = 1 + i % 8;
+            model.observe(rows, 32, 500_000 + 10_000L * rows * 32);
+        }
+        for (int i = 0; i < 60; i++) {
+            int rows = 1 + i % 8;
+            model.observe(rows, 32, 500_000 + 30_000L * rows * 32); // a neighbour took the CPU
+        }
+
+        assertThat(model.nanosPerToken()).isCloseTo(30_000, within(3_000.0));
+    }
+
+    @Test
+    void underOverloadBatchesOfOneSizeStillPredictThatSizeRight() {
+        RunTimeModel model = new RunTimeModel(50_000);
+        for (int i = 0; i < 40; i++) {
+            int rows = 1 + i % 8;
+            model.observe(rows, 16, 2_000_000 + 10_000L * rows * 16);
+        }
+        for (int i = 0; i < 200; i++) {
+            model.observe(32, 16, 2_000_000 + 15_000L * 32 * 16); // overload: every batch full
+        }
+
+        // Identical batches cannot tell overhead from cost; the prediction at that size is what the planner uses.
+        assertThat(model.predictNanos(32, 16)).isCloseTo(2_000_000 + 15_000L * 512, within(100_000L));
+        assertThat(model.overheadNanos()).isBetween(0.0, (double) model.predictNanos(32, 16));
+    }
+
+    @Test
+    void beforeAnyBatchItUsesTheGuessAndNoOverhead() {
+        RunTimeModel model = new RunTimeModel(50_000);
+
+        assertThat(model.predictNanos(2, 10)).isEqualTo(1_000_000);
+        assertThat(model.overheadNanos()).isZero();
+    }
+}
