@@ -75,7 +75,9 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
 
     @Override
     public void open(OpenContext openContext) throws Exception {
-        lease = EngineRegistry.shared().acquire(settings.engine());
+        lease = EngineRegistry.shared().acquire(GpuAssignment.forSubtask(settings.engine(),
+                getRuntimeContext().getExternalResourceInfos(GpuAssignment.RESOURCE_NAME),
+                getRuntimeContext().getTaskInfo().getIndexOfThisSubtask()));
         EngineInfo info = lease.engine().info();
         backend = info.backend();
         modelName = lease.model().name();
