@@ -1,7 +1,9 @@
 package io.streamrt.jobs;
 
+import io.streamrt.jobs.bench.BenchCommand;
 import io.streamrt.jobs.demo.DemoCommand;
 import io.streamrt.jobs.enrich.EnrichCommand;
+import io.streamrt.jobs.model.ModelCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -20,7 +22,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = StreamRtCli.Version.class,
         description = "GPU (TensorRT) and CPU (ONNX Runtime) inference inside Apache Flink.",
-        subcommands = {EnrichCommand.class, DemoCommand.class, io.streamrt.jobs.bench.BenchCommand.class})
+        subcommands = {EnrichCommand.class, DemoCommand.class, BenchCommand.class,
+                ModelCommand.class})
 public final class StreamRtCli implements Runnable {
 
     @CommandLine.Spec
@@ -34,7 +37,7 @@ public final class StreamRtCli implements Runnable {
     public static int execute(String... args) {
         return new CommandLine(new StreamRtCli())
                 .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-                    commandLine.getErr().println("streamrt " + commandLine.getCommandName() + ": " + describe(e));
+                    commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + describe(e));
                     return 1;
                 })
                 .execute(args);
