@@ -60,6 +60,15 @@ public record EncoderBatch(int size, int sequenceLength, long[] inputIds, int[] 
     }
 
     /** Real tokens over padded positions, in (0, 1]. */
+    /** 1 over each row's real tokens, 0 over its padding, row-major {@code [size, sequenceLength]}. */
+    public long[] attentionMask() {
+        long[] mask = new long[size * sequenceLength];
+        for (int row = 0; row < size; row++) {
+            java.util.Arrays.fill(mask, row * sequenceLength, row * sequenceLength + lengths[row], 1L);
+        }
+        return mask;
+    }
+
     public double fillRatio() {
         long real = 0;
         for (int length : lengths) {

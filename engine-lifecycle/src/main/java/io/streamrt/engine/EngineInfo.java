@@ -37,4 +37,24 @@ public record EngineInfo(
                     + maxSequenceLength + "/" + hiddenSize + "/" + maxConcurrentBatches);
         }
     }
+
+    /**
+     * Refuses a batch over this engine's limits, with the fix in the message; every backend checks before it
+     * touches native memory.
+     *
+     * @throws EngineException if the batch has more rows than {@link #maxBatchSize} or is padded past
+     *     {@link #maxSequenceLength}
+     */
+    public void checkFits(EncoderBatch batch) {
+        if (batch.size() > maxBatchSize) {
+            throw new EngineException("batch has " + batch.size() + " rows, more than this engine's maxBatchSize "
+                    + maxBatchSize + "; split the batch, or acquire an engine with a larger maxBatchSize");
+        }
+        if (batch.sequenceLength() > maxSequenceLength) {
+            throw new EngineException("batch is padded to " + batch.sequenceLength()
+                    + " tokens, more than this engine's maxSequenceLength " + maxSequenceLength
+                    + "; truncate inputs to " + maxSequenceLength + " tokens, or acquire an engine with a "
+                    + "larger maxSequenceLength");
+        }
+    }
 }

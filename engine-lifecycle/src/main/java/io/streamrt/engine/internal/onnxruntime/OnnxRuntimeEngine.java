@@ -166,23 +166,10 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
                 throw new EngineException("engine " + info.backend() + "/" + info.model()
                         + " is closed: run() was called after close(); acquire a new lease from the EngineRegistry");
             }
-            checkLimits(batch);
+            info.checkFits(batch);
             return runOpen(batch);
         } finally {
             read.unlock();
-        }
-    }
-
-    private void checkLimits(EncoderBatch batch) {
-        if (batch.size() > info.maxBatchSize()) {
-            throw new EngineException("batch has " + batch.size() + " rows, more than this engine's maxBatchSize "
-                    + info.maxBatchSize() + "; split the batch, or acquire an engine with a larger maxBatchSize");
-        }
-        if (batch.sequenceLength() > info.maxSequenceLength()) {
-            throw new EngineException("batch is padded to " + batch.sequenceLength()
-                    + " tokens, more than this engine's maxSequenceLength " + info.maxSequenceLength()
-                    + "; truncate inputs to " + info.maxSequenceLength() + " tokens, or acquire an engine with a "
-                    + "larger maxSequenceLength");
         }
     }
 
@@ -190,11 +177,7 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
         int rows = batch.size();
         int seq = batch.sequenceLength();
         long[] shape = {rows, seq};
-        long[] mask = new long[rows * seq];
-        int[] lengths = batch.lengths();
-        for (int r = 0; r < rows; r++) {
-            java.util.Arrays.fill(mask, r * seq, r * seq + lengths[r], 1L);
-        }
+        long[] mask = batch.attentionMask();
         try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(batch.inputIds()), shape);
                 OnnxTensor attention = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
                 OnnxTensor types = feedsTokenTypes

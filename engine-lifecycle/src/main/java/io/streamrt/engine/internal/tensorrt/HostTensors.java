@@ -10,38 +10,12 @@ import java.util.Arrays;
  * narrowing for int32 inputs, fp16 outputs, output shape checks.
  *
  * <pre>{@code
- * HostTensors.checkLimits(info, batch);
- * long[] mask = HostTensors.attentionMask(batch);
+ * int[] ids = HostTensors.narrow(batch.inputIds());
  * }</pre>
  */
 final class HostTensors {
 
     private HostTensors() {}
-
-    /** Same limits and messages as the CPU backend: the scheduler splits or truncates on them. */
-    static void checkLimits(EngineInfo info, EncoderBatch batch) {
-        if (batch.size() > info.maxBatchSize()) {
-            throw new EngineException("batch has " + batch.size() + " rows, more than this engine's maxBatchSize "
-                    + info.maxBatchSize() + "; split the batch, or acquire an engine with a larger maxBatchSize");
-        }
-        if (batch.sequenceLength() > info.maxSequenceLength()) {
-            throw new EngineException("batch is padded to " + batch.sequenceLength()
-                    + " tokens, more than this engine's maxSequenceLength " + info.maxSequenceLength()
-                    + "; truncate inputs to " + info.maxSequenceLength() + " tokens, or acquire an engine with a "
-                    + "larger maxSequenceLength");
-        }
-    }
-
-    /** 1 over each row's real tokens, 0 over its padding, row-major {@code [size, sequenceLength]}. */
-    static long[] attentionMask(EncoderBatch batch) {
-        int seq = batch.sequenceLength();
-        long[] mask = new long[batch.size() * seq];
-        int[] lengths = batch.lengths();
-        for (int row = 0; row < batch.size(); row++) {
-            Arrays.fill(mask, row * seq, row * seq + lengths[row], 1L);
-        }
-        return mask;
-    }
 
     /** For engines whose inputs TensorRT typed int32: token ids and masks always fit. */
     static int[] narrow(long[] values) {

@@ -163,7 +163,7 @@ public final class TensorRtEngine implements InferenceEngine {
                 throw new EngineException("engine " + info.backend() + "/" + info.model()
                         + " is closed: run() was called after close(); acquire a new lease from the EngineRegistry");
             }
-            HostTensors.checkLimits(info, batch);
+            info.checkFits(batch);
             TensorRtSlot slot = takeSlot();
             try {
                 Cuda.check(cudaSetDevice(device), "cudaSetDevice", device, true);

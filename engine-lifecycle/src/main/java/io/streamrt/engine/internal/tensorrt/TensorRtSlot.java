@@ -137,7 +137,7 @@ final class TensorRtSlot {
         int rows = batch.size();
         int sequence = batch.sequenceLength();
         long tokens = (long) rows * sequence;
-        long[] mask = HostTensors.attentionMask(batch);
+        long[] mask = batch.attentionMask();
         for (int i = 0; i < layout.inputs().size(); i++) {
             String name = layout.inputs().get(i);
             setShape(name, rows, sequence);

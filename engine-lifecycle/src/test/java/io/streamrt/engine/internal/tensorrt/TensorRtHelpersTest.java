@@ -22,20 +22,20 @@ class TensorRtHelpersTest {
         EncoderBatch tooMany = EncoderBatch.pad(java.util.Collections.nCopies(9, new long[] {101, 102}));
         EncoderBatch tooLong = EncoderBatch.pad(List.of(fill(new long[65])));
 
-        assertThatThrownBy(() -> HostTensors.checkLimits(INFO, tooMany))
+        assertThatThrownBy(() -> INFO.checkFits(tooMany))
                 .isInstanceOf(EngineException.class)
                 .hasMessage("batch has 9 rows, more than this engine's maxBatchSize 8; split the batch, or acquire an "
                         + "engine with a larger maxBatchSize");
-        assertThatThrownBy(() -> HostTensors.checkLimits(INFO, tooLong))
+        assertThatThrownBy(() -> INFO.checkFits(tooLong))
                 .hasMessageStartingWith("batch is padded to 65 tokens, more than this engine's maxSequenceLength 64");
-        HostTensors.checkLimits(INFO, EncoderBatch.pad(List.of(new long[] {101, 7, 102})));
+        INFO.checkFits(EncoderBatch.pad(List.of(new long[] {101, 7, 102})));
     }
 
     @Test
     void theAttentionMaskCoversEachRowsRealTokens() {
         EncoderBatch batch = EncoderBatch.pad(List.of(new long[] {101, 7, 102}, new long[] {101, 102}), 4);
 
-        assertThat(HostTensors.attentionMask(batch)).containsExactly(1, 1, 1, 0, 1, 1, 0, 0);
+        assertThat(batch.attentionMask()).containsExactly(1, 1, 1, 0, 1, 1, 0, 0);
     }
 
     @Test
