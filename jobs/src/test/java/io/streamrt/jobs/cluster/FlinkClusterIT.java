@@ -1,0 +1,230 @@
+package io.streamrt.jobs.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamrt.jobs.kafka.EmbeddedKafka;
+import io.streamrt.jobs.testing.EnrichTopics;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * StreamRT on a real standalone Flink session cluster (jobs/cluster/flink-cluster.sh: one JobManager and two
+ * TaskManagers with two slots each, separate JVMs on 127.0.0.1, StreamRT's library in their lib/) and a real Kafka
+ * broker: {@code enrich} at parallelism 4 over 20,000 records shares one engine per TaskManager, survives a
+ * TaskManager killed with SIGKILL mid-stream (a replacement is started, as a resource manager would), and a
+ * {@code read_committed} consumer sees every record exactly once in output or dead-letter. A second job then runs
+ * on the same TaskManagers, whose JVMs have StreamRT's native libraries loaded already.
+ */
+class FlinkClusterIT {
+
+    private static final int RECORDS = 20_000;
+    private static final int MALFORMED = 1_000;
+    private static final Duration METRICS_WAIT = Duration.ofSeconds(90);
+
+    private static final Path JOBS = Path.of("").toAbsolutePath();
+    private static final Path SCRIPT = JOBS.resolve("cluster/flink-cluster.sh");
+    private static final Path CLUSTER_JAR = JOBS.resolve("target/streamrt-jobs-cluster.jar");
+
+    /** Loaded once per JVM from lib/: never in the job jar. */
+    private static final List<String> LIB_ONLY = List.of("io/streamrt/engine/", "io/streamrt/operators/",
+            "io/streamrt/serde/", "ai/djl/", "ai/onnxruntime/", "org/bytedeco/");
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static Path work;
+    private static EmbeddedKafka kafka;
+    private static String rest;
+
+    @BeforeAll
+    static void startClusterAndKafka() throws Exception {
+        work = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "flink-cluster-it");
+        kafka = EmbeddedKafka.start(work.resolve("kafka"));
+        int restPort = freePort();
+        rest = "http://127.0.0.1:" + restPort;
+        script("start", work.resolve("flink").toString(), String.valueOf(restPort), String.valueOf(freePort()));
+        script("start-taskmanager", work.resolve("flink").toString(), "tm1");
+        script("start-taskmanager", work.resolve("flink").toString(), "tm2");
+        await("2 TaskManagers with 4 slots registered", Duration.ofSeconds(120),
+                () -> get("/overview").path("slots-total").asInt() == 4);
+    }
+
+    @AfterAll
+    static void stopEverything() throws Exception {
+        try {
+            if (work != null) {
+                script("stop", work.resolve("flink").toString());
+            }
+        } finally {
+            if (kafka != null) {
+                kafka.close();
+            }
+        }
+    }
+
+    @Test
+    void theClusterJarLeavesStreamRtAndItsNativeEnginesToLib() throws IOException {
+        List<String> bundled = new ArrayList<>();
+        try (java.util.zip.ZipFile jar = new java.util.zip.ZipFile(CLUSTER_JAR.toFile())) {
+            jar.stream().map(java.util.zip.ZipEntry::getName)
+                    .filter(name -> LIB_ONLY.stream().anyMatch(name::startsWith))
+                    .limit(5)
+                    .forEach(bundled::add);
+        }
+        assertThat(bundled).as("classes the job jar must leave to Flink's lib/ (jobs/target/flink-lib)").isEmpty();
+        try (var lib = Files.list(JOBS.resolve("target/flink-lib"))) {
+            assertThat(lib.map(p -> p.getFileName().toString()))
+                    .anyMatch(name -> name.startsWith("streamrt-engine-lifecycle-"))
+                    .anyMatch(name -> name.startsWith("onnxruntime-"))
+                    .anyMatch(name -> name.startsWith("tokenizers-"));
+        }
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    void oneEnginePerTaskManagerExactlyOnceAcrossAKilledTaskManagerThenASecondJob() throws Exception {
+        EnrichTopics topics = EnrichTopics.create(kafka, "cluster", 4);
+        topics.produce(RECORDS, MALFORMED);
+
+        String job = submit(topics, "cluster-it");
+
+        // Four inference subtasks, two engines: one per TaskManager JVM, shared by its two slots.
+        Map<String, String> engineIds = engineIds(job, 4);
+        assertThat(new HashSet<>(engineIds.values())).as("engine ids per subtask: %s", engineIds).hasSize(2);
+
+        await("some output committed before the kill", Duration.ofMinutes(4),
+                () -> topics.committedOutputs() >= 2_000);
+        script("kill-taskmanager", work.resolve("flink").toString(), "tm1");
+        script("start-taskmanager", work.resolve("flink").toString(), "tm3");
+
+        await("the job finished after its restart", Duration.ofMinutes(6), () -> {
+            String state = get("/jobs/" + job).path("state").asText();
+            assertThat(state).as("job state; exceptions: %s", exceptions(job)).isNotIn("FAILED", "CANCELED");
+            return state.equals("FINISHED");
+        });
+        assertThat(exceptions(job)).as("the job restarted after losing a TaskManager").isNotEmpty();
+
+        topics.assertExactlyOnce(false);
+
+        // A second job on the same TaskManagers: StreamRT's native libraries are already loaded by lib/ (the parent
+        // class loader); a job jar that bundled them would fail here with "already loaded in another classloader".
+        EnrichTopics second = EnrichTopics.create(kafka, "cluster-second", 4);
+        second.produce(2_000, 100);
+        String secondJob = submit(second, "cluster-it-second");
+        await("the second job finished", Duration.ofMinutes(3), () -> {
+            String state = get("/jobs/" + secondJob).path("state").asText();
+            assertThat(state).as("second job state; exceptions: %s", exceptions(secondJob)).isNotIn("FAILED");
+            return state.equals("FINISHED");
+        });
+        assertThat(exceptions(secondJob)).as("the second job ran without a failure").isEmpty();
+        second.assertExactlyOnce(false);
+    }
+
+    private static String submit(EnrichTopics topics, String group) throws Exception {
+        String job = script("submit", work.resolve("flink").toString(), CLUSTER_JAR.toString(), "enrich",
+                "--bootstrap-servers", kafka.bootstrapServers(), "--input-topic", topics.input(),
+                "--output-topic", topics.output(), "--dead-letter-topic", topics.deadLetter(),
+                "--group-id", group, "--engine", "onnxruntime", "--parallelism", "4",
+                "--checkpoint-interval-ms", "2000", "--bounded").strip();
+        assertThat(job).matches("[0-9a-f]{32}");
+        return job;
+    }
+
+    /** Subtask index to engineId gauge of the inference operator, once all {@code subtasks} report one. */
+    private static Map<String, String> engineIds(String job, int subtasks) throws Exception {
+        Map<String, String>[] found = new Map[1];
+        await(subtasks + " engineId gauges in the REST metrics", METRICS_WAIT, () -> {
+            for (JsonNode vertex : get("/jobs/" + job).path("vertices")) {
+                String base = "/jobs/" + job + "/vertices/" + vertex.path("id").asText() + "/metrics";
+                List<String> ids = new ArrayList<>();
+                get(base).forEach(metric -> {
+                    String id = metric.path("id").asText();
+                    if (id.endsWith(".streamrt.engineId")) {
+                        ids.add(id);
+                    }
+                });
+                if (ids.size() == subtasks) {
+                    JsonNode values = get(base + "?get=" + String.join(",", ids));
+                    Map<String, String> byMetric = new java.util.TreeMap<>();
+                    values.forEach(v -> byMetric.put(v.path("id").asText(), v.path("value").asText()));
+                    if (byMetric.size() == subtasks && byMetric.values().stream().noneMatch(String::isEmpty)) {
+                        found[0] = byMetric;
+                        return true;
+                    }
+                }
+            }
+            return false;
+        });
+        return found[0];
+    }
+
+    private static List<String> exceptions(String job) {
+        List<String> messages = new ArrayList<>();
+        get("/jobs/" + job + "/exceptions").path("exceptionHistory").path("entries")
+                .forEach(e -> messages.add(e.path("exceptionName").asText() + " on " + e.path("taskManagerId").asText()));
+        return messages;
+    }
+
+    private static JsonNode get(String path) {
+        try {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(rest + path))
+                    .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as("GET %s: %s", path, response.body()).isEqualTo(200);
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new AssertionError("GET " + path + " failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /** Polls every second; the condition's own assertion failures end the wait at once. */
+    private static void await(String what, Duration limit, Supplier<Boolean> condition) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!condition.get()) {
+            assertThat(System.nanoTime()).as("waiting for %s (%s at most)", what, limit).isLessThan(deadline);
+            Thread.sleep(1_000); // polling a separate cluster: its time cannot be driven from here
+        }
+    }
+
+    private static String script(String... args) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(SCRIPT.toString());
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output;
+        try (var in = process.getInputStream()) {
+            output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertThat(process.waitFor(5, TimeUnit.MINUTES)).as("%s finished", command).isTrue();
+        assertThat(process.exitValue()).as("%s exited with: %s", command, output).isZero();
+        return output.lines().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse("");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package io.streamrt.jobs.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamrt.jobs.demo.DemoTexts;
+import io.streamrt.jobs.demo.MalformedValue;
+import io.streamrt.jobs.kafka.EmbeddedKafka;
+import io.streamrt.serde.DeadLetter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The input, output and dead-letter topics of one enrich run on a real broker, and the check users rely on: a
+ * {@code read_committed} consumer sees every input record exactly once, in the output (well-formed ones, enriched)
+ * or in the dead-letter topic (malformed ones, with the reason and source headers).
+ *
+ * <pre>{@code
+ * EnrichTopics topics = EnrichTopics.create(kafka, "a", 2);
+ * topics.produce(5_000, 250);
+ * ... run the job ...
+ * topics.assertExactlyOnce(false);
+ * }</pre>
+ */
+public final class EnrichTopics {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final EmbeddedKafka kafka;
+    private final String input;
+    private final String output;
+    private final String deadLetter;
+    /** Each produced key and whether its value is well-formed. */
+    private final Map<String, Boolean> produced = new HashMap<>();
+
+    private EnrichTopics(EmbeddedKafka kafka, String suffix) {
+        this.kafka = kafka;
+        this.input = "in-" + suffix;
+        this.output = "out-" + suffix;
+        this.deadLetter = "dlq-" + suffix;
+    }
+
+    /** Creates {@code in-<suffix>}, {@code out-<suffix>} and {@code dlq-<suffix>}. */
+    public static EnrichTopics create(EmbeddedKafka kafka, String suffix, int partitions) {
+        EnrichTopics topics = new EnrichTopics(kafka, suffix);
+        kafka.createTopics(partitions, topics.input, topics.output, topics.deadLetter);
+        return topics;
+    }
+
+    public String input() {
+        return input;
+    }
+
+    public String output() {
+        return output;
+    }
+
+    public String deadLetter() {
+        return deadLetter;
+    }
+
+    /** Writes {@code records} generated texts, {@code malformed} of them bad input, shuffled, with a header. */
+    public void produce(int records, int malformed) {
+        List<ProducerRecord<byte[], byte[]>> batch = new ArrayList<>();
+        for (DemoTexts.DemoText text : DemoTexts.generate(records - malformed, 7)) {
+            String key = "good-" + text.id();
+            batch.add(new ProducerRecord<>(input, bytes(key), DemoTexts.toJson(text, "text", "id")));
+            produced.put(key, true);
+        }
+        List<MalformedValue> bad = DemoTexts.malformedValues(malformed / 13 + 1, "text", "id");
+        for (MalformedValue value : bad.subList(0, malformed)) {
+            String key = "bad-" + value.id();
+            batch.add(new ProducerRecord<>(input, bytes(key), value.value()));
+            produced.put(key, false);
+        }
+        Collections.shuffle(batch, new Random(11));
+        // Every send is checked and the records counted before a job starts: a bounded job reads up to the end
+        // offsets it sees at its start, so input still in flight would look like records the job lost.
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(kafka.clientProperties(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (ProducerRecord<byte[], byte[]> record : batch) {
+                record.headers().add("source", bytes("it"));
+                sent.add(producer.send(record));
+            }
+            producer.flush();
+            for (var future : sent) {
+                future.get(60, TimeUnit.SECONDS); // a failed send fails the test here
+            }
+        } catch (Exception e) {
+            throw new AssertionError("producing the input to " + input + " failed: " + e, e);
+        }
+        assertThat(produced).hasSize(records);
+        assertThat(endOffsets(input)).as("records readable in %s", input).isEqualTo(records);
+    }
+
+    /** The sum of the topic's end offsets as a read_committed consumer sees them. */
+    private long endOffsets(String topic) {
+        Properties props = kafka.clientProperties();
+        props.setProperty("isolation.level", "read_committed");
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            return consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    /** Committed records in the output topic now. */
+    public int committedOutputs() {
+        return readCommitted(output).size();
+    }
+
+    /**
+     * Every produced record exactly once in output or dead letter, well-formed ones enriched with every input
+     * field and header kept, malformed ones with their reason and source topic.
+     */
+    public void assertExactlyOnce(boolean labelled) {
+        List<ConsumerRecord<byte[], byte[]>> out = readCommitted(output);
+        List<ConsumerRecord<byte[], byte[]>> dead = readCommitted(deadLetter);
+
+        assertThat(out.size() + dead.size()).as("out + dead-letter == in").isEqualTo(produced.size());
+        Set<String> seen = new HashSet<>();
+        for (ConsumerRecord<byte[], byte[]> record : out) {
+            String key = new String(record.key(), StandardCharsets.UTF_8);
+            assertThat(seen.add(key)).as("duplicate %s", key).isTrue();
+            assertThat(produced.get(key)).as("%s is well-formed", key).isTrue();
+            JsonNode value = parse(record.value());
+            assertThat(value.get("text").isTextual()).isTrue();
+            assertThat(value.get("id").asText()).isEqualTo(key.substring("good-".length()));
+            assertThat(value.get("topic").isTextual()).isTrue();
+            JsonNode inference = value.get("inference");
+            assertThat(inference.get("embedding").size()).isEqualTo(384);
+            assertThat(inference.get("engine").asText()).isEqualTo("onnxruntime");
+            assertThat(inference.has("label")).isEqualTo(labelled);
+            assertThat(new String(record.headers().lastHeader("source").value(), StandardCharsets.UTF_8))
+                    .isEqualTo("it");
+        }
+        for (ConsumerRecord<byte[], byte[]> record : dead) {
+            String key = new String(record.key(), StandardCharsets.UTF_8);
+            assertThat(seen.add(key)).as("duplicate %s", key).isTrue();
+            assertThat(produced.get(key)).as("%s is malformed", key).isFalse();
+            assertThat(record.headers().lastHeader(DeadLetter.REASON_HEADER)).isNotNull();
+            assertThat(record.headers().lastHeader(DeadLetter.TOPIC_HEADER).value()).isEqualTo(bytes(input));
+        }
+        assertThat(seen).isEqualTo(produced.keySet());
+    }
+
+    private List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic) {
+        Properties props = kafka.clientProperties();
+        props.setProperty("isolation.level", "read_committed");
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                assertThat(System.nanoTime()).as("reading %s to its end", topic).isLessThan(deadline);
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+        }
+        return records;
+    }
+
+    private static JsonNode parse(byte[] value) {
+        try {
+            return JSON.readTree(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException("an output value is not JSON", e);
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
