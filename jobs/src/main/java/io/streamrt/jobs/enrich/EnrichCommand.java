@@ -3,10 +3,17 @@ package io.streamrt.jobs.enrich;
 import io.streamrt.engine.EngineRegistry;
 import io.streamrt.engine.EngineSpec;
 import io.streamrt.jobs.InferenceFlags;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine;
@@ -97,8 +104,14 @@ public final class EnrichCommand implements Callable<Integer> {
 
     @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
             description = "A Kafka client property for the source and both sinks (e.g. security.protocol=SSL); "
-                    + "repeatable.")
+                    + "repeatable; wins over --kafka-properties-file.")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
+
+    @Option(names = "--kafka-properties-file", paramLabel = "FILE",
+            description = "A Java properties file of Kafka client properties for the source and both sinks, read "
+                    + "where the job is submitted: keeps SASL/SSL secrets out of the command line (which "
+                    + "Flink shows in its UI and logs in application mode).")
+    Path kafkaPropertiesFile;
 
     /** The validated configuration; errors name the flag and the accepted values. */
     EnrichConfig config() {
@@ -113,14 +126,36 @@ public final class EnrichCommand implements Callable<Integer> {
         if (labels != null && labelList.isEmpty()) {
             throw bad("--labels must name at least one label, e.g. --labels \"sports,politics,technology\"");
         }
+        Map<String, String> kafka = new LinkedHashMap<>(readKafkaPropertiesFile());
+        kafka.putAll(kafkaProperties);
         try {
             return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId,
                     inference.model, inference.tokenizer, inference.engine, textField, idField, labelList,
                     inference.maxBatchSize, inference.maxSequenceLength, inference.latencyTargetMs, inference.capacity,
-                    ordered, parallelism, checkpointIntervalMs, deliveryMode, offsets, bounded, kafkaProperties);
+                    ordered, parallelism, checkpointIntervalMs, deliveryMode, offsets, bounded, kafka);
         } catch (IllegalArgumentException e) {
             throw bad(e.getMessage());
         }
+    }
+
+    private Map<String, String> readKafkaPropertiesFile() {
+        if (kafkaPropertiesFile == null) {
+            return Map.of();
+        }
+        Properties properties = new Properties();
+        try (Reader in = Files.newBufferedReader(kafkaPropertiesFile, StandardCharsets.UTF_8)) {
+            properties.load(in);
+        } catch (NoSuchFileException e) {
+            throw bad("--kafka-properties-file " + kafkaPropertiesFile + " does not exist (looked for "
+                    + kafkaPropertiesFile.toAbsolutePath() + "); pass a readable Java properties file");
+        } catch (IOException | IllegalArgumentException e) {
+            // The message of a malformed unicode escape or an I/O error; never the file's contents.
+            throw bad("--kafka-properties-file " + kafkaPropertiesFile + " cannot be read as Java properties: "
+                    + e.getMessage());
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        properties.stringPropertyNames().stream().sorted().forEach(key -> values.put(key, properties.getProperty(key)));
+        return values;
     }
 
     private <E extends Enum<E> & EnrichConfig.FlagValue> E choice(String flag, String value, E[] options) {

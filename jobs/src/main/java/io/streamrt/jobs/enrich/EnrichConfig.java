@@ -6,6 +6,8 @@ import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * Everything the enrich job is told, as the {@code enrich} command's flags say it.
@@ -119,5 +121,26 @@ public record EnrichConfig(
         return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer,
                 engine, textField, idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
                 parallelismValue, checkpointMs, delivery, startingOffsets, bounded, kafkaProperties);
+    }
+    /** Kafka client settings whose values are secrets: never printed. */
+    private static final Pattern SECRET_KEY =
+            Pattern.compile("(?i).*(password|secret|jaas|token|credential|key\\.pem|keystore\\.key).*");
+
+    /**
+     * The configuration with the values of secret Kafka settings (passwords, JAAS configs, tokens, keys) shown as
+     * {@code [hidden]}: safe for logs and error messages.
+     */
+    @Override
+    public String toString() {
+        Map<String, String> shown = new TreeMap<>();
+        kafkaProperties.forEach((key, value) -> shown.put(key, SECRET_KEY.matcher(key).matches() ? "[hidden]" : value));
+        return "EnrichConfig[bootstrapServers=" + bootstrapServers + ", inputTopic=" + inputTopic + ", outputTopic="
+                + outputTopic + ", deadLetterTopic=" + deadLetterTopic + ", groupId=" + groupId + ", model=" + model
+                + ", tokenizer=" + tokenizer + ", engine=" + engine + ", textField=" + textField + ", idField="
+                + idField + ", labels=" + labels + ", maxBatchSize=" + maxBatchSize + ", maxSequenceLength="
+                + maxSequenceLength + ", latencyTargetMs=" + latencyTargetMs + ", capacity=" + capacity
+                + ", ordered=" + ordered + ", parallelism=" + parallelism + ", checkpointIntervalMs="
+                + checkpointIntervalMs + ", delivery=" + delivery + ", startingOffsets=" + startingOffsets
+                + ", bounded=" + bounded + ", kafkaProperties=" + shown + "]";
     }
 }

@@ -1,0 +1,70 @@
+package io.streamrt.jobs.enrich;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Kafka client settings from a properties file and from flags, and secrets kept out of printed configuration. */
+class EnrichCommandTest {
+
+    private static final List<String> REQUIRED = List.of("--bootstrap-servers", "127.0.0.1:9", "--input-topic", "in",
+            "--output-topic", "out", "--dead-letter-topic", "dlq");
+
+    @TempDir
+    Path dir;
+
+    private static EnrichConfig parse(String... extra) {
+        EnrichCommand command = new EnrichCommand();
+        List<String> args = new java.util.ArrayList<>(REQUIRED);
+        args.addAll(List.of(extra));
+        new CommandLine(command).parseArgs(args.toArray(String[]::new));
+        return command.config();
+    }
+
+    @Test
+    void aPropertiesFileSetsKafkaClientSettingsAndFlagsWinOverIt() throws IOException {
+        Path file = dir.resolve("kafka.properties");
+        Files.writeString(file, """
+                security.protocol=SASL_SSL
+                sasl.mechanism=SCRAM-SHA-512
+                sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required \\
+                    username="enricher" password="s3cr3t-from-file";
+                """, StandardCharsets.UTF_8);
+
+        EnrichConfig config = parse("--kafka-properties-file", file.toString(),
+                "--kafka-property", "sasl.mechanism=PLAIN");
+
+        assertThat(config.kafkaProperties())
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.mechanism", "PLAIN")
+                .hasEntrySatisfying("sasl.jaas.config", v -> assertThat(v).contains("s3cr3t-from-file"));
+    }
+
+    @Test
+    void printedConfigurationHidesSecretsButKeepsTheRest() {
+        EnrichConfig config = parse("--kafka-property", "sasl.jaas.config=ScramLoginModule required password=\"p4ss\";",
+                "--kafka-property", "ssl.truststore.password=trust-me", "--kafka-property", "security.protocol=SSL");
+
+        assertThat(config.toString())
+                .doesNotContain("p4ss").doesNotContain("trust-me")
+                .contains("sasl.jaas.config=[hidden]", "ssl.truststore.password=[hidden]", "security.protocol=SSL")
+                .contains("inputTopic=in");
+    }
+
+    @Test
+    void aMissingPropertiesFileIsNamedWithTheFlag() {
+        Path missing = dir.resolve("nope.properties");
+
+        assertThatThrownBy(() -> parse("--kafka-properties-file", missing.toString()))
+                .isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("--kafka-properties-file " + missing + " does not exist");
+    }
+}
