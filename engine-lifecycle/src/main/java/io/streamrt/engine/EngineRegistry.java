@@ -426,6 +426,11 @@ public final class EngineRegistry {
         }
 
         @Override
+        public java.util.Optional<DeviceStats> deviceStats() {
+            return built.engine.deviceStats();
+        }
+
+        @Override
         public void close() {
             // Owned by the registry: closed with the last lease (after the grace period), never by a user.
         }

@@ -27,6 +27,14 @@ public interface InferenceEngine extends AutoCloseable {
      */
     EncoderOutput run(EncoderBatch batch) throws EngineException;
 
+    /**
+     * Memory and utilization of the device this engine runs on, where the backend can read them (a GPU backend);
+     * empty on CPU or when the driver does not tell. Cheap enough for a metrics gauge.
+     */
+    default java.util.Optional<DeviceStats> deviceStats() {
+        return java.util.Optional.empty();
+    }
+
     /** Frees native resources after in-flight batches finish. Idempotent. */
     @Override
     void close();

@@ -23,6 +23,9 @@ package io.streamrt.operators;
  *   <li>{@value #LATENCY_TARGET_MS} (gauge): this operator's latency target;</li>
  *   <li>{@value #BATCH_LIMIT} (gauge): the row limit of the latest batch (max size, or fewer under the token
  *       budget).</li>
+ *   <li>{@value #DEVICE_MEMORY_USED_BYTES}, {@value #DEVICE_MEMORY_TOTAL_BYTES}, {@value #DEVICE_UTILIZATION_PERCENT}
+ *       (gauges, only on an engine that reports its device, i.e. a GPU): memory in use and in all on the GPU, and
+ *       the share of time a kernel ran (-1 where the driver's NVML library is not visible).</li>
  * </ul>
  *
  * <pre>{@code
@@ -51,4 +54,7 @@ public final class InferenceMetrics {
     public static final String BATCH_LIMIT = "batchLimit";
 
     private InferenceMetrics() {}
+    public static final String DEVICE_MEMORY_USED_BYTES = "deviceMemoryUsedBytes";
+    public static final String DEVICE_MEMORY_TOTAL_BYTES = "deviceMemoryTotalBytes";
+    public static final String DEVICE_UTILIZATION_PERCENT = "deviceUtilizationPercent";
 }

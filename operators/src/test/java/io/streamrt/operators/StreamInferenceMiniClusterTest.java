@@ -119,6 +119,11 @@ class StreamInferenceMiniClusterTest {
                 .values().stream().mapToLong(m -> ((Number) ((Gauge<?>) m).getValue()).longValue()).max().orElseThrow();
         assertThat(engineRecords).as("records run on the shared engine").isGreaterThanOrEqualTo(records);
         assertThat(engineBatches).as("batches, counted apart from records").isPositive().isLessThan(engineRecords);
+        for (String gauge : List.of(InferenceMetrics.DEVICE_MEMORY_USED_BYTES, InferenceMetrics.DEVICE_MEMORY_TOTAL_BYTES,
+                InferenceMetrics.DEVICE_UTILIZATION_PERCENT)) {
+            assertThat(METRICS.findMetrics(jobId, InferenceMetrics.GROUP + "." + gauge)).as("%s on a CPU engine", gauge)
+                    .isEmpty();
+        }
         for (String gauge : List.of(InferenceMetrics.PADDING_RATIO, InferenceMetrics.ENGINE_BUSY_FRACTION,
                 InferenceMetrics.LATENCY_TARGET_MS, InferenceMetrics.BATCH_LIMIT, InferenceMetrics.IN_FLIGHT,
                 InferenceMetrics.ENGINE_QUEUED)) {

@@ -109,6 +109,7 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
 
     private void registerMetrics(MetricGroup group, String engineId) {
         group.gauge(InferenceMetrics.ENGINE_ID, (Gauge<String>) () -> engineId);
+        DeviceGauges.registerIfReported(group, lease.engine());
         succeeded = group.counter(InferenceMetrics.RECORDS_SUCCEEDED, new ThreadSafeSimpleCounter());
         failed = group.counter(InferenceMetrics.RECORDS_FAILED, new ThreadSafeSimpleCounter());
         timedOut = group.counter(InferenceMetrics.RECORDS_TIMED_OUT, new ThreadSafeSimpleCounter());

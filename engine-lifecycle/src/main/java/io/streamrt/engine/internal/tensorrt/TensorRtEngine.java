@@ -65,10 +65,13 @@ public final class TensorRtEngine implements InferenceEngine {
 
     private volatile boolean closed;
 
+    private final GpuStatsReader stats;
+
     private TensorRtEngine(EngineInfo info, int device, NativeStack natives, List<TensorRtSlot> slots,
             boolean planLoaded) {
         this.info = info;
         this.device = device;
+        this.stats = new GpuStatsReader(device);
         this.natives = natives;
         this.idle = new ArrayBlockingQueue<>(slots.size(), false, slots);
         this.planLoaded = planLoaded;
@@ -152,6 +155,12 @@ public final class TensorRtEngine implements InferenceEngine {
     @Override
     public EngineInfo info() {
         return info;
+    }
+
+    /** The GPU's memory (CUDA) and utilization (NVML, where the driver's library is visible). */
+    @Override
+    public java.util.Optional<io.streamrt.engine.DeviceStats> deviceStats() {
+        return closed ? java.util.Optional.empty() : stats.read();
     }
 
     @Override
