@@ -140,55 +140,7 @@ final class PipelineBench {
      * loading and the JIT's first compilation of the job's code stay out of the figure.
      */
     MaxResult maxThroughput(BenchScenario scenario) throws Exception {
-        String run = nextRun(scenario);
-        int n = values.size();
-        try (BenchTopics topics = BenchTopics.create(kafka, run, template.parallelism())) {
-            EnrichConfig config = config(run);
-            StreamExecutionEnvironment env = environment();
-            EnrichPipeline.build(env, config, scenario.stage(config, settings.staticMaxDelay()));
-            JobClient job = env.executeAsync("bench " + run);
-            try {
-                warmUp(topics, job);
-                BatchStatistics.Totals before = BatchStatistics.totals();
-                for (int i = 0; i < n; i++) {
-                    topics.producer().send(new ProducerRecord<>(topics.input(), key(MAX_PREFIX, i), values.get(i)));
-                }
-                topics.producer().flush();
-
-                Set<String> seen = new HashSet<>();
-                Set<String> dead = new HashSet<>();
-                long[] span = {Long.MAX_VALUE, Long.MIN_VALUE};
-                long deadline = System.nanoTime() + settings.jobTimeout().toNanos();
-                while (seen.size() + dead.size() < n) {
-                    topics.poll(Duration.ofMillis(200), out -> {
-                        if (out.key().startsWith(MAX_PREFIX) && seen.add(out.key())) {
-                            span[0] = Math.min(span[0], out.createTimeMs());
-                            span[1] = Math.max(span[1], out.createTimeMs());
-                        }
-                    }, out -> {
-                        if (out.key().startsWith(MAX_PREFIX)) {
-                            dead.add(out.key());
-                        }
-                    });
-                    failIfEnded(job);
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("max-throughput run " + run + " read back " + seen.size()
-                                + " outputs and " + dead.size() + " dead letters of " + n + " records within "
-                                + settings.jobTimeout().toSeconds() + " s: the job is stuck or far slower than "
-                                + "expected; run with fewer --records or check the log above");
-                    }
-                }
-                BatchStatistics.Totals batches = BatchStatistics.totals().minus(before);
-                if (seen.isEmpty()) {
-                    throw new IllegalStateException("max-throughput run " + run + " sent all " + n + " records to the "
-                            + "dead-letter topic: nothing was enriched, so there is no rate to report");
-                }
-                double spanSeconds = Math.max(1, span[1] - span[0]) / 1000.0;
-                return new MaxResult(seen.size() / spanSeconds, seen.size(), dead.size(), spanSeconds, batches);
-            } finally {
-                cancel(job);
-            }
-        }
+        return onWarmJob(scenario, this::backlog);
     }
 
     /**
@@ -199,6 +151,17 @@ final class PipelineBench {
         if (!(offeredPerS > 0)) {
             throw new IllegalArgumentException("offered rate must be positive, found " + offeredPerS);
         }
+        return onWarmJob(scenario, (topics, job, run) -> paced(topics, job, load, offeredPerS));
+    }
+
+    /** What one run measures on a running, warmed-up job. */
+    @FunctionalInterface
+    private interface Measurement<R> {
+        R measure(BenchTopics topics, JobClient job, String run) throws Exception;
+    }
+
+    /** Fresh topics and job for the scenario, warmed up, measured, then cancelled. */
+    private <R> R onWarmJob(BenchScenario scenario, Measurement<R> measurement) throws Exception {
         String run = nextRun(scenario);
         try (BenchTopics topics = BenchTopics.create(kafka, run, template.parallelism())) {
             EnrichConfig config = config(run);
@@ -207,11 +170,52 @@ final class PipelineBench {
             JobClient job = env.executeAsync("bench " + run);
             try {
                 warmUp(topics, job);
-                return paced(topics, job, load, offeredPerS);
+                return measurement.measure(topics, job, run);
             } finally {
                 cancel(job);
             }
         }
+    }
+
+    /** Writes every input record at once and times the outputs of all of them. */
+    private MaxResult backlog(BenchTopics topics, JobClient job, String run) throws Exception {
+        int n = values.size();
+        BatchStatistics.Totals before = BatchStatistics.totals();
+        for (int i = 0; i < n; i++) {
+            topics.producer().send(new ProducerRecord<>(topics.input(), key(MAX_PREFIX, i), values.get(i)));
+        }
+        topics.producer().flush();
+
+        Set<String> seen = new HashSet<>();
+        Set<String> dead = new HashSet<>();
+        long[] span = {Long.MAX_VALUE, Long.MIN_VALUE};
+        long deadline = System.nanoTime() + settings.jobTimeout().toNanos();
+        while (seen.size() + dead.size() < n) {
+            topics.poll(Duration.ofMillis(200), out -> {
+                if (out.key().startsWith(MAX_PREFIX) && seen.add(out.key())) {
+                    span[0] = Math.min(span[0], out.createTimeMs());
+                    span[1] = Math.max(span[1], out.createTimeMs());
+                }
+            }, out -> {
+                if (out.key().startsWith(MAX_PREFIX)) {
+                    dead.add(out.key());
+                }
+            });
+            failIfEnded(job);
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("max-throughput run " + run + " read back " + seen.size()
+                        + " outputs and " + dead.size() + " dead letters of " + n + " records within "
+                        + settings.jobTimeout().toSeconds() + " s: the job is stuck or far slower than "
+                        + "expected; run with fewer --records or check the log above");
+            }
+        }
+        BatchStatistics.Totals batches = BatchStatistics.totals().minus(before);
+        if (seen.isEmpty()) {
+            throw new IllegalStateException("max-throughput run " + run + " sent all " + n + " records to the "
+                    + "dead-letter topic: nothing was enriched, so there is no rate to report");
+        }
+        double spanSeconds = Math.max(1, span[1] - span[0]) / 1000.0;
+        return new MaxResult(seen.size() / spanSeconds, seen.size(), dead.size(), spanSeconds, batches);
     }
 
     private void warmUp(BenchTopics topics, JobClient job) throws Exception {
