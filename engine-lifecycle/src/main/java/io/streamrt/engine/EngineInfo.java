@@ -38,6 +38,12 @@ public record EngineInfo(
         }
     }
 
+    /** What a backend throws when {@code run} comes after {@code close}: the same words for every backend. */
+    public EngineException closedError() {
+        return new EngineException("engine " + backend + "/" + model
+                + " is closed: run() was called after close(); acquire a new lease from the EngineRegistry");
+    }
+
     /**
      * Refuses a batch over this engine's limits, with the fix in the message; every backend checks before it
      * touches native memory.

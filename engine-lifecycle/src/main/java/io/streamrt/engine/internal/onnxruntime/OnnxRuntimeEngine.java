@@ -163,8 +163,7 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
         read.lock();
         try {
             if (closed) {
-                throw new EngineException("engine " + info.backend() + "/" + info.model()
-                        + " is closed: run() was called after close(); acquire a new lease from the EngineRegistry");
+                throw info.closedError();
             }
             info.checkFits(batch);
             return runOpen(batch);

@@ -169,8 +169,7 @@ public final class TensorRtEngine implements InferenceEngine {
         read.lock();
         try {
             if (closed) {
-                throw new EngineException("engine " + info.backend() + "/" + info.model()
-                        + " is closed: run() was called after close(); acquire a new lease from the EngineRegistry");
+                throw info.closedError();
             }
             info.checkFits(batch);
             TensorRtSlot slot = takeSlot();
