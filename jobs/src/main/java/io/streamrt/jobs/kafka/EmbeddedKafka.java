@@ -3,7 +3,9 @@ package io.streamrt.jobs.kafka;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.network.ListenerName;
@@ -18,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -136,8 +139,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /**
-     * Creates topics with one replica and waits until every partition has a leader, so producers and
-     * consumers started right after see them.
+     * Creates topics with one replica and waits until the leader of every partition serves requests, so
+     * producers and consumers started right after see them.
      *
      * @throws IllegalStateException if a topic exists already or is not ready within 30 s
      */
@@ -160,8 +163,13 @@ public final class EmbeddedKafka implements AutoCloseable {
         long deadline = System.nanoTime() + TOPIC_READY_TIMEOUT.toNanos();
         try (Admin admin = Admin.create(clientProperties())) {
             admin.createTopics(topics).all().get(TOPIC_READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            // The controller acknowledges creation before the broker has loaded the partitions.
-            while (!allPartitionsLed(admin, List.of(names), partitions)) {
+            // The controller acknowledges creation before the broker has loaded the partitions, and the broker
+            // publishes a partition's leader in its metadata before its replica manager leads it. A producer that
+            // writes in that gap gets NOT_LEADER_OR_FOLLOWER for its first batch while later batches of the same
+            // idempotent producer reach the partition, and the Kafka 4.2 client then retries them with
+            // OUT_OF_ORDER_SEQUENCE_NUMBER until delivery.timeout.ms expires. So wait until the leader answers.
+            while (!allPartitionsLed(admin, List.of(names), partitions)
+                    || !allPartitionsServed(admin, List.of(names), partitions)) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("Topics " + List.of(names) + " were created but not all "
                             + partitions + " partitions got a leader within " + TOPIC_READY_TIMEOUT.toSeconds()
@@ -314,6 +322,24 @@ public final class EmbeddedKafka implements AutoCloseable {
             });
         } catch (ExecutionException | TimeoutException e) {
             // Metadata not propagated yet (UnknownTopicOrPartition): ask again.
+            return false;
+        }
+    }
+
+    /** Whether the leader of every partition answers a ListOffsets request, which only a loaded leader does. */
+    private static boolean allPartitionsServed(Admin admin, List<String> names, int partitions)
+            throws InterruptedException {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        for (String name : names) {
+            for (int partition = 0; partition < partitions; partition++) {
+                latest.put(new TopicPartition(name, partition), OffsetSpec.latest());
+            }
+        }
+        try {
+            admin.listOffsets(latest).all().get(5, TimeUnit.SECONDS);
+            return true;
+        } catch (ExecutionException | TimeoutException e) {
+            // NOT_LEADER_OR_FOLLOWER or UNKNOWN_TOPIC_OR_PARTITION until the leader has loaded it: ask again.
             return false;
         }
     }
