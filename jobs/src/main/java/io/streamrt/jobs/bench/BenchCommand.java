@@ -50,6 +50,8 @@ public final class BenchCommand implements Callable<Integer> {
     private static final int QUICK_DURATION_S = 5;
     private static final int DEFAULT_WARM_UP = 100;
     private static final int QUICK_WARM_UP = 50;
+    private static final int DEFAULT_PACED_WARM_UP_S = 3;
+    private static final int QUICK_PACED_WARM_UP_S = 2;
     private static final List<Integer> ENGINE_BATCH_SIZES = List.of(1, 2, 4, 8, 16, 32, 64);
 
     @CommandLine.Spec
@@ -90,6 +92,12 @@ public final class BenchCommand implements Callable<Integer> {
                     + DEFAULT_WARM_UP + ", " + QUICK_WARM_UP + " with --quick.")
     Integer warmUpRecords;
 
+    @Option(names = "--warm-up-s", paramLabel = "S",
+            description = "Seconds each open-loop run is paced at its rate before the measured window, so the window "
+                    + "sees the steady state and not the job's first checkpoints or the burst of warm-up records. "
+                    + "Default: " + DEFAULT_PACED_WARM_UP_S + ", " + QUICK_PACED_WARM_UP_S + " with --quick.")
+    Integer warmUpS;
+
     @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Seed of the generated texts.")
     long seed;
 
@@ -110,6 +118,7 @@ public final class BenchCommand implements Callable<Integer> {
         int recordCount = records != null ? records : quick ? QUICK_RECORDS : DEFAULT_RECORDS;
         int windowS = durationS != null ? durationS : quick ? QUICK_DURATION_S : DEFAULT_DURATION_S;
         int warmUp = warmUpRecords != null ? warmUpRecords : quick ? QUICK_WARM_UP : DEFAULT_WARM_UP;
+        int pacedWarmUpS = warmUpS != null ? warmUpS : quick ? QUICK_PACED_WARM_UP_S : DEFAULT_PACED_WARM_UP_S;
         String date = OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
         String loadBefore = loadAverage();
         PrintWriter out = spec.commandLine().getOut();
@@ -128,7 +137,7 @@ public final class BenchCommand implements Callable<Integer> {
 
                 PipelineBench pipeline = new PipelineBench(kafka, template, values,
                         new PipelineBench.Settings(Duration.ofMillis(staticMaxDelayMs), warmUp,
-                                Duration.ofSeconds(windowS), Duration.ofSeconds(Math.max(5, windowS)),
+                                Duration.ofSeconds(pacedWarmUpS), Duration.ofSeconds(windowS), Duration.ofSeconds(Math.max(5, windowS)),
                                 Duration.ofMinutes(5)), progress::detail);
                 Map<BenchScenario, PipelineBench.MaxResult> maxima = new EnumMap<>(BenchScenario.class);
                 Map<BenchScenario, List<PipelineBench.OpenLoopResult>> openLoops = new EnumMap<>(BenchScenario.class);
@@ -170,12 +179,13 @@ public final class BenchCommand implements Callable<Integer> {
 
                 String setup = String.format(Locale.ROOT, "Parallelism %d, max batch %d, max sequence %d tokens, "
                                 + "latency target %d ms, static max delay %d ms, capacity %d; %d records (seed %d); "
-                                + "open-loop windows %d s after %d warm-up records. Engine alone: median of %d "
+                                + "open-loop windows %d s after %d warm-up records and %d s paced at the window's rate. "
+                                + "Engine alone: median of %d "
                                 + "passes. 1-minute load average before the run %s, after %s (the machine is "
                                 + "shared: other work lowers every figure).", parallelism,
                         inference.maxBatchSize, inference.maxSequenceLength, inference.latencyTargetMs,
                         staticMaxDelayMs, inference.capacity, recordCount, seed, windowS, warmUp,
-                        engineRounds, loadBefore, loadAverage());
+                        pacedWarmUpS, engineRounds, loadBefore, loadAverage());
                 BenchReport report = new BenchReport(new BenchReport.Meta(date, machine(), info.model(),
                         info.backend(), setup, inference.latencyTargetMs), engine, maxima, openLoops);
                 BenchResults results = report.toResults();
@@ -245,6 +255,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (warmUpRecords != null) {
             InferenceFlags.atLeast(commandLine, "--warm-up-records", warmUpRecords, 1);
+        }
+        if (warmUpS != null) {
+            InferenceFlags.atLeast(commandLine, "--warm-up-s", warmUpS, 0);
         }
         for (double load : loads) {
             if (!(load > 0 && load <= 2)) {

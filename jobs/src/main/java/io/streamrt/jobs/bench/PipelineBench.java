@@ -50,12 +50,15 @@ final class PipelineBench {
      *
      * @param staticMaxDelay the static mode's fixed max wait
      * @param warmUpRecords records run through an open-loop job before the paced window
+     * @param pacedWarmUp how long the producer is paced at the run's rate before the measured window: the job's
+     *     first checkpoints and the scheduler's recovery from the warm-up burst stay out of the figures
      * @param window how long the producer is paced in an open-loop run
      * @param drainLimit how long to wait for the paced records' outputs after the window; records still missing
      *     then are counted as missing, their latency as at least the time they had waited
      * @param jobTimeout the most a run may take to bring back its records
      */
-    record Settings(Duration staticMaxDelay, int warmUpRecords, Duration window, Duration drainLimit,
+    record Settings(Duration staticMaxDelay, int warmUpRecords, Duration pacedWarmUp, Duration window,
+            Duration drainLimit,
             Duration jobTimeout) {}
 
     /**
@@ -109,6 +112,7 @@ final class PipelineBench {
 
     private static final String WARM_UP_PREFIX = "w-";
     private static final String PACED_PREFIX = "p-";
+    private static final String PACED_WARM_UP_PREFIX = "pw-";
     private static final String MAX_PREFIX = "m-";
 
     private final EmbeddedKafka kafka;
@@ -245,10 +249,12 @@ final class PipelineBench {
         double[] queueMs = new double[n];
         boolean[] dead = new boolean[n];
         AtomicReference<Throwable> pacerFailure = new AtomicReference<>();
-        BatchStatistics.Totals before = BatchStatistics.totals();
+        int warmUp = (int) Math.round(offeredPerS * settings.pacedWarmUp().toMillis() / 1000.0);
+        // Taken by the pacer as the measured window opens.
+        AtomicReference<BatchStatistics.Totals> before = new AtomicReference<>(BatchStatistics.totals());
         Thread pacer = new Thread(() -> {
             try {
-                pace(topics, n, offeredPerS, sentAt);
+                pace(topics, warmUp, n, offeredPerS, sentAt, before);
             } catch (Throwable e) {
                 pacerFailure.set(e);
             }
@@ -283,8 +289,8 @@ final class PipelineBench {
             }
         }
         long cutoff = System.currentTimeMillis();
-        BatchStatistics.Totals batches = BatchStatistics.totals().minus(before);
-        pacer.join(); // also makes sentAt visible here
+        pacer.join(); // also makes sentAt and before visible here
+        BatchStatistics.Totals batches = BatchStatistics.totals().minus(before.get());
         if (pacerFailure.get() != null) {
             throw new IllegalStateException("the paced producer failed: " + pacerFailure.get(), pacerFailure.get());
         }
@@ -309,19 +315,30 @@ final class PipelineBench {
                 percentile(queueMicros, 0.50) / 1000, percentile(queueMicros, 0.99) / 1000, batches);
     }
 
-    /** Sends record i at start + i / rate; a late producer catches up without skipping any. */
-    private void pace(BenchTopics topics, int n, double perSecond, long[] sentAt) {
+    /**
+     * Sends {@code warmUp} unmeasured records then {@code n} measured ones, record i at start + i / rate; a late
+     * producer catches up without skipping any. {@code before} gets the batch counters as the measured ones start.
+     */
+    private void pace(BenchTopics topics, int warmUp, int n, double perSecond, long[] sentAt,
+                      AtomicReference<BatchStatistics.Totals> before) {
         double intervalNanos = 1e9 / perSecond;
         long start = System.nanoTime();
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < warmUp + n; i++) {
             long due = start + (long) (i * intervalNanos);
             for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
                 LockSupport.parkNanos(wait);
             }
             long now = System.currentTimeMillis();
-            sentAt[i] = now;
+            int measured = i - warmUp;
+            if (measured == 0) {
+                before.set(BatchStatistics.totals());
+            }
             // CreateTime set here is what the producer would stamp itself; keeping it gives the latency's start.
-            topics.producer().send(new ProducerRecord<>(topics.input(), null, now, key(PACED_PREFIX, i), value(i)));
+            byte[] key = measured < 0 ? key(PACED_WARM_UP_PREFIX, i) : key(PACED_PREFIX, measured);
+            if (measured >= 0) {
+                sentAt[measured] = now;
+            }
+            topics.producer().send(new ProducerRecord<>(topics.input(), null, now, key, value(i)));
         }
         topics.producer().flush();
     }

@@ -40,7 +40,7 @@ class BenchCommandTest {
         int exit;
         try {
             exit = StreamRtCli.execute("bench", "--records", "150", "--duration-s", "2", "--loads", "0.5",
-                    "--parallelism", "1", "--warm-up-records", "20", "--max-batch-size", "16",
+                    "--parallelism", "1", "--warm-up-records", "20", "--warm-up-s", "1", "--max-batch-size", "16",
                     "--output", json.toString(), "--chart", png.toString());
         } finally {
             System.setOut(stdout);
@@ -48,7 +48,8 @@ class BenchCommandTest {
         String out = captured.toString(StandardCharsets.UTF_8);
         assertThat(exit).as(out).isZero();
         assertThat(out).contains("| scenario | load |").contains("engine alone, batch 16")
-                .contains("adaptive max >= 1.3 x per-record max");
+                .contains("adaptive max >= 1.3 x per-record max")
+                .contains("after 20 warm-up records and 1 s paced at the window's rate");
 
         JsonNode root = new ObjectMapper().readTree(json.toFile());
         assertThat(fieldNames(root)).containsExactlyElementsOf(TOP_LEVEL);
@@ -110,6 +111,21 @@ class BenchCommandTest {
         }
         assertThat(exit).isEqualTo(2);
         assertThat(captured.toString(StandardCharsets.UTF_8)).contains("--loads must be shares of the adaptive maximum");
+    }
+
+    @Test
+    void rejectsANegativeWarmUpWithTheFlagNamed() {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream stderr = System.err;
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        int exit;
+        try {
+            exit = StreamRtCli.execute("bench", "--warm-up-s", "-1");
+        } finally {
+            System.setErr(stderr);
+        }
+        assertThat(exit).isEqualTo(2);
+        assertThat(captured.toString(StandardCharsets.UTF_8)).contains("--warm-up-s");
     }
 
     private static List<String> fieldNames(JsonNode node) {

@@ -19,9 +19,10 @@ import java.util.List;
  *       the batch <= now}; or</li>
  *   <li>the engine is idle (a worker is free) and waiting buys nothing: at the arrival rate and request lengths
  *       seen lately, the engine keeps up even with batches this small (predicted cost of an average request x
- *       arrival rate / workers below {@value #IDLE_UTILIZATION_LIMIT}), or a full batch would not make a request
- *       at least {@value #MIN_BATCHING_GAIN} cheaper (an engine whose cost is all per token gains nothing by
- *       batching, so nothing is worth waiting for).
+ *       arrival rate / workers below {@value #IDLE_UTILIZATION_LIMIT}), or the batch that would form before the
+ *       bucket is due (at the share of recent arrivals that land in it) would not make its requests at least
+ *       {@value #MIN_BATCHING_GAIN} cheaper (an engine whose cost is all per token gains nothing by batching, and
+ *       a rare length gets no company, so neither is worth waiting for).
  *       At low and moderate load requests go at once and the batches that form while the engine runs set the
  *       batch size; near saturation requests wait for company, up to their deadline, so batches grow.</li>
  * </ul>
@@ -47,6 +48,9 @@ final class BatchPlanner {
     /** Weight of the newest inter-arrival time in its moving average (about the last 50 arrivals). */
     private static final double ARRIVAL_WEIGHT = 0.02;
 
+    /** Weight of the newest arrival in each bucket's share of arrivals (about the last 200 arrivals). */
+    private static final double SHARE_WEIGHT = 0.005;
+
     private final SchedulerConfig config;
     private final int workers;
     private final int[] bucketLengths;
@@ -54,10 +58,14 @@ final class BatchPlanner {
     private final RunTimeModel runTime;
     private int queued;
     private int lastBatchLimit;
+    /** Why the most recent batch was cut, for debug logs. */
+    private String lastCut = "none";
     private long lastArrivalNanos = Long.MIN_VALUE;
     private double meanInterArrivalNanos;
     /** Moving average of the arrivals' token counts: what an average request costs when it is not padded. */
     private double meanLength;
+    /** Moving share of the arrivals that land in each bucket: how fast company comes to a waiting request. */
+    private final double[] arrivalShares;
 
     /**
      * @param initialNanosPerToken the run-time guess until the first batch has run
@@ -83,6 +91,7 @@ final class BatchPlanner {
         }
         this.runTime = new RunTimeModel(initialNanosPerToken);
         this.lastBatchLimit = config.maxBatchSize();
+        this.arrivalShares = new double[bucketLengths.length];
     }
 
     /** For tests: an adaptive planner. */
@@ -112,6 +121,9 @@ final class BatchPlanner {
         }
         buckets.get(bucket).addLast(request);
         queued++;
+        for (int b = 0; b < arrivalShares.length; b++) {
+            arrivalShares[b] += SHARE_WEIGHT * ((b == bucket ? 1 : 0) - arrivalShares[b]);
+        }
         meanLength = meanLength == 0 ? length : meanLength + ARRIVAL_WEIGHT * (length - meanLength);
         if (lastArrivalNanos != Long.MIN_VALUE) {
             long gap = Math.max(0, request.arrivalNanos - lastArrivalNanos);
@@ -138,20 +150,27 @@ final class BatchPlanner {
     List<InferenceRequest> poll(long nowNanos, boolean engineIdle) {
         int chosen = -1;
         long mostUrgent = Long.MAX_VALUE;
+        String reason = null;
         for (int b = 0; b < buckets.size(); b++) {
             if (buckets.get(b).isEmpty()) {
                 continue;
             }
             if (isFull(b)) {
                 chosen = b;
+                reason = "full";
                 break;
             }
             long cutAt = cutAtNanos(b);
-            boolean due = cutAt <= nowNanos || (engineIdle && waitingBuysNothing(b));
-            if (due && cutAt < mostUrgent) {
+            boolean due = cutAt <= nowNanos;
+            boolean idle = !due && engineIdle && waitingBuysNothing(b, cutAt - nowNanos);
+            if ((due || idle) && cutAt < mostUrgent) {
                 mostUrgent = cutAt;
                 chosen = b;
+                reason = due ? "deadline" : "idle";
             }
+        }
+        if (reason != null) {
+            lastCut = reason;
         }
         return chosen < 0 ? null : take(chosen, nowNanos);
     }
@@ -261,8 +280,14 @@ final class BatchPlanner {
      * only): an average request's predicted cost (its share of a batch's overhead at this size, plus its tokens),
      * over the workers, against the mean gap between arrivals. The average request, not this bucket's: one long
      * text costs more than the gap, but waiting would not make it cheaper, and most requests are not long.
+     *
+     * <p>Near saturation, whether the company that would arrive in the time left ({@code slackNanos}, until the
+     * bucket is due) would make its requests at least {@value #MIN_BATCHING_GAIN} cheaper: at the arrival rate and
+     * the share of arrivals that land in this bucket or ride along with it lately. A rare length (a long text,
+     * mostly) would wait until its deadline for company that does not come; and this bucket's length, not the
+     * average, sets how much of its requests' cost the per-batch overhead is.
      */
-    private boolean waitingBuysNothing(int b) {
+    private boolean waitingBuysNothing(int b, long slackNanos) {
         if (config.mode() != BatchingMode.ADAPTIVE) {
             return false;
         }
@@ -274,11 +299,20 @@ final class BatchPlanner {
         if (perRecordNanos / workers < IDLE_UTILIZATION_LIMIT * meanInterArrivalNanos) {
             return true;
         }
-        // Near saturation, company is worth waiting for only where a full batch makes a record markedly cheaper
-        // (a GPU, where the per-batch cost dominates small batches); on an engine whose cost is all per token,
-        // waiting would only add latency.
-        double inFullBatchNanos = runTime.overheadNanos() / limitFor(b) + runTime.nanosPerToken() * meanLength;
-        return inFullBatchNanos > (1 - MIN_BATCHING_GAIN) * perRecordNanos;
+        double share = 0;
+        for (int s = mergeFrom(b); s <= b; s++) {
+            share += arrivalShares[s];
+        }
+        double expectedRows = Math.min(limitFor(b), rows + share * Math.max(0, slackNanos) / meanInterArrivalNanos);
+        double tokenNanos = runTime.nanosPerToken() * bucketLengths[b];
+        double nowNanos = runTime.overheadNanos() / rows + tokenNanos;
+        double laterNanos = runTime.overheadNanos() / expectedRows + tokenNanos;
+        return laterNanos > (1 - MIN_BATCHING_GAIN) * nowNanos;
+    }
+
+    /** Why the most recent batch was cut: full, deadline or idle (the engine was free and waiting bought nothing). */
+    String lastCut() {
+        return lastCut;
     }
 
     /** Arrivals per second lately, 0 before two have been seen. */

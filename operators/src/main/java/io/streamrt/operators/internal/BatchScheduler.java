@@ -183,6 +183,7 @@ public final class BatchScheduler implements AutoCloseable {
     private void loop() {
         while (true) {
             List<InferenceRequest> batch;
+            String cutReason;
             lock.lock();
             try {
                 while (true) {
@@ -193,6 +194,7 @@ public final class BatchScheduler implements AutoCloseable {
                     // This worker is free, so the engine can take a batch now.
                     batch = planner.poll(now, true);
                     if (batch != null) {
+                        cutReason = planner.lastCut();
                         break;
                     }
                     long next = planner.nextDecisionNanos();
@@ -208,11 +210,11 @@ public final class BatchScheduler implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
-            run(batch);
+            run(batch, cutReason);
         }
     }
 
-    private void run(List<InferenceRequest> requests) {
+    private void run(List<InferenceRequest> requests, String cutReason) {
         List<long[]> rows = new ArrayList<>(requests.size());
         long tokens = 0;
         for (InferenceRequest request : requests) {
@@ -229,7 +231,8 @@ public final class BatchScheduler implements AutoCloseable {
             try {
                 planner.observe(batch.size(), batch.sequenceLength(), runNanos);
                 if (LOG.isDebugEnabled()) {
-                    LOG.debug("{}: batch {} x {} ran {} us, queued {}; {}", name, batch.size(), batch.sequenceLength(),
+                    LOG.debug("{}: batch {} x {} ({}) waited {} us, ran {} us, queued {}; {}", name, batch.size(),
+                            batch.sequenceLength(), cutReason, (start - requests.get(0).arrivalNanos) / 1000,
                             runNanos / 1000, planner.queued(), planner);
                 }
             } finally {

@@ -253,6 +253,26 @@ class BatchPlannerTest {
         assertThat(planner.poll(5 * MS, true)).hasSize(5);
     }
 
+    @Test
+    void nearSaturationARareLongTextDoesNotWaitForCompanyThatDoesNotCome() {
+        // 1 ms per batch + 62.5 us per token. A 16-token request every 0.5 ms keeps one worker saturated in small
+        // batches, so short requests wait for company; the 112-token one, the first of its length in 65 arrivals,
+        // would wait until its deadline for a second one, of which about one is expected in that time.
+        BatchPlanner planner = new BatchPlanner(64, 128, 64 * 128, 62_500);
+        teach(planner, 1_000_000, 62_500);
+        long now = 0;
+        for (int i = 0; i < 64; i++, now += MS / 2) {
+            planner.add(request(16, now, 100 * MS));
+        }
+        assertThat(planner.poll(now, false)).as("a full bucket goes").hasSize(64);
+        planner.add(request(16, now, 100 * MS));
+        planner.add(request(112, now, 100 * MS));
+
+        // A full batch would make the long one 12% cheaper, the company expected by its deadline only 6%.
+        assertThat(planner.poll(now, true)).extracting(InferenceRequest::length).containsExactly(112);
+        assertThat(planner.poll(now, true)).as("the short one still waits for company").isNull();
+    }
+
     /** Runs batches of varied sizes through the planner's model: time = overhead + cost per padded token. */
     private static void teach(BatchPlanner planner, long overheadNanos, long nanosPerToken) {
         for (int i = 0; i < 40; i++) {
