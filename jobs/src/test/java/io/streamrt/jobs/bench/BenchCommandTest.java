@@ -100,32 +100,31 @@ class BenchCommandTest {
 
     @Test
     void rejectsALoadOutsideItsRangeWithTheFlagNamed() {
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream stderr = System.err;
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        int exit;
-        try {
-            exit = StreamRtCli.execute("bench", "--loads", "0.3,3");
-        } finally {
-            System.setErr(stderr);
-        }
-        assertThat(exit).isEqualTo(2);
-        assertThat(captured.toString(StandardCharsets.UTF_8)).contains("--loads must be shares of the adaptive maximum");
+        assertThat(rejection("--loads", "0.3,3")).contains("--loads must be shares of the adaptive maximum");
     }
 
     @Test
     void rejectsANegativeWarmUpWithTheFlagNamed() {
+        assertThat(rejection("--warm-up-s", "-1")).contains("--warm-up-s must be at least 0");
+    }
+
+    /** What {@code bench} prints on standard error for the given flags, once it has exited 2 (a usage error). */
+    private static String rejection(String... flags) {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         PrintStream stderr = System.err;
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
         int exit;
         try {
-            exit = StreamRtCli.execute("bench", "--warm-up-s", "-1");
+            String[] args = new String[flags.length + 1];
+            args[0] = "bench";
+            System.arraycopy(flags, 0, args, 1, flags.length);
+            exit = StreamRtCli.execute(args);
         } finally {
             System.setErr(stderr);
         }
-        assertThat(exit).isEqualTo(2);
-        assertThat(captured.toString(StandardCharsets.UTF_8)).contains("--warm-up-s");
+        String err = captured.toString(StandardCharsets.UTF_8);
+        assertThat(exit).as(err).isEqualTo(2);
+        return err;
     }
 
     private static List<String> fieldNames(JsonNode node) {
