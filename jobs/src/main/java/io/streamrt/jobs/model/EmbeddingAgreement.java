@@ -1,5 +1,7 @@
 package io.streamrt.jobs.model;
 
+import io.streamrt.engine.Embeddings;
+
 /**
  * How closely two models' sentence embeddings of the same texts agree: the cosine of each text's two embeddings,
  * and whether each text's nearest other text is the same under both models (what a search or deduplication built
@@ -43,7 +45,7 @@ record EmbeddingAgreement(int texts, double meanCosine, double minCosine, int mi
         int minIndex = 0;
         int agreeing = 0;
         for (int i = 0; i < a.length; i++) {
-            double cosine = cosine(a[i], b[i]);
+            double cosine = Embeddings.cosine(a[i], b[i]);
             sum += cosine;
             if (cosine < min) {
                 min = cosine;
@@ -62,7 +64,7 @@ record EmbeddingAgreement(int texts, double meanCosine, double minCosine, int mi
         double bestCosine = Double.NEGATIVE_INFINITY;
         for (int j = 0; j < embeddings.length; j++) {
             if (j != i) {
-                double cosine = cosine(embeddings[i], embeddings[j]);
+                double cosine = Embeddings.cosine(embeddings[i], embeddings[j]);
                 if (cosine > bestCosine) {
                     bestCosine = cosine;
                     best = j;
@@ -70,18 +72,5 @@ record EmbeddingAgreement(int texts, double meanCosine, double minCosine, int mi
             }
         }
         return best;
-    }
-
-    /** Cosine similarity; 0 where either vector is all zeros. */
-    static double cosine(float[] x, float[] y) {
-        double dot = 0;
-        double xx = 0;
-        double yy = 0;
-        for (int d = 0; d < x.length; d++) {
-            dot += (double) x[d] * y[d];
-            xx += (double) x[d] * x[d];
-            yy += (double) y[d] * y[d];
-        }
-        return xx == 0 || yy == 0 ? 0 : dot / Math.sqrt(xx * yy);
     }
 }

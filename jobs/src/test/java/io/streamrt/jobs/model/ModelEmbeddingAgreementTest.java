@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.streamrt.engine.Embeddings;
 import org.junit.jupiter.api.Test;
 
 /** The figures {@code model evaluate} prints, on embeddings small enough to check by hand. */
@@ -23,7 +24,7 @@ class ModelEmbeddingAgreementTest {
         assertThat(agreement.top1Agreeing()).isEqualTo(1);
         assertThat(agreement.top1Agreement()).isEqualTo(0.25);
         assertThat(agreement.minIndex()).isEqualTo(3);
-        assertThat(agreement.minCosine()).isCloseTo(EmbeddingAgreement.cosine(a[3], b[3]), within(1e-12));
+        assertThat(agreement.minCosine()).isCloseTo(Embeddings.cosine(a[3], b[3]), within(1e-12));
         assertThat(agreement.meanCosine()).isCloseTo((3 + agreement.minCosine()) / 4, within(1e-9));
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import io.streamrt.engine.Embeddings;
 import io.streamrt.engine.EncoderBatch;
 import io.streamrt.engine.EncoderOutput;
 import io.streamrt.engine.EngineException;
@@ -117,7 +118,7 @@ class OnnxRuntimeEngineTest {
             for (java.util.concurrent.Future<float[][]> future : futures) {
                 float[][] concurrent = future.get();
                 for (int i = 0; i < texts.size(); i++) {
-                    assertThat(cosine(concurrent[i], alone[i])).isGreaterThan(0.9999);
+                    assertThat(Embeddings.cosine(concurrent[i], alone[i])).isGreaterThan(0.9999);
                 }
             }
         } finally {
@@ -133,7 +134,7 @@ class OnnxRuntimeEngineTest {
         double sum = 0;
         double min = 1;
         for (int i = 0; i < SENTENCES.size(); i++) {
-            double cosine = cosine(quantized[i], reference[i]);
+            double cosine = Embeddings.cosine(quantized[i], reference[i]);
             sum += cosine;
             min = Math.min(min, cosine);
         }
@@ -151,10 +152,10 @@ class OnnxRuntimeEngineTest {
         double highestUnrelated = -1;
         int pairs = PARAPHRASES.size();
         for (int p = 0; p < pairs; p++) {
-            lowestParaphrase = Math.min(lowestParaphrase, cosine(embeddings[2 * p], embeddings[2 * p + 1]));
+            lowestParaphrase = Math.min(lowestParaphrase, Embeddings.cosine(embeddings[2 * p], embeddings[2 * p + 1]));
             // Unrelated: this pair's first sentence against the next pair's second one.
             int other = (p + 1) % pairs;
-            highestUnrelated = Math.max(highestUnrelated, cosine(embeddings[2 * p], embeddings[2 * other + 1]));
+            highestUnrelated = Math.max(highestUnrelated, Embeddings.cosine(embeddings[2 * p], embeddings[2 * other + 1]));
         }
         assertThat(lowestParaphrase).as("lowest paraphrase cosine").isGreaterThan(highestUnrelated);
     }
@@ -170,7 +171,7 @@ class OnnxRuntimeEngineTest {
                 // embedding a little (measured: cosine >= 0.976 padded to 128, >= 0.978 in this batch). Batching by
                 // length keeps that small; this bound catches a broken mask, which drops cosines far lower.
                 double tolerance = engine == fp32 ? 1e-4 : 3e-2;
-                assertThat(cosine(batched[i], single))
+                assertThat(Embeddings.cosine(batched[i], single))
                         .as("%s, sentence %d, batched vs alone", engine.info().model(), i)
                         .isGreaterThan(1 - tolerance);
             }
@@ -272,15 +273,4 @@ class OnnxRuntimeEngineTest {
         return engine.run(batch).meanPooledNormalized(batch.lengths());
     }
 
-    private static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += (double) a[i] * b[i];
-            na += (double) a[i] * a[i];
-            nb += (double) b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
-    }
 }

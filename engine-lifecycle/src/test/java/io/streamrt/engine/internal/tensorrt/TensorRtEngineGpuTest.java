@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import io.streamrt.engine.Embeddings;
 import io.streamrt.engine.EncoderBatch;
 import io.streamrt.engine.EngineProvider;
 import io.streamrt.engine.EngineSpec;
@@ -211,7 +212,7 @@ class TensorRtEngineGpuTest {
         float[][] expected = reference.run(batch).meanPooledNormalized(batch.lengths());
         double lowest = 1;
         for (int i = 0; i < texts.size(); i++) {
-            lowest = Math.min(lowest, cosine(actual[i], expected[i]));
+            lowest = Math.min(lowest, Embeddings.cosine(actual[i], expected[i]));
         }
         return lowest;
     }
@@ -229,17 +230,5 @@ class TensorRtEngineGpuTest {
             ids.add(row);
         }
         return EncoderBatch.pad(ids, sequence);
-    }
-
-    private static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += (double) a[i] * b[i];
-            na += (double) a[i] * a[i];
-            nb += (double) b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
     }
 }
