@@ -52,9 +52,9 @@ public final class InferenceMetrics {
     public static final String ENGINE_BUSY_FRACTION = "engineBusyFraction";
     public static final String LATENCY_TARGET_MS = "latencyTargetMs";
     public static final String BATCH_LIMIT = "batchLimit";
-
-    private InferenceMetrics() {}
     public static final String DEVICE_MEMORY_USED_BYTES = "deviceMemoryUsedBytes";
     public static final String DEVICE_MEMORY_TOTAL_BYTES = "deviceMemoryTotalBytes";
     public static final String DEVICE_UTILIZATION_PERCENT = "deviceUtilizationPercent";
+
+    private InferenceMetrics() {}
 }

@@ -137,8 +137,8 @@ public final class BenchCommand implements Callable<Integer> {
 
                 PipelineBench pipeline = new PipelineBench(kafka, template, values,
                         new PipelineBench.Settings(Duration.ofMillis(staticMaxDelayMs), warmUp,
-                                Duration.ofSeconds(pacedWarmUpS), Duration.ofSeconds(windowS), Duration.ofSeconds(Math.max(5, windowS)),
-                                Duration.ofMinutes(5)), progress::detail);
+                                Duration.ofSeconds(pacedWarmUpS), Duration.ofSeconds(windowS),
+                                Duration.ofSeconds(Math.max(5, windowS)), Duration.ofMinutes(5)), progress::detail);
                 Map<BenchScenario, PipelineBench.MaxResult> maxima = new EnumMap<>(BenchScenario.class);
                 Map<BenchScenario, List<PipelineBench.OpenLoopResult>> openLoops = new EnumMap<>(BenchScenario.class);
                 // One unmeasured run first: in a fresh JVM the JIT spends the first minutes compiling Kafka's,
@@ -179,10 +179,9 @@ public final class BenchCommand implements Callable<Integer> {
 
                 String setup = String.format(Locale.ROOT, "Parallelism %d, max batch %d, max sequence %d tokens, "
                                 + "latency target %d ms, static max delay %d ms, capacity %d; %d records (seed %d); "
-                                + "open-loop windows %d s after %d warm-up records and %d s paced at the window's rate. "
-                                + "Engine alone: median of %d "
-                                + "passes. 1-minute load average before the run %s, after %s (the machine is "
-                                + "shared: other work lowers every figure).", parallelism,
+                                + "open-loop windows %d s after %d warm-up records and %d s paced at the window's "
+                                + "rate. Engine alone: median of %d passes. 1-minute load average before the run %s, "
+                                + "after %s (the machine is shared: other work lowers every figure).", parallelism,
                         inference.maxBatchSize, inference.maxSequenceLength, inference.latencyTargetMs,
                         staticMaxDelayMs, inference.capacity, recordCount, seed, windowS, warmUp,
                         pacedWarmUpS, engineRounds, loadBefore, loadAverage());

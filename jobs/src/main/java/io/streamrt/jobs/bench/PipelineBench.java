@@ -58,8 +58,7 @@ final class PipelineBench {
      * @param jobTimeout the most a run may take to bring back its records
      */
     record Settings(Duration staticMaxDelay, int warmUpRecords, Duration pacedWarmUp, Duration window,
-            Duration drainLimit,
-            Duration jobTimeout) {}
+            Duration drainLimit, Duration jobTimeout) {}
 
     /**
      * A maximum-throughput run.

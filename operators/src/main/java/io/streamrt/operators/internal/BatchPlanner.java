@@ -42,7 +42,10 @@ final class BatchPlanner {
     /** Idle dispatch while small batches would keep the engine busy less than this share of the time. */
     static final double IDLE_UTILIZATION_LIMIT = 0.8;
 
-    /** Near saturation, requests wait for company only if a full batch would cost a record this share less. */
+    /**
+     * Near saturation, requests wait for company only if the batch expected by the time their bucket is due would
+     * cost a record this share less.
+     */
     static final double MIN_BATCHING_GAIN = 0.1;
 
     /** Weight of the newest inter-arrival time in its moving average (about the last 50 arrivals). */
@@ -305,9 +308,9 @@ final class BatchPlanner {
         }
         double expectedRows = Math.min(limitFor(b), rows + share * Math.max(0, slackNanos) / meanInterArrivalNanos);
         double tokenNanos = runTime.nanosPerToken() * bucketLengths[b];
-        double nowNanos = runTime.overheadNanos() / rows + tokenNanos;
-        double laterNanos = runTime.overheadNanos() / expectedRows + tokenNanos;
-        return laterNanos > (1 - MIN_BATCHING_GAIN) * nowNanos;
+        double costNowNanos = runTime.overheadNanos() / rows + tokenNanos;
+        double costLaterNanos = runTime.overheadNanos() / expectedRows + tokenNanos;
+        return costLaterNanos > (1 - MIN_BATCHING_GAIN) * costNowNanos;
     }
 
     /** Why the most recent batch was cut: full, deadline or idle (the engine was free and waiting bought nothing). */
