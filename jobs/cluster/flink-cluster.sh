@@ -34,10 +34,14 @@ java_opts=(
 
 die() { echo "flink-cluster.sh: $*" >&2; exit 2; }
 
+# Every jar by name, as Flink's own scripts write a cluster JVM's classpath (config.sh, constructFlinkClassPath), not
+# as a wildcard: the command line is then as long as on a real cluster (several KB), which native libraries can see.
 classpath() {
   [[ -d $target/lib && -d $target/flink-lib ]] \
     || die "no $target/lib or $target/flink-lib: run 'mvn -B -q package -DskipTests' first"
-  echo "$target/lib/*:$target/flink-lib/*"
+  local jars=("$target"/lib/*.jar "$target"/flink-lib/*.jar)
+  local IFS=:
+  echo "${jars[*]}"
 }
 
 # The two lines BashJavaUtils prints for a role: JVM memory flags, then -D settings (what flink's scripts do).

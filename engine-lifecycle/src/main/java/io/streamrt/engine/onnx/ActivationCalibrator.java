@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.streamrt.engine.EncoderBatch;
+import io.streamrt.engine.internal.onnxruntime.OrtEnvironments;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.HashMap;
@@ -66,7 +67,7 @@ public final class ActivationCalibrator {
         Map<String, AbsHistogram> histograms = new LinkedHashMap<>();
         tensors.forEach(t -> histograms.put(t, new AbsHistogram(BINS)));
         OnnxModel exposed = model.withExtraOutputs(tensors);
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = OrtEnvironments.get();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(Runtime.getRuntime().availableProcessors());
             options.setInterOpNumThreads(1);

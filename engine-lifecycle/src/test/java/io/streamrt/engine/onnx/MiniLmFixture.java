@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtSession;
 import io.streamrt.engine.EncoderBatch;
 import io.streamrt.engine.EncoderOutput;
 import io.streamrt.engine.ModelFiles;
+import io.streamrt.engine.internal.onnxruntime.OrtEnvironments;
 import io.streamrt.serde.TextTokenizer;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
@@ -106,7 +107,7 @@ final class MiniLmFixture {
 
     /** Mean-pooled, L2-normalized sentence embeddings. */
     static float[][] embed(byte[] model, List<EncoderBatch> batches) throws OrtException {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = OrtEnvironments.get();
         List<float[]> embeddings = new ArrayList<>();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(2);

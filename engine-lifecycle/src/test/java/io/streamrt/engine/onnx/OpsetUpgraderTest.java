@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import io.streamrt.engine.internal.onnxruntime.OrtEnvironments;
 import io.streamrt.engine.onnx.proto.Onnx.AttributeProto;
 import io.streamrt.engine.onnx.proto.Onnx.GraphProto;
 import io.streamrt.engine.onnx.proto.Onnx.ModelProto;
@@ -46,7 +47,7 @@ class OpsetUpgraderTest {
     }
 
     private static float[] run(ModelProto model, float[] x) throws Exception {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = OrtEnvironments.get();
         try (OrtSession session = env.createSession(model.toByteArray());
                 OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {2, 3});
                 OrtSession.Result result = session.run(Map.of("x", input))) {

@@ -65,7 +65,7 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
 
     /** Loads the model; the caller owns (and closes) the engine. */
     public static OnnxRuntimeEngine open(EngineSpec spec, ModelFiles model) {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = OrtEnvironments.get();
         int threads = spec.threads() > 0 ? spec.threads() : Runtime.getRuntime().availableProcessors();
         OrtSession session;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {

@@ -1,6 +1,5 @@
 package io.streamrt.engine.internal.onnxruntime;
 
-import ai.onnxruntime.OrtEnvironment;
 import io.streamrt.engine.EngineProvider;
 import io.streamrt.engine.EngineSpec;
 import io.streamrt.engine.InferenceEngine;
@@ -44,7 +43,7 @@ public final class OnnxRuntimeProvider implements EngineProvider {
 
         private static Availability probe() {
             try {
-                OrtEnvironment.getEnvironment();
+                OrtEnvironments.get();
                 return Availability.yes();
             } catch (Throwable t) {
                 // An UnsatisfiedLinkError or NoClassDefFoundError is the expected failure here, not a bug.
