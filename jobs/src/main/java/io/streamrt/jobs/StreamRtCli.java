@@ -4,12 +4,23 @@ import io.streamrt.jobs.bench.BenchCommand;
 import io.streamrt.jobs.demo.DemoCommand;
 import io.streamrt.jobs.enrich.EnrichCommand;
 import io.streamrt.jobs.model.ModelCommand;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * The job jar's entry point: {@code java -jar streamrt-jobs.jar <command>} (local mini cluster) or
- * {@code flink run streamrt-jobs.jar <command>} (cluster).
+ * {@code flink run streamrt-jobs-cluster.jar <command>}, the REST API ({@code POST /jars/:id/run}, the web UI, the
+ * Kubernetes operator's session jobs) and application mode (cluster).
+ *
+ * <p>{@link #main} ends the JVM with the command's exit status only where the JVM is its own ({@code java -jar}).
+ * Where Flink runs it (a client, or the JobManager itself) it returns like any job's main, or throws a
+ * {@link CommandFailedException} whose message is what the command printed, so the submitter sees it: exiting there
+ * would end the JobManager.
  *
  * <pre>{@code
  * java -jar jobs/target/streamrt-jobs.jar demo
@@ -30,17 +41,56 @@ public final class StreamRtCli implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        if (ownsJvm()) {
+            System.exit(execute(args));
+        }
+        run(args);
     }
 
-    /** Runs a command and returns its exit code (0 ok, 2 bad usage, 1 failure). */
+    /**
+     * Whether this JVM was started for the command ({@code java -jar}): no Flink client or cluster has installed
+     * its context environment, so the job would run on a local mini cluster of its own.
+     */
+    static boolean ownsJvm() {
+        return StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment;
+    }
+
+    /** Runs a command and returns its exit code (0 ok, 2 bad usage, 1 failure); what went wrong is on stderr. */
     public static int execute(String... args) {
+        return commandLine(new AtomicReference<>()).execute(args);
+    }
+
+    /**
+     * Runs a command where Flink runs this main: returns when it succeeds and throws when it does not, never
+     * exiting the JVM. What the command prints to stderr is printed there too.
+     *
+     * @throws CommandFailedException with the command's message (a usage error names the flag)
+     */
+    public static void run(String... args) {
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        StringWriter err = new StringWriter();
+        int exitCode = commandLine(failure).setErr(new PrintWriter(err, true)).execute(args);
+        String printed = err.toString();
+        System.err.print(printed);
+        if (exitCode != 0) {
+            throw new CommandFailedException(exitCode, message(printed), failure.get());
+        }
+    }
+
+    private static CommandLine commandLine(AtomicReference<Exception> failure) {
         return new CommandLine(new StreamRtCli())
                 .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+                    failure.set(e);
                     commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + describe(e));
                     return 1;
-                })
-                .execute(args);
+                });
+    }
+
+    /** What a command printed before picocli's usage help, which is too long for an error message. */
+    private static String message(String printed) {
+        int usage = printed.indexOf("\nUsage: ");
+        String message = (usage >= 0 ? printed.substring(0, usage) : printed).strip();
+        return message.isEmpty() ? "the command failed without a message" : message;
     }
 
     private static String describe(Throwable e) {

@@ -1,10 +1,12 @@
 package io.streamrt.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -96,6 +98,38 @@ class StreamRtCliTest {
     void aMissingModelFileIsNamedBeforeAnyJobStarts() {
         assertThat(StreamRtCli.execute(enrich("--model", "/nowhere/model.onnx"))).isEqualTo(2);
         assertThat(err()).contains("/nowhere/model.onnx");
+    }
+
+    @Test
+    void whereFlinkRunsTheMainAUsageErrorIsThrownWithTheFlagAndTheJvmLivesOn() {
+        assertThat(StreamRtCli.ownsJvm()).as("a JVM without a Flink context environment (java -jar)").isTrue();
+        FlinkContext.install();
+        try {
+            assertThat(StreamRtCli.ownsJvm()).as("under flink run, the REST API or application mode").isFalse();
+            // main would end this test's JVM if it exited: it must throw instead.
+            assertThatThrownBy(() -> StreamRtCli.main(enrich("--batch", "3")))
+                    .isInstanceOf(CommandFailedException.class)
+                    .hasMessage("streamrt exit status 2: Unknown options: '--batch', '3'")
+                    .satisfies(e -> assertThat(((CommandFailedException) e).exitCode()).isEqualTo(2));
+            assertThat(err()).as("still printed for the client's console").contains("Unknown options: '--batch'");
+            assertThatThrownBy(() -> StreamRtCli.main(enrich("--model", "/nowhere/model.onnx")))
+                    .isInstanceOf(CommandFailedException.class).hasMessageContaining("/nowhere/model.onnx");
+            StreamRtCli.main(new String[] {"enrich", "--help"});
+            assertThat(out.toString(StandardCharsets.UTF_8)).contains("--bootstrap-servers");
+        } finally {
+            FlinkContext.uninstall();
+        }
+    }
+
+    /** Installs a context environment the way Flink's client and JobManager do before they call a job's main. */
+    private static final class FlinkContext extends StreamExecutionEnvironment {
+        static void install() {
+            initializeContextEnvironment(StreamExecutionEnvironment::new);
+        }
+
+        static void uninstall() {
+            resetContextEnvironment();
+        }
     }
 
     @Test

@@ -33,7 +33,8 @@ import org.junit.jupiter.api.Timeout;
  * broker: {@code enrich} at parallelism 4 over 20,000 records shares one engine per TaskManager, survives a
  * TaskManager killed with SIGKILL mid-stream (a replacement is started, as a resource manager would), and a
  * {@code read_committed} consumer sees every record exactly once in output or dead-letter. A second job then runs
- * on the same TaskManagers, whose JVMs have StreamRT's native libraries loaded already.
+ * on the same TaskManagers, whose JVMs have StreamRT's native libraries loaded already. Jobs submitted through the
+ * REST API run their main inside the JobManager: a bad flag must come back as the error response, not end it.
  */
 class FlinkClusterIT {
 
@@ -141,12 +142,81 @@ class FlinkClusterIT {
         second.assertExactlyOnce(false);
     }
 
-    private static String submit(EnrichTopics topics, String group) throws Exception {
-        String job = script("submit", work.resolve("flink").toString(), CLUSTER_JAR.toString(), "enrich",
-                "--bootstrap-servers", kafka.bootstrapServers(), "--input-topic", topics.input(),
+    /**
+     * The REST API runs the jar's main inside the JobManager (what the web UI and the Kubernetes operator's session
+     * jobs do): a bad flag comes back as the error response, naming the flag, the JobManager lives on, and a good
+     * submission runs the job exactly once.
+     */
+    @Test
+    @Timeout(value = 6, unit = TimeUnit.MINUTES)
+    void restSubmissionReportsABadFlagAsAnErrorAndRunsTheJobWithoutEndingTheJobManager() throws Exception {
+        EnrichTopics topics = EnrichTopics.create(kafka, "rest", 2);
+        topics.produce(2_000, 100);
+        String jar = uploadJar();
+        long jobManager = Long.parseLong(Files.readString(work.resolve("flink/pids/jobmanager.pid")).strip());
+
+        HttpResponse<String> bad = post("/jars/" + jar + "/run", runRequest(topics, "rest-bad", "--batch", "3"));
+        assertThat(bad.statusCode()).as("status of a run with a bad flag: %s", bad.body()).isBetween(400, 599);
+        assertThat(bad.body()).as("the error response").contains("Unknown options: '--batch'");
+        assertThat(ProcessHandle.of(jobManager).map(ProcessHandle::isAlive)).as("the JobManager process")
+                .contains(true);
+        assertThat(get("/overview").path("taskmanagers").asInt()).as("TaskManagers the JobManager knows").isPositive();
+
+        HttpResponse<String> good = post("/jars/" + jar + "/run", runRequest(topics, "rest-it"));
+        assertThat(good.statusCode()).as("status of a good run: %s", good.body()).isEqualTo(200);
+        String job = JSON.readTree(good.body()).path("jobid").asText();
+        assertThat(job).matches("[0-9a-f]{32}");
+        await("the REST-submitted job finished", Duration.ofMinutes(4), () -> {
+            String state = get("/jobs/" + job).path("state").asText();
+            assertThat(state).as("job state; exceptions: %s", exceptions(job)).isNotIn("FAILED", "CANCELED");
+            return state.equals("FINISHED");
+        });
+        topics.assertExactlyOnce(false);
+        assertThat(ProcessHandle.of(jobManager).map(ProcessHandle::isAlive)).as("the JobManager process after the job")
+                .contains(true);
+    }
+
+    /** {@code POST /jars/upload}: the cluster jar as a multipart form; returns the jar id for {@code /jars/:id/run}. */
+    private static String uploadJar() throws Exception {
+        String boundary = "streamrt-" + System.nanoTime();
+        byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"jarfile\"; filename=\""
+                + CLUSTER_JAR.getFileName() + "\"\r\nContent-Type: application/x-java-archive\r\n\r\n")
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(rest + "/jars/upload"))
+                .timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.concat(HttpRequest.BodyPublishers.ofByteArray(head),
+                        HttpRequest.BodyPublishers.ofFile(CLUSTER_JAR), HttpRequest.BodyPublishers.ofByteArray(tail)))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("upload: %s", response.body()).isEqualTo(200);
+        String file = JSON.readTree(response.body()).path("filename").asText();
+        return file.substring(file.lastIndexOf('/') + 1);
+    }
+
+    private static String runRequest(EnrichTopics topics, String group, String... extra) throws IOException {
+        List<String> args = new ArrayList<>(enrichArgs(topics, group));
+        args.addAll(List.of(extra));
+        return JSON.writeValueAsString(Map.of("programArgsList", args));
+    }
+
+    private static HttpResponse<String> post(String path, String json) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(rest + path)).timeout(Duration.ofMinutes(2))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static List<String> enrichArgs(EnrichTopics topics, String group) {
+        return List.of("enrich", "--bootstrap-servers", kafka.bootstrapServers(), "--input-topic", topics.input(),
                 "--output-topic", topics.output(), "--dead-letter-topic", topics.deadLetter(),
                 "--group-id", group, "--engine", "onnxruntime", "--parallelism", "4",
-                "--checkpoint-interval-ms", "2000", "--bounded").strip();
+                "--checkpoint-interval-ms", "2000", "--bounded");
+    }
+
+    private static String submit(EnrichTopics topics, String group) throws Exception {
+        List<String> args = new ArrayList<>(List.of("submit", work.resolve("flink").toString(), CLUSTER_JAR.toString()));
+        args.addAll(enrichArgs(topics, group));
+        String job = script(args.toArray(new String[0])).strip();
         assertThat(job).matches("[0-9a-f]{32}");
         return job;
     }
