@@ -43,6 +43,11 @@ public final class BatchStatistics {
      */
     public record Totals(long batches, long records, long realTokens, long paddedTokens, long busyNanos) {
 
+        public Totals plus(Totals other) {
+            return new Totals(batches + other.batches, records + other.records, realTokens + other.realTokens,
+                    paddedTokens + other.paddedTokens, busyNanos + other.busyNanos);
+        }
+
         public Totals minus(Totals earlier) {
             return new Totals(batches - earlier.batches, records - earlier.records, realTokens - earlier.realTokens,
                     paddedTokens - earlier.paddedTokens, busyNanos - earlier.busyNanos);
@@ -59,25 +64,13 @@ public final class BatchStatistics {
         }
     }
 
-    /** Every scheduler created in this JVM (closed ones included), in creation order. */
+    /** Every open scheduler in this JVM, in creation order. */
     public static List<Entry> snapshot() {
         return io.streamrt.operators.internal.BatchScheduler.statistics();
     }
 
-    /** The sum of {@link #snapshot()}. */
+    /** What every scheduler created in this JVM ran: the open ones of {@link #snapshot()} and the closed ones. */
     public static Totals totals() {
-        long batches = 0;
-        long records = 0;
-        long real = 0;
-        long padded = 0;
-        long busy = 0;
-        for (Entry e : snapshot()) {
-            batches += e.batches();
-            records += e.records();
-            real += e.realTokens();
-            padded += e.paddedTokens();
-            busy += e.busyNanos();
-        }
-        return new Totals(batches, records, real, padded, busy);
+        return io.streamrt.operators.internal.BatchScheduler.totals();
     }
 }

@@ -1,7 +1,9 @@
 package io.streamrt.operators;
 
 /**
- * What happens to a record whose inference fails (engine error) or times out.
+ * What happens to a record whose inference fails (the engine fails on it alone, a user function throws on it) or
+ * times out. A fatal engine failure (the engine is gone, e.g. a CUDA error) fails the task under either policy:
+ * the restart acquires a new engine and replays the record.
  *
  * <pre>{@code
  * StreamInference.<String>builder(s -> s).onFailure(FailurePolicy.DEAD_LETTER)

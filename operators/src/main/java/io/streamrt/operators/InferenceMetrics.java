@@ -7,7 +7,10 @@ package io.streamrt.operators;
  * <ul>
  *   <li>{@value #ENGINE_ID} (gauge): the engine instance this subtask uses; equal across subtasks that share one;</li>
  *   <li>{@value #RECORDS_SUCCEEDED}, {@value #RECORDS_FAILED}, {@value #RECORDS_TIMED_OUT},
- *       {@value #RECORDS_TRUNCATED} (counters, records of this subtask);</li>
+ *       {@value #RECORDS_TRUNCATED} (counters, records of this subtask; failed counts the dead-lettered ones);</li>
+ *   <li>{@value #RECORDS_ISOLATED} (counter, records of this subtask): records the engine failed on when run alone,
+ *       after their batch failed and was run again in halves (poison records);</li>
+ *   <li>{@value #ISOLATION_RUNS} (gauge, shared engine): batches run again, in halves, to find those records;</li>
  *   <li>{@value #IN_FLIGHT} (gauge): this subtask's records waiting for a result;</li>
  *   <li>{@value #QUEUE_TIME_MS}, {@value #RUN_TIME_MS} (histograms, per record): arrival to batch start, and the
  *       run time of the batch that carried it;</li>
@@ -18,8 +21,8 @@ package io.streamrt.operators;
  *   <li>{@value #ENGINE_QUEUED} (gauge): requests waiting in the shared scheduler;</li>
  *   <li>{@value #END_TO_END_LATENCY_MS} (histogram, per record, only with a record timestamp such as the Kafka
  *       record's): creation of the record to its result;</li>
- *   <li>{@value #ENGINE_BUSY_FRACTION} (gauge): share of time the shared engine ran batches since the previous
- *       read;</li>
+ *   <li>{@value #ENGINE_BUSY_FRACTION} (gauge): share of time the shared engine ran batches over the last 10
+ *       seconds (reading it changes nothing, so every subtask and reporter sees the same value);</li>
  *   <li>{@value #LATENCY_TARGET_MS} (gauge): this operator's latency target;</li>
  *   <li>{@value #BATCH_LIMIT} (gauge): the row limit of the latest batch (max size, or fewer under the token
  *       budget).</li>
@@ -40,6 +43,8 @@ public final class InferenceMetrics {
     public static final String RECORDS_FAILED = "recordsFailed";
     public static final String RECORDS_TIMED_OUT = "recordsTimedOut";
     public static final String RECORDS_TRUNCATED = "recordsTruncated";
+    public static final String RECORDS_ISOLATED = "recordsIsolated";
+    public static final String ISOLATION_RUNS = "isolationRuns";
     public static final String IN_FLIGHT = "inFlight";
     public static final String QUEUE_TIME_MS = "queueTimeMs";
     public static final String RUN_TIME_MS = "runTimeMs";

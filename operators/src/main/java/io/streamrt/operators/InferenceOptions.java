@@ -96,8 +96,11 @@ public final class InferenceOptions {
     public static final ConfigOption<FailurePolicy> ON_FAILURE = key("streamrt.on-failure")
             .enumType(FailurePolicy.class)
             .defaultValue(FailurePolicy.FAIL)
-            .withDescription("FAIL (default) fails the task on an engine error or timeout; DEAD_LETTER emits a failed "
-                    + "InferenceResult with the reason instead.");
+            .withDescription("What happens to a record without a result: one the engine fails on (alone: a failed "
+                    + "batch is run again in halves so that only the records that fail alone fail), one that times "
+                    + "out, one a user function throws on. FAIL (default) fails the task; DEAD_LETTER emits a failed "
+                    + "InferenceResult with the reason instead. A fatal engine failure (the engine itself is gone) "
+                    + "fails the task under both, so that its restart acquires a new engine.");
 
     public static final ConfigOption<List<String>> LABELS = key("streamrt.labels")
             .stringType()

@@ -43,12 +43,14 @@ public final class StreamInference<T> implements Serializable {
     private final InferenceSettings settings;
     private final SerializableFunction<T, String> textExtractor;
     private final SerializableFunction<T, Long> recordTimestamp;
+    private final SerializableFunction<T, String> recordDescription;
 
     private StreamInference(InferenceSettings settings, SerializableFunction<T, String> textExtractor,
-            SerializableFunction<T, Long> recordTimestamp) {
+            SerializableFunction<T, Long> recordTimestamp, SerializableFunction<T, String> recordDescription) {
         this.settings = settings;
         this.textExtractor = textExtractor;
         this.recordTimestamp = recordTimestamp;
+        this.recordDescription = recordDescription;
     }
 
     /**
@@ -66,7 +68,8 @@ public final class StreamInference<T> implements Serializable {
 
     /** Adds the inference operator after {@code input}. */
     public SingleOutputStreamOperator<InferenceResult<T>> apply(DataStream<T> input) {
-        InferenceFunction<T> function = new InferenceFunction<>(settings, textExtractor, recordTimestamp);
+        InferenceFunction<T> function =
+                new InferenceFunction<>(settings, textExtractor, recordTimestamp, recordDescription);
         SingleOutputStreamOperator<InferenceResult<T>> out = settings.ordered()
                 ? AsyncDataStream.orderedWait(input, function, settings.timeoutMs(), TimeUnit.MILLISECONDS,
                         settings.capacity())
@@ -81,6 +84,7 @@ public final class StreamInference<T> implements Serializable {
         private final SerializableFunction<T, String> textExtractor;
         private final Configuration conf = new Configuration();
         private SerializableFunction<T, Long> recordTimestamp;
+        private SerializableFunction<T, String> recordDescription;
 
         Builder(SerializableFunction<T, String> textExtractor) {
             this.textExtractor = textExtractor;
@@ -171,6 +175,16 @@ public final class StreamInference<T> implements Serializable {
             return this;
         }
 
+        /**
+         * How errors and logs name a record, e.g. its Kafka key and offset: a record the engine fails on alone fails
+         * the task (or is dead-lettered) with this in the message. Never put the text there. Without it, records are
+         * named "a record".
+         */
+        public Builder<T> recordDescription(SerializableFunction<T, String> description) {
+            this.recordDescription = Objects.requireNonNull(description, "description");
+            return this;
+        }
+
         public Builder<T> capacity(int records) {
             conf.set(InferenceOptions.CAPACITY, records);
             return this;
@@ -227,7 +241,7 @@ public final class StreamInference<T> implements Serializable {
             InferenceSettings settings = new InferenceSettings(engine, budget == 0 ? (long) maxBatch * maxSeq : budget,
                     latency, capacity, timeout, conf.get(InferenceOptions.ORDERED), conf.get(InferenceOptions.ON_FAILURE),
                     List.copyOf(labels), conf.get(InferenceOptions.BATCHING), maxDelay);
-            return new StreamInference<>(settings, textExtractor, recordTimestamp);
+            return new StreamInference<>(settings, textExtractor, recordTimestamp, recordDescription);
         }
 
         private static void require(boolean ok, String message) {

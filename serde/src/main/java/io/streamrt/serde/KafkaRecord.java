@@ -61,6 +61,41 @@ public final class KafkaRecord {
         return headers;
     }
 
+    /** Longest key shown by {@link #describe()}, in characters. */
+    private static final int KEY_SHOWN = 64;
+
+    /**
+     * Which record this is, for errors and logs: {@code topic-partition@offset} and its key, e.g.
+     * {@code texts-0@42 (key "order-17")}, {@code texts-0@43 (no key)}, or the key in hex where it is not printable
+     * UTF-8; long keys are cut. Never the value.
+     */
+    public String describe() {
+        if (key == null) {
+            return coordinates() + " (no key)";
+        }
+        String text = printableUtf8(key);
+        if (text != null) {
+            return coordinates() + " (key \"" + (text.length() > KEY_SHOWN ? text.substring(0, KEY_SHOWN) + "..." : text)
+                    + "\")";
+        }
+        StringBuilder hex = new StringBuilder(coordinates()).append(" (key 0x");
+        for (int i = 0; i < Math.min(key.length, KEY_SHOWN / 2); i++) {
+            hex.append(Character.forDigit((key[i] >> 4) & 0xF, 16)).append(Character.forDigit(key[i] & 0xF, 16));
+        }
+        return hex.append(key.length > KEY_SHOWN / 2 ? "...)" : ")").toString();
+    }
+
+    /** The bytes as text if they are valid UTF-8 without control characters, else null. */
+    private static String printableUtf8(byte[] bytes) {
+        try {
+            String text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+            return text.chars().anyMatch(Character::isISOControl) ? null : text;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return null;
+        }
+    }
+
     /** Where it came from, for logs and messages: {@code topic-partition@offset}, never the payload. */
     public String coordinates() {
         return topic + "-" + partition + "@" + offset;

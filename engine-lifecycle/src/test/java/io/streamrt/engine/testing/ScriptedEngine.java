@@ -28,6 +28,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * ScriptedEngine.release();
  * ScriptedEngine.failNext("boom");       // the next run throws EngineException("boom")
  * ScriptedEngine.failNextFatally("gone"); // the next run throws EngineFailedException("gone"): the engine is broken
+ * ScriptedEngine.poison(4242, "bad");    // every run holding token 4242 throws EngineException("bad")
+ * ScriptedEngine.failFatallyAfter(3, "sticky", true); // the 4th run from now throws a process-poisoning failure
  * }</pre>
  *
  * <p>The registry hands out a view of each engine, not the engine itself: tests reach the instances through
@@ -42,6 +44,8 @@ public final class ScriptedEngine implements InferenceEngine {
     private static final AtomicReference<CountDownLatch> BUILD_GATE = new AtomicReference<>();
     private static final AtomicReference<String> FAIL_NEXT = new AtomicReference<>();
     private static final AtomicReference<String> FAIL_NEXT_FATALLY = new AtomicReference<>();
+    private static final AtomicReference<Poison> POISON = new AtomicReference<>();
+    private static final AtomicReference<FatalAfter> FATAL_AFTER = new AtomicReference<>();
     private static final List<ScriptedEngine> INSTANCES = new ArrayList<>();
     private static final AtomicReference<String> FAIL_NEXT_BUILD = new AtomicReference<>();
     private static final AtomicInteger RUNS = new AtomicInteger();
@@ -114,6 +118,26 @@ public final class ScriptedEngine implements InferenceEngine {
         FAIL_NEXT_FATALLY.set(message);
     }
 
+    /**
+     * Every later {@code run} whose batch holds {@code tokenId} throws {@code EngineException(message)}, as a model
+     * that rejects one input at run time does; the engine stays usable.
+     */
+    public static void poison(long tokenId, String message) {
+        POISON.set(new Poison(tokenId, message));
+    }
+
+    /**
+     * After {@code runs} more completed runs, the next one throws {@code EngineFailedException(message,
+     * poisonsProcess)}, once.
+     */
+    public static void failFatallyAfter(int runs, String message, boolean poisonsProcess) {
+        FATAL_AFTER.set(new FatalAfter(RUNS.get() + runs, message, poisonsProcess));
+    }
+
+    private record Poison(long tokenId, String message) {}
+
+    private record FatalAfter(int atRun, String message, boolean poisonsProcess) {}
+
     /** The engines built since the last {@link #reset()}, oldest first. */
     public static List<ScriptedEngine> instances() {
         synchronized (INSTANCES) {
@@ -143,6 +167,8 @@ public final class ScriptedEngine implements InferenceEngine {
         FAIL_NEXT.set(null);
         FAIL_NEXT_FATALLY.set(null);
         FAIL_NEXT_BUILD.set(null);
+        POISON.set(null);
+        FATAL_AFTER.set(null);
         synchronized (INSTANCES) {
             INSTANCES.clear();
         }
@@ -220,7 +246,19 @@ public final class ScriptedEngine implements InferenceEngine {
                 HELD.decrementAndGet();
             }
         }
-        RUNS.incrementAndGet();
+        int run = RUNS.incrementAndGet();
+        FatalAfter fatalAfter = FATAL_AFTER.get();
+        if (fatalAfter != null && run > fatalAfter.atRun() && FATAL_AFTER.compareAndSet(fatalAfter, null)) {
+            throw new EngineFailedException(fatalAfter.message(), fatalAfter.poisonsProcess());
+        }
+        Poison poison = POISON.get();
+        if (poison != null) {
+            for (long id : batch.inputIds()) {
+                if (id == poison.tokenId()) {
+                    throw new EngineException(poison.message());
+                }
+            }
+        }
         String failure = FAIL_NEXT.getAndSet(null);
         if (failure != null) {
             throw new EngineException(failure);

@@ -111,6 +111,13 @@ public record EnrichConfig(
                 parallelism, checkpointIntervalMs, delivery, startingOffsets, value, kafkaProperties);
     }
 
+    /** The same with another model (a builtin name or a path to an .onnx file with tokenizer.json beside it). */
+    public EnrichConfig withModel(String value) {
+        return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, value, tokenizer,
+                engine, textField, idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
+                parallelism, checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties);
+    }
+
     public EnrichConfig withLabels(List<String> value) {
         return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer,
                 engine, textField, idField, value, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,

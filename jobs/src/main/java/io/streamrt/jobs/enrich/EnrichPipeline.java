@@ -61,6 +61,8 @@ public final class EnrichPipeline {
         StreamInference.Builder<TextRecord> inference = StreamInference.builder(
                         (SerializableFunction<TextRecord, String>) TextRecord::getText)
                 .recordTimestamp(record -> record.getSource().getTimestamp())
+                .recordDescription(record -> record.getSource() == null ? "id " + record.getId()
+                        : record.getSource().describe())
                 .model(config.model())
                 .engine(config.engine())
                 .labels(config.labels())

@@ -52,8 +52,9 @@ public final class EnrichTopics {
     private final String input;
     private final String output;
     private final String deadLetter;
-    /** Each produced key and whether its value is well-formed. */
+    /** Each produced key and whether it must come out enriched (false: malformed or poisoned). */
     private final Map<String, Boolean> produced = new HashMap<>();
+    private final Set<String> poisonedKeys = new HashSet<>();
 
     private EnrichTopics(EmbeddedKafka kafka, String suffix) {
         this.kafka = kafka;
@@ -83,11 +84,28 @@ public final class EnrichTopics {
 
     /** Writes {@code records} generated texts, {@code malformed} of them bad input, shuffled, with a header. */
     public void produce(int records, int malformed) {
+        produce(records, malformed, 0, "");
+    }
+
+    /**
+     * As {@link #produce(int, int)}, with {@code poisoned} of the well-formed texts starting with {@code word} (so truncation keeps it) (keys
+     * {@code poison-<id>}): a model that fails on that word fails on them; {@link #assertExactlyOnce} expects them in
+     * the dead-letter topic as {@code inference-failed}.
+     */
+    public void produce(int records, int malformed, int poisoned, String word) {
         List<ProducerRecord<byte[], byte[]>> batch = new ArrayList<>();
-        for (DemoTexts.DemoText text : DemoTexts.generate(records - malformed, 7)) {
-            String key = "good-" + text.id();
+        List<DemoTexts.DemoText> texts = DemoTexts.generate(records - malformed, 7);
+        int every = poisoned == 0 ? Integer.MAX_VALUE : Math.max(1, texts.size() / poisoned);
+        for (int i = 0; i < texts.size(); i++) {
+            DemoTexts.DemoText text = texts.get(i);
+            boolean poison = i % every == 0 && poisonedKeys.size() < poisoned;
+            String key = (poison ? "poison-" : "good-") + text.id();
+            if (poison) {
+                text = new DemoTexts.DemoText(text.id(), text.topic(), word + " " + text.text());
+                poisonedKeys.add(key);
+            }
             batch.add(new ProducerRecord<>(input, bytes(key), DemoTexts.toJson(text, "text", "id")));
-            produced.put(key, true);
+            produced.put(key, !poison);
         }
         List<MalformedValue> bad = DemoTexts.malformedValues(malformed / 13 + 1, "text", "id");
         for (MalformedValue value : bad.subList(0, malformed)) {
@@ -128,6 +146,18 @@ public final class EnrichTopics {
         }
     }
 
+    /** The keys of the texts {@link #produce(int, int, int, String)} poisoned. */
+    public Set<String> poisonedKeys() {
+        return Set.copyOf(poisonedKeys);
+    }
+
+    /** The committed dead letters, by key. */
+    public Map<String, ConsumerRecord<byte[], byte[]>> committedDeadLetters() {
+        Map<String, ConsumerRecord<byte[], byte[]>> byKey = new HashMap<>();
+        readCommitted(deadLetter).forEach(r -> byKey.put(new String(r.key(), StandardCharsets.UTF_8), r));
+        return byKey;
+    }
+
     /** Committed records in the output topic now. */
     public int committedOutputs() {
         return readCommitted(output).size();
@@ -149,7 +179,7 @@ public final class EnrichTopics {
             assertThat(produced.get(key)).as("%s is well-formed", key).isTrue();
             JsonNode value = parse(record.value());
             assertThat(value.get("text").isTextual()).isTrue();
-            assertThat(value.get("id").asText()).isEqualTo(key.substring("good-".length()));
+            assertThat(value.get("id").asText()).isEqualTo(key.substring(key.indexOf('-') + 1));
             assertThat(value.get("topic").isTextual()).isTrue();
             JsonNode inference = value.get("inference");
             assertThat(inference.get("embedding").size()).isEqualTo(384);
@@ -161,9 +191,16 @@ public final class EnrichTopics {
         for (ConsumerRecord<byte[], byte[]> record : dead) {
             String key = new String(record.key(), StandardCharsets.UTF_8);
             assertThat(seen.add(key)).as("duplicate %s", key).isTrue();
-            assertThat(produced.get(key)).as("%s is malformed", key).isFalse();
+            assertThat(produced.get(key)).as("%s is malformed or poisoned", key).isFalse();
             assertThat(record.headers().lastHeader(DeadLetter.REASON_HEADER)).isNotNull();
             assertThat(record.headers().lastHeader(DeadLetter.TOPIC_HEADER).value()).isEqualTo(bytes(input));
+            String reason = new String(record.headers().lastHeader(DeadLetter.REASON_HEADER).value(),
+                    StandardCharsets.UTF_8);
+            if (poisonedKeys.contains(key)) {
+                assertThat(reason).as("reason of poisoned %s", key).isEqualTo("inference-failed");
+            } else {
+                assertThat(reason).as("reason of malformed %s", key).isNotEqualTo("inference-failed");
+            }
         }
         assertThat(seen).isEqualTo(produced.keySet());
     }

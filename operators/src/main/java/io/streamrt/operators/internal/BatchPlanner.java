@@ -219,6 +219,17 @@ final class BatchPlanner {
         return removed;
     }
 
+    /** Removes one queued request; false if it is not queued (never was, or already cut into a batch). */
+    boolean remove(InferenceRequest request) {
+        for (ArrayDeque<InferenceRequest> bucket : buckets) {
+            if (bucket.removeFirstOccurrence(request)) {
+                queued--;
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Removes and returns everything queued. */
     List<InferenceRequest> removeAll() {
         List<InferenceRequest> removed = new ArrayList<>();

@@ -2,14 +2,20 @@ package io.streamrt.operators.internal;
 
 import io.streamrt.engine.EncoderBatch;
 import io.streamrt.engine.EncoderOutput;
+import io.streamrt.engine.EngineException;
+import io.streamrt.engine.EngineFailedException;
 import io.streamrt.engine.InferenceEngine;
 import io.streamrt.operators.BatchStatistics;
 import io.streamrt.operators.BatchingMode;
+import io.streamrt.operators.internal.InferenceRequest.FailureScope;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
@@ -24,6 +30,12 @@ import org.slf4j.LoggerFactory;
  * once ({@code maxConcurrentBatches}: 1 on a CPU), cut batches as {@link BatchPlanner} decides, run them, and call
  * each request's callback on the worker's thread. The queue is bounded by the operators' async capacity
  * (records in flight per subtask), so overload shows up as Flink backpressure, not memory growth.
+ *
+ * <p>A batch that fails with a non-fatal engine error (an {@link EngineException} that is not an
+ * {@link EngineFailedException}) may fail because of one record: the scheduler runs it again in halves, down to
+ * single records, and fails only the records that fail alone ({@link FailureScope#RECORD}); the others get their
+ * results. One poison record in a batch of {@code n} costs at most about {@code 2 log2(n)} extra runs. A fatal
+ * engine failure fails every request of the batch with {@link FailureScope#ENGINE}.
  */
 public final class BatchScheduler implements AutoCloseable {
 
@@ -32,8 +44,12 @@ public final class BatchScheduler implements AutoCloseable {
     /** Run-time guess before the first batch: MiniLM-L6 INT8 on one CPU core is ~50 us per token. */
     static final double INITIAL_NANOS_PER_TOKEN = 50_000;
 
-    /** Every scheduler of this JVM, for {@link BatchStatistics}; a handful per engine ever built. */
+    /** The open schedulers of this JVM, for {@link BatchStatistics}; each leaves on close. */
     private static final List<BatchScheduler> ALL = new CopyOnWriteArrayList<>();
+
+    /** The counters of closed schedulers, summed, so that {@link BatchStatistics} totals never go back. */
+    private static final AtomicReference<BatchStatistics.Totals> RETIRED =
+            new AtomicReference<>(new BatchStatistics.Totals(0, 0, 0, 0, 0));
 
     private final InferenceEngine engine;
     private final String name;
@@ -50,8 +66,9 @@ public final class BatchScheduler implements AutoCloseable {
     private final AtomicLong paddedTokens = new AtomicLong();
     private final AtomicLong realTokens = new AtomicLong();
     private final AtomicLong busyNanos = new AtomicLong();
-    private long busyAtLastRead;
-    private long wallAtLastRead;
+    private final AtomicLong isolationRuns = new AtomicLong();
+    private final AtomicLong recordsIsolated = new AtomicLong();
+    private final BusyWindow busy;
 
     /**
      * @param engine runs the batches; not closed by the scheduler
@@ -69,7 +86,7 @@ public final class BatchScheduler implements AutoCloseable {
         int length = Math.min(config.maxSequenceLength(), engine.info().maxSequenceLength());
         this.config = new SchedulerConfig(config.mode(), rows, length, config.tokenBudget(), config.maxDelayNanos());
         this.planner = new BatchPlanner(this.config, INITIAL_NANOS_PER_TOKEN, engine.info().maxConcurrentBatches());
-        this.wallAtLastRead = clock.getAsLong();
+        this.busy = new BusyWindow(engine.info().maxConcurrentBatches(), clock.getAsLong());
         for (int i = 0; i < engine.info().maxConcurrentBatches(); i++) {
             Thread worker = new Thread(this::loop, "streamrt-batcher-" + name + "-" + i);
             worker.setDaemon(true);
@@ -79,7 +96,7 @@ public final class BatchScheduler implements AutoCloseable {
         workers.forEach(Thread::start);
     }
 
-    /** Statistics of every scheduler of this JVM. */
+    /** Statistics of every open scheduler of this JVM. */
     public static List<BatchStatistics.Entry> statistics() {
         List<BatchStatistics.Entry> entries = new ArrayList<>();
         for (BatchScheduler s : ALL) {
@@ -87,6 +104,27 @@ public final class BatchScheduler implements AutoCloseable {
                     s.realTokens.get(), s.paddedTokens.get(), s.busyNanos.get()));
         }
         return entries;
+    }
+
+    /** What every scheduler of this JVM ran, closed ones included, summed. */
+    public static BatchStatistics.Totals totals() {
+        synchronized (ALL) {
+            BatchStatistics.Totals sum = RETIRED.get();
+            for (BatchScheduler s : ALL) {
+                sum = sum.plus(s.totalsSoFar());
+            }
+            return sum;
+        }
+    }
+
+    private BatchStatistics.Totals totalsSoFar() {
+        return new BatchStatistics.Totals(batches.get(), records.get(), realTokens.get(), paddedTokens.get(),
+                busyNanos.get());
+    }
+
+    /** Open schedulers in this JVM. */
+    static int open() {
+        return ALL.size();
     }
 
     /** The scheduler's clock, for arrival times and deadlines. */
@@ -108,6 +146,21 @@ public final class BatchScheduler implements AutoCloseable {
             }
             planner.add(request);
             changed.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Takes one request back (it timed out): dropped if still queued, so it never runs; if its batch is already
+     * running, it still gets a callback, which the submitter ignores.
+     *
+     * @return true if it was still queued
+     */
+    public boolean cancel(InferenceRequest request) {
+        lock.lock();
+        try {
+            return planner.remove(request);
         } finally {
             lock.unlock();
         }
@@ -167,17 +220,21 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     /**
-     * Share of time the engine ran batches since the previous call (or since start), per worker: 1.0 means every
-     * worker was always busy.
+     * Share of time the engine ran batches over the last {@value BusyWindow#SLOTS} seconds, per worker: 1.0 means
+     * every worker was always busy. Reading it changes nothing, so any number of gauges may read it.
      */
-    public synchronized double busyFraction() {
-        long now = clock.getAsLong();
-        long busy = busyNanos.get();
-        long wall = Math.max(1, now - wallAtLastRead) * workers.size();
-        double fraction = Math.min(1.0, (double) (busy - busyAtLastRead) / wall);
-        busyAtLastRead = busy;
-        wallAtLastRead = now;
-        return fraction;
+    public double busyFraction() {
+        return busy.fraction(clock.getAsLong());
+    }
+
+    /** Batches run again, in halves, to find the records a failed batch failed on. */
+    public long isolationRuns() {
+        return isolationRuns.get();
+    }
+
+    /** Records that failed when run alone (poison records). */
+    public long recordsIsolated() {
+        return recordsIsolated.get();
     }
 
     private void loop() {
@@ -215,6 +272,76 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     private void run(List<InferenceRequest> requests, String cutReason) {
+        try {
+            runAndDeliver(requests, cutReason);
+        } catch (EngineFailedException fatal) {
+            failAll(requests, fatal, FailureScope.ENGINE);
+        } catch (EngineException e) {
+            if (requests.size() == 1) {
+                failAlone(requests.get(0), e);
+            } else {
+                isolate(requests, e);
+            }
+        } catch (RuntimeException | Error e) {
+            // Not the engine's verdict on its input: a bug or memory. Errors too: a dead worker would leave every
+            // queued request to its timeout.
+            failAll(requests, e, FailureScope.BATCH);
+        }
+    }
+
+    /**
+     * Runs the halves of a batch that failed with a non-fatal engine error, and their halves, until every record
+     * either has its result or failed alone. A fatal failure on the way fails everything not yet delivered.
+     */
+    private void isolate(List<InferenceRequest> failed, EngineException first) {
+        LOG.warn("A batch of {} requests failed on engine {} ({}): running it again in halves to find the records it "
+                + "failed on", failed.size(), name, first.getMessage());
+        Deque<List<InferenceRequest>> parts = new ArrayDeque<>();
+        pushHalves(parts, failed);
+        while (!parts.isEmpty()) {
+            List<InferenceRequest> part = parts.pop();
+            isolationRuns.incrementAndGet();
+            try {
+                runAndDeliver(part, "isolation");
+            } catch (EngineFailedException fatal) {
+                failAll(part, fatal, FailureScope.ENGINE);
+                parts.forEach(rest -> failAll(rest, fatal, FailureScope.ENGINE));
+                return;
+            } catch (EngineException e) {
+                if (part.size() == 1) {
+                    failAlone(part.get(0), e);
+                } else {
+                    pushHalves(parts, part);
+                }
+            } catch (RuntimeException | Error e) {
+                failAll(part, e, FailureScope.BATCH);
+                parts.forEach(rest -> failAll(rest, e, FailureScope.BATCH));
+                return;
+            }
+        }
+    }
+
+    private static void pushHalves(Deque<List<InferenceRequest>> parts, List<InferenceRequest> batch) {
+        int half = batch.size() / 2;
+        parts.push(List.copyOf(batch.subList(half, batch.size())));
+        parts.push(List.copyOf(batch.subList(0, half)));
+    }
+
+    private void failAlone(InferenceRequest request, EngineException error) {
+        recordsIsolated.incrementAndGet();
+        LOG.warn("A request failed alone on engine {}: {}", name, error.getMessage());
+        deliver(() -> request.callback.onFailure(error, FailureScope.RECORD));
+    }
+
+    private void failAll(List<InferenceRequest> requests, Throwable error, FailureScope scope) {
+        LOG.warn("A batch of {} requests failed on engine {}: {}", requests.size(), name, error.toString());
+        for (InferenceRequest request : requests) {
+            deliver(() -> request.callback.onFailure(error, scope));
+        }
+    }
+
+    /** Runs one batch on the engine and hands each request its embedding; throws what the engine threw. */
+    private void runAndDeliver(List<InferenceRequest> requests, String cutReason) {
         List<long[]> rows = new ArrayList<>(requests.size());
         long tokens = 0;
         for (InferenceRequest request : requests) {
@@ -222,39 +349,32 @@ public final class BatchScheduler implements AutoCloseable {
             tokens += request.ids.length;
         }
         long start = clock.getAsLong();
+        EncoderBatch batch = EncoderBatch.pad(rows);
+        EncoderOutput output = engine.run(batch);
+        long end = clock.getAsLong();
+        long runNanos = end - start;
+        float[][] embeddings = output.meanPooledNormalized(batch.lengths());
+        lock.lock();
         try {
-            EncoderBatch batch = EncoderBatch.pad(rows);
-            EncoderOutput output = engine.run(batch);
-            long runNanos = clock.getAsLong() - start;
-            float[][] embeddings = output.meanPooledNormalized(batch.lengths());
-            lock.lock();
-            try {
-                planner.observe(batch.size(), batch.sequenceLength(), runNanos);
-                if (LOG.isDebugEnabled()) {
-                    LOG.debug("{}: batch {} x {} ({}) waited {} us, ran {} us, queued {}; {}", name, batch.size(),
-                            batch.sequenceLength(), cutReason, (start - requests.get(0).arrivalNanos) / 1000,
-                            runNanos / 1000, planner.queued(), planner);
-                }
-            } finally {
-                lock.unlock();
+            planner.observe(batch.size(), batch.sequenceLength(), runNanos);
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("{}: batch {} x {} ({}) waited {} us, ran {} us, queued {}; {}", name, batch.size(),
+                        batch.sequenceLength(), cutReason, (start - requests.get(0).arrivalNanos) / 1000,
+                        runNanos / 1000, planner.queued(), planner);
             }
-            batches.incrementAndGet();
-            records.addAndGet(batch.size());
-            paddedTokens.addAndGet((long) batch.size() * batch.sequenceLength());
-            realTokens.addAndGet(tokens);
-            busyNanos.addAndGet(runNanos);
-            for (int i = 0; i < requests.size(); i++) {
-                InferenceRequest request = requests.get(i);
-                float[] embedding = embeddings[i];
-                deliver(() -> request.callback.onResult(
-                        embedding, batch.size(), start - request.arrivalNanos, runNanos));
-            }
-        } catch (RuntimeException | Error e) {
-            // Errors too: a dead worker would leave every queued request to its timeout.
-            LOG.warn("A batch of {} requests failed on engine {}: {}", requests.size(), name, e.toString());
-            for (InferenceRequest request : requests) {
-                deliver(() -> request.callback.onFailure(e));
-            }
+        } finally {
+            lock.unlock();
+        }
+        batches.incrementAndGet();
+        records.addAndGet(batch.size());
+        paddedTokens.addAndGet((long) batch.size() * batch.sequenceLength());
+        realTokens.addAndGet(tokens);
+        busyNanos.addAndGet(runNanos);
+        busy.add(end, runNanos);
+        for (int i = 0; i < requests.size(); i++) {
+            InferenceRequest request = requests.get(i);
+            float[] embedding = embeddings[i];
+            deliver(() -> request.callback.onResult(embedding, batch.size(), start - request.arrivalNanos, runNanos));
         }
     }
 
@@ -262,7 +382,8 @@ public final class BatchScheduler implements AutoCloseable {
         try {
             call.run();
         } catch (RuntimeException e) {
-            // The owner closed between cut and completion; its records are in its checkpoint and will be replayed.
+            // Callbacks handle their own failures; what gets here is an owner that closed between cut and
+            // completion: its records are in its checkpoint and will be replayed.
             LOG.debug("Dropping a result for a closed owner: {}", e.toString());
         }
     }
@@ -289,10 +410,16 @@ public final class BatchScheduler implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        synchronized (ALL) {
+            // Removed and counted as one step, so that totals() never sees this scheduler twice or not at all.
+            if (ALL.remove(this)) {
+                RETIRED.accumulateAndGet(totalsSoFar(), BatchStatistics.Totals::plus);
+            }
+        }
         IllegalStateException error = new IllegalStateException(
                 "the batch scheduler closed before this request ran: its engine was released");
         for (InferenceRequest request : left) {
-            deliver(() -> request.callback.onFailure(error));
+            deliver(() -> request.callback.onFailure(error, FailureScope.BATCH));
         }
     }
 }

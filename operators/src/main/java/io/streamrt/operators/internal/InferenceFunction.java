@@ -8,6 +8,7 @@ import io.streamrt.operators.FailurePolicy;
 import io.streamrt.operators.InferenceMetrics;
 import io.streamrt.operators.InferenceResult;
 import io.streamrt.operators.InferenceSettings;
+import io.streamrt.operators.internal.InferenceRequest.FailureScope;
 import io.streamrt.serde.DeadLetterReason;
 import io.streamrt.serde.InferenceOutput;
 import io.streamrt.serde.TextTokenizer;
@@ -15,6 +16,8 @@ import io.streamrt.serde.TokenizedText;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -29,11 +32,19 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 import org.apache.flink.util.function.SerializableFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The async function behind {@code StreamInference}: tokenizes on the task thread, hands the tokens to the
  * engine's shared {@link BatchScheduler}, and completes the result future from the scheduler's thread. Flink's
  * {@code AsyncWaitOperator} around it checkpoints the records in flight and replays them on restore.
+ *
+ * <p>Every record is completed exactly once and counted once: by its result, by its failure (handled as
+ * {@link FailureAction} decides), or by its timeout, which also takes the request back from the scheduler so that
+ * timed-out work does not keep the engine busy. A user function that throws (text extractor, record timestamp,
+ * record description) fails that record at once with the real reason. Errors and logs name a record by its
+ * description (e.g. its Kafka key and offset), never by its text.
  *
  * @param <T> the input type
  */
@@ -41,10 +52,12 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
 
     private static final long serialVersionUID = 1L;
     private static final int HISTOGRAM_WINDOW = 1024;
+    private static final Logger LOG = LoggerFactory.getLogger(InferenceFunction.class);
 
     private final InferenceSettings settings;
     private final SerializableFunction<T, String> textExtractor;
     private final SerializableFunction<T, Long> recordTimestamp;
+    private final SerializableFunction<T, String> recordDescription;
 
     private transient EngineLease lease;
     private transient BatchScheduler scheduler;
@@ -54,10 +67,13 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
     private transient float[][] labelEmbeddings;
     private transient long latencyTargetNanos;
     private transient AtomicInteger inFlight;
+    /** The completion of each record in flight, by the future Flink passes to both asyncInvoke and timeout. */
+    private transient Map<ResultFuture<InferenceResult<T>>, Completion> pending;
     private transient Counter succeeded;
     private transient Counter failed;
     private transient Counter timedOut;
     private transient Counter truncated;
+    private transient Counter isolated;
     private transient Histogram queueTimeMs;
     private transient Histogram runTimeMs;
     private transient Histogram batchSize;
@@ -68,9 +84,20 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
      */
     public InferenceFunction(InferenceSettings settings, SerializableFunction<T, String> textExtractor,
             SerializableFunction<T, Long> recordTimestamp) {
+        this(settings, textExtractor, recordTimestamp, null);
+    }
+
+    /**
+     * @param recordTimestamp when each record was created (epoch ms), for the end-to-end latency metric; or null
+     * @param recordDescription names a record in errors and logs (e.g. its Kafka key and offset, never its text);
+     *     or null, for "a record"
+     */
+    public InferenceFunction(InferenceSettings settings, SerializableFunction<T, String> textExtractor,
+            SerializableFunction<T, Long> recordTimestamp, SerializableFunction<T, String> recordDescription) {
         this.settings = settings;
         this.textExtractor = textExtractor;
         this.recordTimestamp = recordTimestamp;
+        this.recordDescription = recordDescription;
     }
 
     @Override
@@ -92,6 +119,7 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
         latencyTargetNanos = TimeUnit.MILLISECONDS.toNanos(settings.latencyTargetMs());
         labelEmbeddings = embedLabels(settings.labels());
         inFlight = new AtomicInteger();
+        pending = new ConcurrentHashMap<>();
         registerMetrics(getRuntimeContext().getMetricGroup().addGroup(InferenceMetrics.GROUP), engineId);
     }
 
@@ -114,6 +142,7 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
         failed = group.counter(InferenceMetrics.RECORDS_FAILED, new ThreadSafeSimpleCounter());
         timedOut = group.counter(InferenceMetrics.RECORDS_TIMED_OUT, new ThreadSafeSimpleCounter());
         truncated = group.counter(InferenceMetrics.RECORDS_TRUNCATED, new ThreadSafeSimpleCounter());
+        isolated = group.counter(InferenceMetrics.RECORDS_ISOLATED, new ThreadSafeSimpleCounter());
         group.gauge(InferenceMetrics.IN_FLIGHT, (Gauge<Integer>) inFlight::get);
         queueTimeMs = group.histogram(InferenceMetrics.QUEUE_TIME_MS, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         runTimeMs = group.histogram(InferenceMetrics.RUN_TIME_MS, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
@@ -130,15 +159,24 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
         group.gauge(InferenceMetrics.ENGINE_RECORDS, (Gauge<Long>) shared::records);
         group.gauge(InferenceMetrics.PADDING_RATIO, (Gauge<Double>) shared::paddingRatio);
         group.gauge(InferenceMetrics.ENGINE_QUEUED, (Gauge<Integer>) shared::queued);
+        group.gauge(InferenceMetrics.ISOLATION_RUNS, (Gauge<Long>) shared::isolationRuns);
     }
 
     @Override
     public void asyncInvoke(T input, ResultFuture<InferenceResult<T>> resultFuture) {
-        String text = textExtractor.apply(input);
+        String text;
+        try {
+            text = textExtractor.apply(input);
+        } catch (RuntimeException e) {
+            handle(input, resultFuture, FailureScope.BATCH, DeadLetterReason.INFERENCE_FAILED, userFunctionFailed(
+                    "text extractor", input, e));
+            return;
+        }
         if (text == null || text.isBlank()) {
-            fail(input, resultFuture, DeadLetterReason.TEXT_EMPTY,
-                    new IllegalArgumentException("the text extractor returned " + (text == null ? "null" : "a blank text")
-                            + ": there is nothing to embed; filter such records before the inference operator"));
+            handle(input, resultFuture, FailureScope.BATCH, DeadLetterReason.TEXT_EMPTY, new IllegalArgumentException(
+                    "the text extractor returned " + (text == null ? "null" : "a blank text") + " for "
+                            + describe(input) + ": there is nothing to embed; filter such records before the "
+                            + "inference operator"));
             return;
         }
         TokenizedText tokens = tokenizer.encode(text);
@@ -146,26 +184,67 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
             truncated.inc();
         }
         long now = scheduler.nowNanos();
+        Completion completion = new Completion(input, resultFuture);
+        InferenceRequest request = new InferenceRequest(tokens.ids(), now, now + latencyTargetNanos, this, completion);
+        completion.request = request;
         inFlight.incrementAndGet();
-        scheduler.submit(new InferenceRequest(tokens.ids(), now, now + latencyTargetNanos, this,
-                new Completion(input, resultFuture)));
+        pending.put(resultFuture, completion);
+        scheduler.submit(request);
     }
 
+    /**
+     * Flink's timer for a record in flight: takes the request back from the scheduler (it never runs if still
+     * queued; a running batch's result for it is ignored) and fails the record, counted once.
+     */
     @Override
     public void timeout(T input, ResultFuture<InferenceResult<T>> resultFuture) {
+        Completion completion = pending.get(resultFuture);
+        if (completion == null || !completion.claim()) {
+            return; // its result or failure came first
+        }
+        scheduler.cancel(completion.request);
         timedOut.inc();
-        fail(input, resultFuture, DeadLetterReason.INFERENCE_TIMEOUT, new TimeoutException("no inference result within "
-                + settings.timeoutMs() + " ms: the engine is overloaded or stuck; raise the timeout "
-                + "(StreamInference.Builder#timeout, streamrt.async.timeout-ms), lower the capacity, or add TaskManagers"));
+        handle(input, resultFuture, FailureScope.BATCH, DeadLetterReason.INFERENCE_TIMEOUT, new TimeoutException(
+                "no inference result within " + settings.timeoutMs() + " ms for " + describe(input)
+                        + ": the engine is overloaded or stuck; raise the timeout "
+                        + "(StreamInference.Builder#timeout, streamrt.async.timeout-ms), lower the capacity, or add "
+                        + "TaskManagers"));
     }
 
-    private void fail(T input, ResultFuture<InferenceResult<T>> resultFuture, DeadLetterReason reason, Throwable error) {
-        if (settings.onFailure() == FailurePolicy.DEAD_LETTER) {
-            failed.inc();
-            resultFuture.complete(Collections.singleton(InferenceResult.failure(input, reason, error.getMessage())));
-        } else {
-            resultFuture.completeExceptionally(error);
+    /** Completes a failed record as {@link FailureAction#decide} says. */
+    private void handle(T input, ResultFuture<InferenceResult<T>> resultFuture, FailureScope scope,
+            DeadLetterReason reason, Throwable error) {
+        FailureAction action = FailureAction.decide(scope, error, settings.onFailure());
+        switch (action) {
+            case DEAD_LETTER -> {
+                failed.inc();
+                resultFuture.complete(Collections.singleton(InferenceResult.failure(input, reason, error.getMessage())));
+            }
+            case FAIL_TASK -> resultFuture.completeExceptionally(error);
+            case FAIL_TASK_AND_EXIT_PROCESS -> {
+                LOG.error("Ending this TaskManager's process: {}", error.getMessage());
+                resultFuture.completeExceptionally(error);
+                ProcessExit.current().exit(new InternalError("StreamRT: " + error.getMessage()
+                        + "; the TaskManager process ends so that a new one replaces it", error));
+            }
         }
+    }
+
+    /** How a record is named in errors and logs: its description, never its text. */
+    private String describe(T input) {
+        if (recordDescription == null) {
+            return "a record";
+        }
+        try {
+            return "record " + recordDescription.apply(input);
+        } catch (RuntimeException e) {
+            return "a record (its description function threw " + e.getClass().getName() + ")";
+        }
+    }
+
+    private IllegalStateException userFunctionFailed(String function, T input, RuntimeException e) {
+        return new IllegalStateException("the " + function + " threw " + e + " on " + describe(input)
+                + "; fix the function, or filter the records it cannot handle before the inference operator", e);
     }
 
     private int nearestLabel(float[] embedding) {
@@ -190,29 +269,53 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
         if (scheduler != null) {
             scheduler.cancel(this);
         }
+        if (pending != null) {
+            pending.clear();
+        }
         if (lease != null) {
             lease.close();
         }
     }
 
-    /** Completes one record's future exactly once, on the scheduler's thread. */
+    /** Completes one record's future exactly once, on the scheduler's thread (or the task thread on timeout). */
     private final class Completion implements InferenceRequest.Callback {
 
         private final T input;
         private final ResultFuture<InferenceResult<T>> future;
         private final AtomicBoolean done = new AtomicBoolean();
+        /** Set right after construction, before the request is submitted. */
+        InferenceRequest request;
 
         Completion(T input, ResultFuture<InferenceResult<T>> future) {
             this.input = input;
             this.future = future;
         }
 
+        /** Takes the record out of flight; false if something completed it already. */
+        boolean claim() {
+            if (!done.compareAndSet(false, true)) {
+                return false;
+            }
+            pending.remove(future);
+            inFlight.decrementAndGet();
+            return true;
+        }
+
         @Override
         public void onResult(float[] embedding, int rows, long queueNanos, long runNanos) {
-            if (!done.compareAndSet(false, true)) {
-                return;
+            if (!claim()) {
+                return; // timed out while its batch ran: already failed and counted
             }
-            inFlight.decrementAndGet();
+            Long created = null;
+            if (endToEndMs != null) {
+                try {
+                    created = recordTimestamp.apply(input);
+                } catch (RuntimeException e) {
+                    handle(input, future, FailureScope.BATCH, DeadLetterReason.INFERENCE_FAILED,
+                            userFunctionFailed("record timestamp function", input, e));
+                    return;
+                }
+            }
             String label = null;
             float score = 0f;
             if (labelEmbeddings.length > 0) {
@@ -225,11 +328,8 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
             queueTimeMs.update(Math.round(queueMs));
             runTimeMs.update(Math.round(runMs));
             batchSize.update(rows);
-            if (endToEndMs != null) {
-                Long created = recordTimestamp.apply(input);
-                if (created != null && created > 0) {
-                    endToEndMs.update(System.currentTimeMillis() - created);
-                }
+            if (created != null && created > 0) {
+                endToEndMs.update(System.currentTimeMillis() - created);
             }
             succeeded.inc();
             future.complete(Collections.singleton(InferenceResult.success(input,
@@ -237,13 +337,23 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
         }
 
         @Override
-        public void onFailure(Throwable error) {
-            if (!done.compareAndSet(false, true)) {
+        public void onFailure(Throwable error, FailureScope scope) {
+            if (!claim()) {
                 return;
             }
-            inFlight.decrementAndGet();
-            fail(input, future, DeadLetterReason.INFERENCE_FAILED, new IllegalStateException(
-                    "inference failed on engine " + lease.engineId() + ": " + error.getMessage(), error));
+            String what = switch (scope) {
+                case RECORD -> "the engine " + lease.engineId() + " failed on " + describe(input)
+                        + " run alone (the other records of its batch were run without it): ";
+                case BATCH -> "inference failed for " + describe(input) + " on engine " + lease.engineId() + ": ";
+                case ENGINE -> "engine " + lease.engineId() + " failed and cannot run more batches, so the task "
+                        + "fails and its restart acquires a new engine (" + describe(input) + " is replayed from "
+                        + "the checkpoint): ";
+            };
+            if (scope == FailureScope.RECORD) {
+                isolated.inc();
+            }
+            handle(input, future, scope, DeadLetterReason.INFERENCE_FAILED,
+                    new InferenceFailedException(what + error.getMessage(), error));
         }
     }
 

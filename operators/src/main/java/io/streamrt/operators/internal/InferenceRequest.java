@@ -3,10 +3,28 @@ package io.streamrt.operators.internal;
 import java.util.Objects;
 
 /**
- * One record waiting for a batch. After {@link BatchScheduler#submit} the scheduler owns it until it calls
- * exactly one of the callback's methods; the submitter may only {@link BatchScheduler#cancel} it by owner.
+ * One record waiting for a batch. After {@link BatchScheduler#submit} the scheduler owns it until it calls exactly
+ * one of the callback's methods, or until the submitter takes it back with {@link BatchScheduler#cancel}: a request
+ * cancelled while queued is never run; one cancelled while its batch runs still gets a callback, which the submitter
+ * ignores.
  */
 public final class InferenceRequest {
+
+    /** Why a request failed: decides whether the failure policy applies or the task must fail. */
+    public enum FailureScope {
+        /**
+         * The engine failed on this record run alone (the other records of its batch were run again without it):
+         * a poison record. The failure policy applies.
+         */
+        RECORD,
+        /** The batch failed for a reason no single record explains (not an engine error). The failure policy applies. */
+        BATCH,
+        /**
+         * The engine itself is gone ({@code EngineFailedException}): the task must fail whatever the policy, so that
+         * its restart acquires a new engine and replays the record.
+         */
+        ENGINE
+    }
 
     /** Told the outcome of a request, on the scheduler's thread. Must not block. */
     public interface Callback {
@@ -18,7 +36,7 @@ public final class InferenceRequest {
          */
         void onResult(float[] embedding, int batchSize, long queueNanos, long runNanos);
 
-        void onFailure(Throwable error);
+        void onFailure(Throwable error, FailureScope scope);
     }
 
     final long[] ids;
@@ -31,7 +49,7 @@ public final class InferenceRequest {
      * @param ids token ids, special tokens included, at most the engine's maximum sequence length
      * @param arrivalNanos when the record reached the operator (scheduler clock)
      * @param deadlineNanos when its result is due: arrival plus the latency target
-     * @param owner identifies the submitter, for {@link BatchScheduler#cancel}
+     * @param owner identifies the submitter, for {@link BatchScheduler#cancel(Object)}
      */
     public InferenceRequest(long[] ids, long arrivalNanos, long deadlineNanos, Object owner, Callback callback) {
         this.ids = Objects.requireNonNull(ids, "ids");

@@ -14,7 +14,7 @@ class BatchPlannerTest {
         public void onResult(float[] embedding, int batchSize, long queueNanos, long runNanos) {}
 
         @Override
-        public void onFailure(Throwable error) {}
+        public void onFailure(Throwable error, InferenceRequest.FailureScope scope) {}
     };
 
     private final Object owner = new Object();

@@ -295,8 +295,14 @@ public final class TensorRtEngine implements InferenceEngine {
             }
             String message = TensorRtErrors.cuda(call, status, cudaGetErrorName(status).getString(),
                     cudaGetErrorString(status).getString(), device);
-            throw fatal ? new EngineFailedException(message + "; the engine is replaced on the next acquire")
-                    : new EngineException(message + "; check nvidia-smi for the GPU's state and free memory");
+            if (!fatal) {
+                throw new EngineException(message + "; check nvidia-smi for the GPU's state and free memory");
+            }
+            boolean sticky = TensorRtErrors.poisonsProcess(status);
+            throw new EngineFailedException(message + (sticky
+                    ? "; a sticky CUDA error: no CUDA work can succeed in this process any more, so the TaskManager"
+                            + " process must be replaced"
+                    : "; the engine is replaced on the next acquire"), sticky);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.streamrt.engine.internal.tensorrt;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * The text of the TensorRT backend's failures: the call that failed, its status, where, and what to do. Kept apart
@@ -17,6 +18,20 @@ final class TensorRtErrors {
 
     /** One error the ONNX parser reported. */
     record ParserError(String code, String description, String node, String operator) {}
+
+    /**
+     * CUDA runtime statuses after which, in CUDA's words, "the process is left in an inconsistent state and any further
+     * CUDA work will return the same error; to continue using CUDA, the process must be terminated and relaunched":
+     * cudaErrorIllegalAddress (700), cudaErrorLaunchTimeout (702), cudaErrorAssert (710),
+     * cudaErrorHardwareStackError (714), cudaErrorIllegalInstruction (715), cudaErrorMisalignedAddress (716),
+     * cudaErrorInvalidAddressSpace (717), cudaErrorInvalidPc (718), cudaErrorLaunchFailure (719).
+     */
+    static final Set<Integer> STICKY_CUDA_STATUSES = Set.of(700, 702, 710, 714, 715, 716, 717, 718, 719);
+
+    /** Whether a failed CUDA call poisons the whole process, not just the engine (see {@link #STICKY_CUDA_STATUSES}). */
+    static boolean poisonsProcess(int cudaStatus) {
+        return STICKY_CUDA_STATUSES.contains(cudaStatus);
+    }
 
     /** A failed CUDA runtime call. */
     static String cuda(String call, int status, String name, String description, int device) {

@@ -81,6 +81,18 @@ class TensorRtHelpersTest {
     }
 
     @Test
+    void onlyStickyCudaErrorsPoisonTheProcess() {
+        // CUDA's documentation: "the process must be terminated and relaunched".
+        for (int sticky : List.of(700, 702, 710, 714, 715, 716, 717, 718, 719)) {
+            assertThat(TensorRtErrors.poisonsProcess(sticky)).as("status %d", sticky).isTrue();
+        }
+        // Out of memory, an invalid value, a busy or missing device, an unknown error: the engine may be rebuilt.
+        for (int engineOnly : List.of(0, 1, 2, 46, 100, 101, 209, 222, 720, 999)) {
+            assertThat(TensorRtErrors.poisonsProcess(engineOnly)).as("status %d", engineOnly).isFalse();
+        }
+    }
+
+    @Test
     void parserErrorsAreListedWithTheirNodes() {
         String message = TensorRtErrors.parser("custom", "/models/custom.onnx", List.of(
                 new TensorRtErrors.ParserError("UNSUPPORTED_NODE", "No importer registered for op: FancyOp",
