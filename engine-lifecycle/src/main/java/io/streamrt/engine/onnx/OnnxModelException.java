@@ -1,6 +1,6 @@
 package io.streamrt.engine.onnx;
 
-import io.streamrt.engine.EngineException;
+import io.streamrt.engine.ModelRejectedException;
 
 /**
  * An ONNX model that cannot be read, written or transformed: the message says what was expected, what was found
@@ -14,7 +14,7 @@ import io.streamrt.engine.EngineException;
  * }
  * }</pre>
  */
-public class OnnxModelException extends EngineException {
+public class OnnxModelException extends ModelRejectedException {
 
     private static final long serialVersionUID = 1L;
 

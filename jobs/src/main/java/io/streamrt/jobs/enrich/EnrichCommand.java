@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -107,6 +108,13 @@ public final class EnrichCommand implements Callable<Integer> {
                     + "repeatable; wins over --kafka-properties-file.")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
+    @Option(names = "--kafka-check-timeout-ms", paramLabel = "MS", defaultValue = "30000",
+            description = "Before submitting, check within this long that the brokers answer, the input topic exists, "
+                    + "the output and dead-letter topics exist (or are created on first use) and, for exactly-once, "
+                    + "that the brokers allow the sinks' transaction timeout; 0 skips the check (for a submitter "
+                    + "that cannot reach the brokers). Default: ${DEFAULT-VALUE}.")
+    long kafkaCheckTimeoutMs;
+
     @Option(names = "--kafka-properties-file", paramLabel = "FILE",
             description = "A Java properties file of Kafka client properties for the source and both sinks, read "
                     + "where the job is submitted: keeps SASL/SSL secrets out of the command line (which "
@@ -126,8 +134,14 @@ public final class EnrichCommand implements Callable<Integer> {
         if (labels != null && labelList.isEmpty()) {
             throw bad("--labels must name at least one label, e.g. --labels \"sports,politics,technology\"");
         }
+        InferenceFlags.atLeast(spec.commandLine(), "--kafka-check-timeout-ms", kafkaCheckTimeoutMs, 0);
         Map<String, String> kafka = new LinkedHashMap<>(readKafkaPropertiesFile());
         kafka.putAll(kafkaProperties);
+        String transactionTimeout = kafka.get("transaction.timeout.ms");
+        if (transactionTimeout != null && !transactionTimeout.trim().matches("[1-9][0-9]{0,17}")) {
+            throw bad("Kafka property transaction.timeout.ms must be a positive whole number of milliseconds, found '"
+                    + transactionTimeout + "'");
+        }
         try {
             return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId,
                     inference.model, inference.tokenizer, inference.engine, textField, idField, labelList,
@@ -183,6 +197,15 @@ public final class EnrichCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             spec.commandLine().getErr().println("streamrt enrich: " + e.getMessage());
             return 2;
+        }
+        if (kafkaCheckTimeoutMs > 0) {
+            try {
+                KafkaPreflight.check(config, Duration.ofMillis(kafkaCheckTimeoutMs));
+            } catch (KafkaPreflight.Failure e) {
+                spec.commandLine().getErr().println("streamrt enrich: " + e.getMessage()
+                        + " (checked before submitting; --kafka-check-timeout-ms 0 skips the check)");
+                return 2;
+            }
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         EnrichPipeline.build(env, config);

@@ -35,8 +35,15 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  */
 public final class EnrichPipeline {
 
-    /** Kafka's default (15 min) exceeds many brokers' transaction.max.timeout.ms; a minute covers checkpoints. */
-    static final String DEFAULT_TRANSACTION_TIMEOUT_MS = "60000";
+    /**
+     * The sinks' transaction timeout unless {@code transaction.timeout.ms} is set: 15 minutes, the brokers' default
+     * {@code transaction.max.timeout.ms}. A checkpoint's transactions are committed after it completes; if recovery
+     * takes longer than this (heartbeat timeout, restart, pod scheduling, a broker outage), the broker aborts them
+     * and their records, already acknowledged by the checkpoint, are lost. A minute, the old default, was too short.
+     */
+    static final long DEFAULT_TRANSACTION_TIMEOUT_MS = 900_000;
+
+    private static final String TRANSACTION_TIMEOUT = "transaction.timeout.ms";
 
     private EnrichPipeline() {}
 
@@ -155,11 +162,17 @@ public final class EnrichPipeline {
         return OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
     }
 
+    /** The sinks' {@code transaction.timeout.ms}: the configured one, else {@link #DEFAULT_TRANSACTION_TIMEOUT_MS}. */
+    static long transactionTimeoutMs(EnrichConfig config) {
+        String configured = config.kafkaProperties().get(TRANSACTION_TIMEOUT);
+        return configured == null ? DEFAULT_TRANSACTION_TIMEOUT_MS : Long.parseLong(configured.trim());
+    }
+
     private static <T> KafkaSink<T> sink(EnrichConfig config, String topic, String role,
             KafkaRecordSerializationSchema<T> serializer) {
         Properties properties = new Properties();
-        properties.setProperty("transaction.timeout.ms", DEFAULT_TRANSACTION_TIMEOUT_MS);
         properties.putAll(config.kafkaProperties());
+        properties.setProperty(TRANSACTION_TIMEOUT, String.valueOf(transactionTimeoutMs(config)));
         boolean exactlyOnce = config.delivery() == EnrichConfig.Delivery.EXACTLY_ONCE;
         var builder = KafkaSink.<T>builder()
                 .setBootstrapServers(config.bootstrapServers())

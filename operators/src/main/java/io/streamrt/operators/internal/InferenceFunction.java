@@ -4,6 +4,7 @@ import io.streamrt.engine.EncoderBatch;
 import io.streamrt.engine.EngineInfo;
 import io.streamrt.engine.EngineLease;
 import io.streamrt.engine.EngineRegistry;
+import io.streamrt.engine.ModelRejectedException;
 import io.streamrt.operators.FailurePolicy;
 import io.streamrt.operators.InferenceMetrics;
 import io.streamrt.operators.InferenceResult;
@@ -31,6 +32,7 @@ import org.apache.flink.metrics.ThreadSafeSimpleCounter;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
+import org.apache.flink.util.ExceptionUtils;
 import org.apache.flink.util.function.SerializableFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,9 +104,14 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
 
     @Override
     public void open(OpenContext openContext) throws Exception {
-        lease = EngineRegistry.shared().acquire(GpuAssignment.forSubtask(settings.engine(),
-                getRuntimeContext().getExternalResourceInfos(GpuAssignment.RESOURCE_NAME),
-                getRuntimeContext().getTaskInfo().getIndexOfThisSubtask()));
+        try {
+            lease = EngineRegistry.shared().acquire(GpuAssignment.forSubtask(settings.engine(),
+                    getRuntimeContext().getExternalResourceInfos(GpuAssignment.RESOURCE_NAME),
+                    getRuntimeContext().getTaskInfo().getIndexOfThisSubtask()));
+        } catch (RuntimeException e) {
+            throw ExceptionUtils.findThrowable(e, ModelRejectedException.class).isPresent()
+                    ? new ModelNotRunnableException(settings.engine().model(), e) : e;
+        }
         EngineInfo info = lease.engine().info();
         backend = info.backend();
         modelName = lease.model().name();

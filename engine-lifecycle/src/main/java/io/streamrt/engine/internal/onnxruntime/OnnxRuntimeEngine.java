@@ -1,7 +1,6 @@
 package io.streamrt.engine.internal.onnxruntime;
 
 import ai.onnxruntime.NodeInfo;
-import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
@@ -9,15 +8,21 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.streamrt.engine.EncoderBatch;
+import io.streamrt.engine.EncoderContract;
 import io.streamrt.engine.EncoderOutput;
 import io.streamrt.engine.EngineException;
 import io.streamrt.engine.EngineInfo;
 import io.streamrt.engine.EngineSpec;
 import io.streamrt.engine.InferenceEngine;
 import io.streamrt.engine.ModelFiles;
+import io.streamrt.engine.ModelRejectedException;
+import io.streamrt.engine.onnx.ModelSignature;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.Lock;
@@ -34,9 +39,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 public final class OnnxRuntimeEngine implements InferenceEngine {
 
-    static final String INPUT_IDS = "input_ids";
-    static final String ATTENTION_MASK = "attention_mask";
-    static final String TOKEN_TYPE_IDS = "token_type_ids";
+    static final String INPUT_IDS = EncoderContract.INPUT_IDS;
+    static final String ATTENTION_MASK = EncoderContract.ATTENTION_MASK;
+    static final String TOKEN_TYPE_IDS = EncoderContract.TOKEN_TYPE_IDS;
+
+    /** The input types this engine feeds: token ids, masks and types as int64. */
+    static final Set<String> INPUT_TYPES = Set.of("int64");
 
     private final OrtEnvironment env;
     private final OrtSession session;
@@ -80,40 +88,15 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
             options.addConfigEntry("session.intra_op.allow_spinning", "0");
             session = env.createSession(model.onnx().toString(), options);
         } catch (OrtException e) {
-            throw new EngineException("ONNX Runtime could not load model '" + model.name() + "' from " + model.onnx()
+            throw new ModelRejectedException("ONNX Runtime could not load model '" + model.name() + "' from " + model.onnx()
                     + " (OrtEnvironment.createSession): " + e.getMessage()
                     + "; check that the file is a valid ONNX model", e);
         }
         try {
-            Map<String, NodeInfo> inputs = session.getInputInfo();
-            if (!inputs.containsKey(INPUT_IDS) || !inputs.containsKey(ATTENTION_MASK)) {
-                throw new EngineException("model '" + model.name() + "' must have inputs '" + INPUT_IDS + "' and '"
-                        + ATTENTION_MASK + "' (and optionally '" + TOKEN_TYPE_IDS + "'), found " + inputs.keySet()
-                        + "; export the encoder with the HuggingFace input names");
-            }
-            String output = null;
-            long hidden = -1;
-            Map<String, NodeInfo> outputs = session.getOutputInfo();
-            for (Map.Entry<String, NodeInfo> entry : outputs.entrySet()) {
-                if (entry.getValue().getInfo() instanceof TensorInfo tensor && tensor.type == OnnxJavaType.FLOAT
-                        && tensor.getShape().length == 3) {
-                    output = entry.getKey();
-                    hidden = tensor.getShape()[2];
-                    break;
-                }
-            }
-            if (output == null) {
-                throw new EngineException("model '" + model.name() + "' has no float output of rank 3 (expected "
-                        + "last_hidden_state [batch, sequence, hidden]), found " + describe(outputs)
-                        + "; export the encoder's last hidden state");
-            }
-            if (hidden < 1) {
-                throw new EngineException("model '" + model.name() + "' output '" + output + "' has no fixed hidden "
-                        + "size (its last dimension is dynamic: " + hidden + "); export it with a static hidden size");
-            }
+            EncoderContract.Checked checked = EncoderContract.check(model.name(), signature(session), INPUT_TYPES);
             EngineInfo info = new EngineInfo(EngineSpec.ONNXRUNTIME, model.name(), precisionOf(spec), spec.maxBatchSize(),
-                    spec.maxSequenceLength(), (int) hidden, threads);
-            return new OnnxRuntimeEngine(env, session, info, inputs.containsKey(TOKEN_TYPE_IDS), output);
+                    spec.maxSequenceLength(), checked.hiddenSize(), threads);
+            return new OnnxRuntimeEngine(env, session, info, checked.feedsTokenTypes(), checked.output());
         } catch (OrtException | RuntimeException e) {
             closeQuietly(session, e);
             if (e instanceof EngineException engineException) {
@@ -124,6 +107,33 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
         }
     }
 
+    /** The session's inputs and outputs in the terms {@link EncoderContract} checks. */
+    static ModelSignature signature(OrtSession session) throws OrtException {
+        return new ModelSignature(tensors(session.getInputInfo()), tensors(session.getOutputInfo()));
+    }
+
+    /** ONNX Runtime's element type as {@link ModelSignature} names it: int64, float32, float16, ... */
+    static String typeName(TensorInfo.OnnxTensorType type) {
+        String name = type.name().substring("ONNX_TENSOR_ELEMENT_DATA_TYPE_".length()).toLowerCase(Locale.ROOT);
+        return switch (name) {
+            case "float" -> "float32";
+            case "double" -> "float64";
+            default -> name;
+        };
+    }
+
+    private static List<ModelSignature.Tensor> tensors(Map<String, NodeInfo> nodes) {
+        List<ModelSignature.Tensor> tensors = new ArrayList<>();
+        for (NodeInfo node : nodes.values()) {
+            if (node.getInfo() instanceof TensorInfo tensor) {
+                tensors.add(new ModelSignature.Tensor(node.getName(), typeName(tensor.onnxType), tensor.getShape()));
+            } else {
+                tensors.add(new ModelSignature.Tensor(node.getName(), "non-tensor", new long[0]));
+            }
+        }
+        return tensors;
+    }
+
     /** Only the builtins are known for sure; reading quantization from an arbitrary graph is left for later. */
     private static String precisionOf(EngineSpec spec) {
         return switch (spec.model()) {
@@ -131,17 +141,6 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
             case ModelFiles.BUILTIN_MINILM_FP32 -> "fp32";
             default -> "unknown";
         };
-    }
-
-    private static String describe(Map<String, NodeInfo> nodes) {
-        StringBuilder sb = new StringBuilder("[");
-        for (NodeInfo node : nodes.values()) {
-            if (sb.length() > 1) {
-                sb.append(", ");
-            }
-            sb.append(node.getName()).append(": ").append(node.getInfo());
-        }
-        return sb.append(']').toString();
     }
 
     private static void closeQuietly(OrtSession session, Exception primary) {

@@ -1,9 +1,11 @@
 package io.streamrt.engine.internal.onnxruntime;
 
+import io.streamrt.engine.EncoderContract;
 import io.streamrt.engine.EngineProvider;
 import io.streamrt.engine.EngineSpec;
 import io.streamrt.engine.InferenceEngine;
 import io.streamrt.engine.ModelFiles;
+import io.streamrt.engine.onnx.ModelSignature;
 
 /**
  * The ONNX Runtime (CPU) backend, found through {@code META-INF/services}.
@@ -30,6 +32,11 @@ public final class OnnxRuntimeProvider implements EngineProvider {
     @Override
     public int autoRank() {
         return AUTO_RANK;
+    }
+
+    @Override
+    public void checkModel(ModelFiles model) {
+        EncoderContract.check(model.name(), ModelSignature.read(model.onnx()), OnnxRuntimeEngine.INPUT_TYPES);
     }
 
     @Override

@@ -1,8 +1,8 @@
 package io.streamrt.engine.internal.tensorrt;
 
-import static org.bytedeco.cuda.global.cudart.cudaDeviceGetAttribute;
 import static org.bytedeco.cuda.global.cudart.cudaDevAttrComputeCapabilityMajor;
 import static org.bytedeco.cuda.global.cudart.cudaDevAttrComputeCapabilityMinor;
+import static org.bytedeco.cuda.global.cudart.cudaDeviceGetAttribute;
 import static org.bytedeco.cuda.global.cudart.cudaGetErrorName;
 import static org.bytedeco.cuda.global.cudart.cudaGetErrorString;
 import static org.bytedeco.cuda.global.cudart.cudaSetDevice;
@@ -10,6 +10,7 @@ import static org.bytedeco.cuda.global.cudart.cudaSuccess;
 import static org.bytedeco.tensorrt.global.nvinfer.createInferRuntime;
 
 import io.streamrt.engine.EncoderBatch;
+import io.streamrt.engine.EncoderContract;
 import io.streamrt.engine.EncoderOutput;
 import io.streamrt.engine.EngineException;
 import io.streamrt.engine.EngineFailedException;
@@ -17,6 +18,7 @@ import io.streamrt.engine.EngineInfo;
 import io.streamrt.engine.EngineSpec;
 import io.streamrt.engine.InferenceEngine;
 import io.streamrt.engine.ModelFiles;
+import io.streamrt.engine.onnx.ModelSignature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -225,42 +227,52 @@ public final class TensorRtEngine implements InferenceEngine {
 
     /** Finds the inputs, the {@code [batch, sequence, hidden]} output and their types in the built engine. */
     private static TensorRtSlot.Layout layout(String model, ICudaEngine engine, EngineSpec spec) {
-        List<String> inputs = new ArrayList<>();
+        List<ModelSignature.Tensor> inputs = new ArrayList<>();
+        List<ModelSignature.Tensor> outputs = new ArrayList<>();
+        List<String> inputNames = new ArrayList<>();
         List<Integer> inputTypes = new ArrayList<>();
-        List<String> outputs = new ArrayList<>();
-        String output = null;
-        int hidden = -1;
-        int outputType = -1;
+        java.util.Map<String, Integer> outputTypes = new java.util.HashMap<>();
         for (int i = 0; i < engine.getNbIOTensors(); i++) {
             String name = engine.getIOTensorName(i);
-            int mode = engine.getTensorIOMode(name).value;
             int type = engine.getTensorDataType(name).value;
-            if (mode == TensorIOMode.kINPUT.value) {
-                if (type != DataType.kINT64.value && type != DataType.kINT32.value) {
-                    throw new EngineException("model '" + model + "' input '" + name + "' has TensorRT type " + type
-                            + ", expected int64 or int32 token ids; export the encoder with integer inputs");
-                }
-                inputs.add(name);
-                inputTypes.add(type);
-                continue;
-            }
-            outputs.add(name);
+            long[] dims;
             try (Dims64 shape = engine.getTensorShape(name)) {
-                if (output == null && shape.nbDims() == 3 && shape.d(2) > 0
-                        && (type == DataType.kFLOAT.value || type == DataType.kHALF.value)) {
-                    output = name;
-                    hidden = (int) shape.d(2);
-                    outputType = type;
+                dims = new long[shape.nbDims()];
+                for (int d = 0; d < dims.length; d++) {
+                    dims[d] = shape.d(d);
                 }
             }
+            ModelSignature.Tensor tensor = new ModelSignature.Tensor(name, typeName(type), dims);
+            if (engine.getTensorIOMode(name).value == TensorIOMode.kINPUT.value) {
+                inputs.add(tensor);
+                inputNames.add(name);
+                inputTypes.add(type);
+            } else {
+                outputs.add(tensor);
+                outputTypes.put(name, type);
+            }
         }
-        TensorRtPlanBuilder.checkInputs(model, inputs);
-        if (output == null) {
-            throw new EngineException("model '" + model + "' has no float output [batch, sequence, hidden] with a fixed "
-                    + "hidden size among " + outputs + "; export the encoder's last hidden state");
+        EncoderContract.Checked checked =
+                EncoderContract.check(model, new ModelSignature(inputs, outputs), TensorRtProvider.INPUT_TYPES);
+        return new TensorRtSlot.Layout(inputNames, inputTypes, checked.output(),
+                outputTypes.get(checked.output()) == DataType.kHALF.value, checked.hiddenSize(), spec.maxBatchSize(),
+                spec.maxSequenceLength());
+    }
+
+    /** TensorRT's data type as {@link ModelSignature} names ONNX's. */
+    static String typeName(int dataType) {
+        if (dataType == DataType.kINT64.value) {
+            return "int64";
+        } else if (dataType == DataType.kINT32.value) {
+            return "int32";
+        } else if (dataType == DataType.kFLOAT.value) {
+            return "float32";
+        } else if (dataType == DataType.kHALF.value) {
+            return "float16";
+        } else if (dataType == DataType.kBF16.value) {
+            return "bfloat16";
         }
-        return new TensorRtSlot.Layout(inputs, inputTypes, output, outputType == DataType.kHALF.value, hidden,
-                spec.maxBatchSize(), spec.maxSequenceLength());
+        return "tensorrt-type-" + dataType;
     }
 
     private static String computeCapability(int device) {

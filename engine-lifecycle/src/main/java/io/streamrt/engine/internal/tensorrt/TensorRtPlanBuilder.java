@@ -3,6 +3,7 @@ package io.streamrt.engine.internal.tensorrt;
 import static org.bytedeco.tensorrt.global.nvinfer.createInferBuilder;
 import static org.bytedeco.tensorrt.global.nvonnxparser.createParser;
 
+import io.streamrt.engine.EncoderContract;
 import io.streamrt.engine.EngineException;
 import io.streamrt.engine.ModelFiles;
 import java.io.IOException;
@@ -12,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.tensorrt.global.nvinfer.BuilderFlag;
@@ -49,10 +49,6 @@ import org.slf4j.LoggerFactory;
  */
 final class TensorRtPlanBuilder implements AutoCloseable {
 
-    static final String INPUT_IDS = "input_ids";
-    static final String ATTENTION_MASK = "attention_mask";
-    static final String TOKEN_TYPE_IDS = "token_type_ids";
-    static final Set<String> KNOWN_INPUTS = Set.of(INPUT_IDS, ATTENTION_MASK, TOKEN_TYPE_IDS);
 
     private static final Logger LOG = LoggerFactory.getLogger(TensorRtPlanBuilder.class);
 
@@ -241,11 +237,7 @@ final class TensorRtPlanBuilder implements AutoCloseable {
 
     /** Needs {@code input_ids} and {@code attention_mask}; {@code token_type_ids} is optional; nothing else. */
     static void checkInputs(String model, List<String> inputs) {
-        if (!inputs.contains(INPUT_IDS) || !inputs.contains(ATTENTION_MASK) || !KNOWN_INPUTS.containsAll(inputs)) {
-            throw new EngineException("model '" + model + "' must have inputs '" + INPUT_IDS + "' and '" + ATTENTION_MASK
-                    + "' (and optionally '" + TOKEN_TYPE_IDS + "') and no others, found " + inputs
-                    + "; export the encoder with the HuggingFace input names");
-        }
+        EncoderContract.checkInputNames(model, inputs, inputs);
     }
 
     private static String precisionOf(INetworkDefinition network) {

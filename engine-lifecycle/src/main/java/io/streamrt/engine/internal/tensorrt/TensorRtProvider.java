@@ -1,10 +1,13 @@
 package io.streamrt.engine.internal.tensorrt;
 
+import io.streamrt.engine.EncoderContract;
 import io.streamrt.engine.EngineException;
 import io.streamrt.engine.EngineProvider;
 import io.streamrt.engine.EngineSpec;
 import io.streamrt.engine.InferenceEngine;
 import io.streamrt.engine.ModelFiles;
+import io.streamrt.engine.onnx.ModelSignature;
+import java.util.Set;
 
 /**
  * The TensorRT (GPU) backend, found through {@code META-INF/services}. Ranked above ONNX Runtime, so
@@ -20,6 +23,9 @@ public final class TensorRtProvider implements EngineProvider {
     /** Above ONNX Runtime (10): a usable GPU wins. */
     static final int AUTO_RANK = 20;
 
+    /** Token ids, masks and types TensorRT takes: int64 (kept as int64 since TensorRT 9) or int32. */
+    static final Set<String> INPUT_TYPES = Set.of("int64", "int32");
+
     @Override
     public String name() {
         return EngineSpec.TENSORRT;
@@ -33,6 +39,11 @@ public final class TensorRtProvider implements EngineProvider {
     @Override
     public int autoRank() {
         return AUTO_RANK;
+    }
+
+    @Override
+    public void checkModel(ModelFiles model) {
+        EncoderContract.check(model.name(), ModelSignature.read(model.onnx()), INPUT_TYPES);
     }
 
     @Override

@@ -18,6 +18,7 @@ import static org.bytedeco.cuda.global.cudart.cudaStreamNonBlocking;
 import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
 
 import io.streamrt.engine.EncoderBatch;
+import io.streamrt.engine.EncoderContract;
 import io.streamrt.engine.EncoderOutput;
 import io.streamrt.engine.EngineException;
 import io.streamrt.engine.EngineFailedException;
@@ -104,7 +105,7 @@ final class TensorRtSlot {
         for (int i = 0; i < inputs; i++) {
             long bytes = layout.maxTokens() * elementBytes(layout.inputTypes().get(i));
             deviceInputs[i] = deviceBuffer(bytes, layout.inputs().get(i), device, natives);
-            if (layout.inputs().get(i).equals(TensorRtPlanBuilder.TOKEN_TYPE_IDS)) {
+            if (layout.inputs().get(i).equals(EncoderContract.TOKEN_TYPE_IDS)) {
                 // Single-segment input: token types are all 0 for every batch, so zero them once on the device
                 // instead of copying zeros per batch. Stream order puts this before any batch on the stream.
                 Cuda.check(cudaMemsetAsync(deviceInputs[i], 0, bytes, stream), "cudaMemsetAsync(token_type_ids)",
@@ -142,7 +143,7 @@ final class TensorRtSlot {
             String name = layout.inputs().get(i);
             setShape(name, rows, sequence);
             if (hostInputs[i] != null) {
-                writeHost(i, name.equals(TensorRtPlanBuilder.ATTENTION_MASK) ? mask : batch.inputIds());
+                writeHost(i, name.equals(EncoderContract.ATTENTION_MASK) ? mask : batch.inputIds());
             }
         }
         try (Dims64 shape = context.getTensorShape(layout.output())) {

@@ -110,9 +110,9 @@ class TensorRtHelpersTest {
         TensorRtPlanBuilder.checkInputs("m", List.of("input_ids", "attention_mask"));
         TensorRtPlanBuilder.checkInputs("m", List.of("input_ids", "attention_mask", "token_type_ids"));
         assertThatThrownBy(() -> TensorRtPlanBuilder.checkInputs("m", List.of("input_ids", "pixel_values")))
-                .hasMessage("model 'm' must have inputs 'input_ids' and 'attention_mask' (and optionally "
-                        + "'token_type_ids') and no others, found [input_ids, pixel_values]; export the encoder with the "
-                        + "HuggingFace input names");
+                .hasMessage("model 'm' has the wrong inputs: expected 'input_ids' and 'attention_mask' (and optionally "
+                        + "'token_type_ids') and no others, found [input_ids, pixel_values]; export the encoder with the Hugging "
+                        + "Face input names (optimum-cli export onnx does)");
     }
 
     @Test

@@ -1,0 +1,89 @@
+package io.streamrt.engine;
+
+import io.streamrt.engine.onnx.ModelSignature;
+import io.streamrt.engine.onnx.ModelSignature.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What an encoder model must look like for StreamRT's engines, checked the same way by every backend (when it
+ * opens) and where a job is submitted (from the file, without loading it): inputs {@value #INPUT_IDS} and
+ * {@value #ATTENTION_MASK}, optionally {@value #TOKEN_TYPE_IDS}, nothing else, of an integer type the backend feeds;
+ * and an output {@code [batch, sequence, hidden]} of floats with a fixed hidden size (the last hidden state).
+ * Failures say what was expected, what was found and what to do.
+ *
+ * <pre>{@code
+ * EncoderContract.Checked checked = EncoderContract.check("model", ModelSignature.read(path), Set.of("int64"));
+ * checked.output();   // last_hidden_state
+ * }</pre>
+ */
+public final class EncoderContract {
+
+    public static final String INPUT_IDS = "input_ids";
+    public static final String ATTENTION_MASK = "attention_mask";
+    public static final String TOKEN_TYPE_IDS = "token_type_ids";
+
+    private static final Set<String> KNOWN_INPUTS = Set.of(INPUT_IDS, ATTENTION_MASK, TOKEN_TYPE_IDS);
+    private static final Set<String> FLOAT_OUTPUTS = Set.of("float32", "float16");
+
+    private EncoderContract() {}
+
+    /**
+     * What a model that passed the check gives an engine.
+     *
+     * @param output the name of its {@code [batch, sequence, hidden]} output
+     * @param hiddenSize that output's last dimension
+     * @param feedsTokenTypes whether it takes {@value #TOKEN_TYPE_IDS}
+     */
+    public record Checked(String output, int hiddenSize, boolean feedsTokenTypes) {}
+
+    /**
+     * Checks the input names alone: {@value #INPUT_IDS} and {@value #ATTENTION_MASK}, optionally
+     * {@value #TOKEN_TYPE_IDS}, nothing else.
+     *
+     * @param found what to show as found, e.g. the inputs with their types
+     * @throws ModelRejectedException saying what was expected and what was found
+     */
+    public static void checkInputNames(String model, List<String> names, Object found) {
+        if (!names.contains(INPUT_IDS) || !names.contains(ATTENTION_MASK) || !KNOWN_INPUTS.containsAll(names)) {
+            throw new ModelRejectedException("model '" + model + "' has the wrong inputs: expected '" + INPUT_IDS
+                    + "' and '" + ATTENTION_MASK + "' (and optionally '" + TOKEN_TYPE_IDS + "') and no others, found "
+                    + found + "; export the encoder with the Hugging Face input names (optimum-cli export onnx does)");
+        }
+    }
+
+    /**
+     * Checks a model's inputs and outputs.
+     *
+     * @param model the model's name, for messages
+     * @param inputTypes the input types this backend can feed, e.g. {@code int64}
+     * @throws ModelRejectedException saying what was expected, what was found, and what to do
+     */
+    public static Checked check(String model, ModelSignature signature, Set<String> inputTypes) {
+        List<String> names = new ArrayList<>();
+        signature.inputs().forEach(input -> names.add(input.name()));
+        checkInputNames(model, names, signature.inputs());
+        for (Tensor input : signature.inputs()) {
+            if (!inputTypes.contains(input.type())) {
+                throw new ModelRejectedException("model '" + model + "' input '" + input.name() + "' is "
+                        + input.type() + ", expected " + String.join(" or ", inputTypes.stream().sorted().toList())
+                        + " token ids; found " + input + "; export the encoder with int64 inputs");
+            }
+            if (input.rank() != 2) {
+                throw new ModelRejectedException("model '" + model + "' input '" + input.name() + "' has rank "
+                        + input.rank() + ", expected [batch, sequence]; found " + input);
+            }
+        }
+        for (Tensor output : signature.outputs()) {
+            long[] shape = output.shape();
+            if (FLOAT_OUTPUTS.contains(output.type()) && shape.length == 3 && shape[2] > 0) {
+                return new Checked(output.name(), Math.toIntExact(shape[2]), names.contains(TOKEN_TYPE_IDS));
+            }
+        }
+        throw new ModelRejectedException("model '" + model + "' has no output StreamRT can read: expected a float "
+                + "output [batch, sequence, hidden] with a fixed hidden size (the last hidden state), found "
+                + signature.outputs() + "; export the encoder's last hidden state (a model with pooled outputs or "
+                + "classification logits is not supported yet)");
+    }
+}
