@@ -146,6 +146,14 @@ public final class EmbeddedKafka implements AutoCloseable {
      */
     public void createTopics(int partitions, String... names) {
         checkOpen("create topics");
+        createTopics(bootstrapServers, partitions, names);
+    }
+
+    /**
+     * As {@link #createTopics(int, String...)}, on any broker (one replica each): for tests that run their own, e.g. a
+     * broker in a child JVM that they stop and start again.
+     */
+    public static void createTopics(String bootstrapServers, int partitions, String... names) {
         if (partitions < 1) {
             throw new IllegalArgumentException("partitions must be at least 1, was " + partitions);
         }
@@ -161,7 +169,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
         List<NewTopic> topics = Arrays.stream(names).map(name -> new NewTopic(name, partitions, (short) 1)).toList();
         long deadline = System.nanoTime() + TOPIC_READY_TIMEOUT.toNanos();
-        try (Admin admin = Admin.create(clientProperties())) {
+        Properties properties = new Properties();
+        properties.setProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        try (Admin admin = Admin.create(properties)) {
             admin.createTopics(topics).all().get(TOPIC_READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             // The controller acknowledges creation before the broker has loaded the partitions, and the broker
             // publishes a partition's leader in its metadata before its replica manager leads it. A producer that

@@ -46,9 +46,23 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class EnrichTopics {
 
+    /** The broker the topics live on: the in-process {@link EmbeddedKafka} or a {@link ChildKafka}. */
+    public interface Broker {
+        String bootstrapServers();
+
+        void createTopics(int partitions, String... names);
+
+        /** New properties holding only {@code bootstrap.servers}. */
+        default Properties clientProperties() {
+            Properties props = new Properties();
+            props.setProperty("bootstrap.servers", bootstrapServers());
+            return props;
+        }
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final EmbeddedKafka kafka;
+    private final Broker kafka;
     private final String input;
     private final String output;
     private final String deadLetter;
@@ -56,7 +70,7 @@ public final class EnrichTopics {
     private final Map<String, Boolean> produced = new HashMap<>();
     private final Set<String> poisonedKeys = new HashSet<>();
 
-    private EnrichTopics(EmbeddedKafka kafka, String suffix) {
+    private EnrichTopics(Broker kafka, String suffix) {
         this.kafka = kafka;
         this.input = "in-" + suffix;
         this.output = "out-" + suffix;
@@ -65,6 +79,21 @@ public final class EnrichTopics {
 
     /** Creates {@code in-<suffix>}, {@code out-<suffix>} and {@code dlq-<suffix>}. */
     public static EnrichTopics create(EmbeddedKafka kafka, String suffix, int partitions) {
+        return create(new Broker() {
+            @Override
+            public String bootstrapServers() {
+                return kafka.bootstrapServers();
+            }
+
+            @Override
+            public void createTopics(int count, String... names) {
+                kafka.createTopics(count, names);
+            }
+        }, suffix, partitions);
+    }
+
+    /** As {@link #create(EmbeddedKafka, String, int)}, on any broker. */
+    public static EnrichTopics create(Broker kafka, String suffix, int partitions) {
         EnrichTopics topics = new EnrichTopics(kafka, suffix);
         kafka.createTopics(partitions, topics.input, topics.output, topics.deadLetter);
         return topics;
