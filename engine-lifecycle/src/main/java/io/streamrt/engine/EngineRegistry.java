@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -15,15 +14,9 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,12 +56,12 @@ public final class EngineRegistry {
     private final Duration gracePeriod;
     private final GraceTimer timer;
 
-    /** Guards {@link #entries} and every {@link Entry}'s counters; never held while building or closing. */
+    /** Guards {@link #entries} and every {@link RegistryEntry}'s counters; never held while building or closing. */
     private final Object lock = new Object();
 
-    private final Map<EngineSpec, Entry> entries = new HashMap<>();
+    private final Map<EngineSpec, RegistryEntry> entries = new HashMap<>();
     /** Broken engines no longer in {@link #entries}, still held by leases; closed with their last lease. */
-    private final Set<Entry> retiring = new HashSet<>();
+    private final Set<RegistryEntry> retiring = new HashSet<>();
     private final AtomicInteger openLeases = new AtomicInteger();
 
     /**
@@ -127,7 +120,7 @@ public final class EngineRegistry {
 
     /** A timer on one daemon thread, shared by the registries that use it. */
     public static GraceTimer daemonTimer() {
-        return DaemonTimer.INSTANCE;
+        return DaemonGraceTimer.INSTANCE;
     }
 
     /**
@@ -139,12 +132,12 @@ public final class EngineRegistry {
      */
     public EngineLease acquire(EngineSpec spec) {
         Objects.requireNonNull(spec, "spec");
-        Entry entry;
+        RegistryEntry entry;
         boolean builder = false;
         synchronized (lock) {
             entry = entries.get(spec);
             if (entry == null) {
-                entry = new Entry(spec);
+                entry = new RegistryEntry(spec);
                 entries.put(spec, entry);
                 builder = true;
             }
@@ -155,7 +148,7 @@ public final class EngineRegistry {
         if (builder) {
             build(entry);
         }
-        Built built;
+        BuiltEngine built;
         try {
             built = entry.future.get();
         } catch (InterruptedException e) {
@@ -171,7 +164,8 @@ public final class EngineRegistry {
             // A fresh exception per waiter: one instance thrown in several threads gets confusing stack traces.
             throw new EngineException(cause.getMessage(), cause);
         }
-        return new Lease(entry, built);
+        openLeases.incrementAndGet();
+        return new RegistryLease(this, entry, built);
     }
 
     /**
@@ -201,7 +195,7 @@ public final class EngineRegistry {
     public int openEngines() {
         synchronized (lock) {
             int open = retiring.size();
-            for (Entry entry : entries.values()) {
+            for (RegistryEntry entry : entries.values()) {
                 if (entry.future.isDone() && !entry.future.isCompletedExceptionally()) {
                     open++;
                 }
@@ -210,7 +204,7 @@ public final class EngineRegistry {
         }
     }
 
-    private void build(Entry entry) {
+    private void build(RegistryEntry entry) {
         EngineSpec spec = entry.spec;
         try {
             EngineProvider provider = BackendSelector.select(providers, spec);
@@ -222,7 +216,7 @@ public final class EngineRegistry {
             LOG.info("Built engine {} ({}, precision {}, max batch {}, max sequence {}) in {} ms", engineId,
                     engine.info().backend(), engine.info().precision(), engine.info().maxBatchSize(),
                     engine.info().maxSequenceLength(), (System.nanoTime() - start) / 1_000_000);
-            entry.future.complete(new Built(entry, engine, model, engineId));
+            entry.future.complete(new BuiltEngine(this, entry, engine, model, engineId));
         } catch (Throwable t) {
             synchronized (lock) {
                 if (entries.get(spec) == entry) {
@@ -233,7 +227,13 @@ public final class EngineRegistry {
         }
     }
 
-    private void release(Entry entry) {
+    /** A lease was closed: counts it and releases its entry. */
+    void leaseClosed(RegistryEntry entry) {
+        openLeases.decrementAndGet();
+        release(entry);
+    }
+
+    private void release(RegistryEntry entry) {
         String why;
         synchronized (lock) {
             entry.refs--;
@@ -266,7 +266,7 @@ public final class EngineRegistry {
         closeEntry(entry, why);
     }
 
-    private void expire(Entry entry, long generation) {
+    private void expire(RegistryEntry entry, long generation) {
         synchronized (lock) {
             // The timer may fire after a cancel (it races with acquire), or for an older release: re-check.
             if (entry.refs > 0 || entry.closeGeneration != generation || entries.get(entry.spec) != entry) {
@@ -287,7 +287,7 @@ public final class EngineRegistry {
      * Takes a broken engine out of its spec's slot, so that the next acquire builds a new one; closes it now if no
      * lease holds it, else when the last one is released. Batches in flight on it fail on their own.
      */
-    private void markBroken(Entry entry, Built built, EngineFailedException failure) {
+    void markBroken(RegistryEntry entry, BuiltEngine built, EngineFailedException failure) {
         int leases;
         synchronized (lock) {
             if (entry.broken) {
@@ -310,8 +310,8 @@ public final class EngineRegistry {
     }
 
     /** Attachments first (they use the engine), newest first, then the engine; one failure does not skip the rest. */
-    private static void closeEntry(Entry entry, String why) {
-        Built built = entry.future.getNow(null);
+    private static void closeEntry(RegistryEntry entry, String why) {
+        BuiltEngine built = entry.future.getNow(null);
         if (built == null) {
             return;
         }
@@ -345,175 +345,6 @@ public final class EngineRegistry {
             failure.addSuppressed(e);
         }
         return failure;
-    }
-
-    /** A spec's slot: its build (shared by all who wait for it), its lease count and pending close. */
-    private static final class Entry {
-        final EngineSpec spec;
-        final CompletableFuture<Built> future = new CompletableFuture<>();
-        /** Guarded by the registry lock. */
-        int refs;
-        /** Guarded by the registry lock; tells a stale timer from the current one. */
-        long closeGeneration;
-        /** Guarded by the registry lock. */
-        Cancellable pendingClose;
-        /** Set once, under the registry lock; read without it by {@link GuardedEngine#run}. */
-        volatile boolean broken;
-        /** What broke it; written before {@link #broken}. */
-        volatile String brokenBy;
-
-        Entry(EngineSpec spec) {
-            this.spec = spec;
-        }
-
-        void cancelPendingClose() {
-            if (pendingClose != null) {
-                pendingClose.cancel();
-                pendingClose = null;
-            }
-            closeGeneration++;
-        }
-    }
-
-    /** A built engine and what hangs off it. */
-    private final class Built {
-        final InferenceEngine engine;
-        /** What leases and attachments see: the engine, watched for fatal failures. */
-        final InferenceEngine guarded;
-        final ModelFiles model;
-        final String engineId;
-        /** Insertion order is creation order, which close reverses. Guarded by itself. */
-        final Map<List<Object>, Object> attachments = new LinkedHashMap<>();
-
-        Built(Entry entry, InferenceEngine engine, ModelFiles model, String engineId) {
-            this.engine = engine;
-            this.guarded = new GuardedEngine(entry, this);
-            this.model = model;
-            this.engineId = engineId;
-        }
-    }
-
-    /**
-     * The registry's view of a shared engine: runs go straight through, but a fatal failure marks the engine broken,
-     * and a broken engine refuses further batches. Closing it does nothing: the registry owns the engine, a user
-     * closes the lease.
-     */
-    private final class GuardedEngine implements InferenceEngine {
-        private final Entry entry;
-        private final Built built;
-
-        GuardedEngine(Entry entry, Built built) {
-            this.entry = entry;
-            this.built = built;
-        }
-
-        @Override
-        public EngineInfo info() {
-            return built.engine.info();
-        }
-
-        @Override
-        public EncoderOutput run(EncoderBatch batch) {
-            if (entry.broken) {
-                throw new EngineFailedException("engine " + built.engineId + " is broken (" + entry.brokenBy
-                        + "); the batch was not run: close this lease and acquire a new one from the EngineRegistry, "
-                        + "which builds a new engine");
-            }
-            try {
-                return built.engine.run(batch);
-            } catch (EngineFailedException e) {
-                markBroken(entry, built, e);
-                throw e;
-            }
-        }
-
-        @Override
-        public java.util.Optional<DeviceStats> deviceStats() {
-            return built.engine.deviceStats();
-        }
-
-        @Override
-        public void close() {
-            // Owned by the registry: closed with the last lease (after the grace period), never by a user.
-        }
-
-        @Override
-        public String toString() {
-            return "registry view of " + built.engineId + (entry.broken ? " (broken)" : "");
-        }
-    }
-
-    private final class Lease implements EngineLease {
-        private final Entry entry;
-        private final Built built;
-        private final AtomicBoolean closed = new AtomicBoolean();
-
-        Lease(Entry entry, Built built) {
-            this.entry = entry;
-            this.built = built;
-            openLeases.incrementAndGet();
-        }
-
-        @Override
-        public InferenceEngine engine() {
-            checkOpen("engine()");
-            return built.guarded;
-        }
-
-        @Override
-        public ModelFiles model() {
-            return built.model;
-        }
-
-        @Override
-        public String engineId() {
-            return built.engineId;
-        }
-
-        @Override
-        public <T> T attachment(Class<T> type, Function<InferenceEngine, T> factory) {
-            return attachment(type, "", factory);
-        }
-
-        @Override
-        public <T> T attachment(Class<T> type, Object key, Function<InferenceEngine, T> factory) {
-            Objects.requireNonNull(type, "type");
-            Objects.requireNonNull(key, "key");
-            Objects.requireNonNull(factory, "factory");
-            checkOpen("attachment()");
-            List<Object> slot = List.of(type, key);
-            synchronized (built.attachments) {
-                Object existing = built.attachments.get(slot);
-                if (existing != null) {
-                    return type.cast(existing);
-                }
-                // Made under the lock: two slots asking at once must share one scheduler, not race to make two.
-                T created = Objects.requireNonNull(factory.apply(built.guarded),
-                        () -> "attachment factory for " + type.getName() + " returned null");
-                built.attachments.put(slot, created);
-                return created;
-            }
-        }
-
-        private void checkOpen(String call) {
-            if (closed.get()) {
-                throw new EngineException("lease on engine " + built.engineId + " is closed: " + call
-                        + " was called after close(); acquire a new lease from the EngineRegistry");
-            }
-        }
-
-        @Override
-        public void close() {
-            if (closed.compareAndSet(false, true)) {
-                openLeases.decrementAndGet();
-                release(entry);
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "EngineLease[" + built.engineId + (closed.get() ? ", closed]" : "]");
-        }
     }
 
     private static final class Shared {
@@ -556,31 +387,4 @@ public final class EngineRegistry {
         }
     }
 
-    private static final class DaemonTimer implements GraceTimer {
-        static final DaemonTimer INSTANCE = new DaemonTimer();
-
-        private final ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread thread = new Thread(r, "streamrt-engine-grace");
-            // Must not keep a JVM alive that has nothing left to do but close idle engines.
-            thread.setDaemon(true);
-            return thread;
-        });
-
-        private DaemonTimer() {
-            // Every re-acquire within a grace period cancels a task: drop them now rather than after 30 s.
-            executor.setRemoveOnCancelPolicy(true);
-        }
-
-        @Override
-        public Cancellable schedule(Runnable task, Duration delay) {
-            ScheduledFuture<?> future = executor.schedule(() -> {
-                try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    LOG.warn("Delayed engine close failed", e);
-                }
-            }, delay.toNanos(), TimeUnit.NANOSECONDS);
-            return () -> future.cancel(false);
-        }
-    }
 }
