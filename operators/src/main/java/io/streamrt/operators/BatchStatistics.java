@@ -28,9 +28,10 @@ public final class BatchStatistics {
      * @param realTokens tokens of those records
      * @param paddedTokens rows x padded length, summed over batches
      * @param busyNanos time spent running batches
+     * @param queued requests waiting for a batch now
      */
     public record Entry(String engineId, BatchingMode mode, long batches, long records, long realTokens,
-            long paddedTokens, long busyNanos) {}
+            long paddedTokens, long busyNanos, int queued) {}
 
     /**
      * Sums over schedulers.
@@ -67,6 +68,11 @@ public final class BatchStatistics {
     /** Every open scheduler in this JVM, in creation order. */
     public static List<Entry> snapshot() {
         return io.streamrt.operators.internal.BatchScheduler.statistics();
+    }
+
+    /** Requests waiting for a batch now, in every open scheduler of this JVM. */
+    public static int queued() {
+        return snapshot().stream().mapToInt(Entry::queued).sum();
     }
 
     /** What every scheduler created in this JVM ran: the open ones of {@link #snapshot()} and the closed ones. */

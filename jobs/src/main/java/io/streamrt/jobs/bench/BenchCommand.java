@@ -53,6 +53,7 @@ public final class BenchCommand implements Callable<Integer> {
     private static final int DEFAULT_PACED_WARM_UP_S = 3;
     private static final int QUICK_PACED_WARM_UP_S = 2;
     private static final List<Integer> ENGINE_BATCH_SIZES = List.of(1, 2, 4, 8, 16, 32, 64);
+    private static final Duration SOAK_SAMPLE_EVERY = Duration.ofSeconds(10);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -109,6 +110,26 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Where the PNG chart goes. Default: ${DEFAULT-VALUE}.")
     Path chart;
 
+    @Option(names = "--soak-minutes", paramLabel = "N", defaultValue = "0",
+            description = "Instead of the scenarios: a soak. The adaptive job fed open-loop at --soak-rate for N "
+                    + "minutes, sampled every 10 s (heap after GC, resident memory, queue sizes, p99), written to "
+                    + "--soak-output and --soak-chart, with the growth from the first quarter to the end. "
+                    + "Default: 0 (no soak).")
+    int soakMinutes;
+
+    @Option(names = "--soak-rate", paramLabel = "PER_S", defaultValue = "0",
+            description = "The soak's rate, records per second. Default: 0, which measures the adaptive maximum "
+                    + "first and offers 80% of it.")
+    double soakRate;
+
+    @Option(names = "--soak-output", paramLabel = "FILE", defaultValue = "soak-results.json",
+            description = "Where the soak's JSON goes. Default: ${DEFAULT-VALUE}.")
+    Path soakOutput;
+
+    @Option(names = "--soak-chart", paramLabel = "FILE", defaultValue = "soak-results.png",
+            description = "Where the soak's chart goes. Default: ${DEFAULT-VALUE}.")
+    Path soakChart;
+
     private int engineRounds;
 
     @Override
@@ -122,7 +143,7 @@ public final class BenchCommand implements Callable<Integer> {
         String date = OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
         String loadBefore = loadAverage();
         PrintWriter out = spec.commandLine().getOut();
-        Progress progress = new Progress(spec.commandLine().getErr(), 2 + 3 * (1 + loads.size()));
+        Progress progress = new Progress(spec.commandLine().getErr(), soakMinutes > 0 ? 2 : 2 + 3 * (1 + loads.size()));
 
         List<DemoTexts.DemoText> texts = DemoTexts.generate(recordCount, seed);
         List<byte[]> values = texts.stream().map(t -> DemoTexts.toJson(t, "text", "id")).toList();
@@ -133,12 +154,14 @@ public final class BenchCommand implements Callable<Integer> {
             // Held for the whole run: every scenario shares this engine, warm, and none pays for loading it.
             try (EngineLease lease = EngineRegistry.shared().acquire(engineSpec)) {
                 EngineInfo info = lease.engine().info();
-                List<EngineAloneBench.Point> engine = engineAlone(lease, engineSpec, texts, progress);
-
                 PipelineBench pipeline = new PipelineBench(kafka, template, values,
                         new PipelineBench.Settings(Duration.ofMillis(staticMaxDelayMs), warmUp,
                                 Duration.ofSeconds(pacedWarmUpS), Duration.ofSeconds(windowS),
                                 Duration.ofSeconds(Math.max(5, windowS)), Duration.ofMinutes(5)), progress::detail);
+                if (soakMinutes > 0) {
+                    return soak(pipeline, info, date, progress, out);
+                }
+                List<EngineAloneBench.Point> engine = engineAlone(lease, engineSpec, texts, progress);
                 Map<BenchScenario, PipelineBench.MaxResult> maxima = new EnumMap<>(BenchScenario.class);
                 Map<BenchScenario, List<PipelineBench.OpenLoopResult>> openLoops = new EnumMap<>(BenchScenario.class);
                 // One unmeasured run first: in a fresh JVM the JIT spends the first minutes compiling Kafka's,
@@ -203,6 +226,29 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    private int soak(PipelineBench pipeline, EngineInfo info, String date, Progress progress, PrintWriter out)
+            throws Exception {
+        double rate = soakRate;
+        if (rate <= 0) {
+            progress.step("soak: the adaptive maximum, to offer 80% of it");
+            rate = 0.8 * pipeline.maxThroughput(BenchScenario.ADAPTIVE).recordsPerS();
+            progress.done(String.format(Locale.ROOT, "soak rate %.1f records/s", rate));
+        }
+        progress.step(String.format(Locale.ROOT, "soak: %.1f records/s for %d minutes", rate, soakMinutes));
+        SoakBench.Result result = new SoakBench(pipeline, SOAK_SAMPLE_EVERY, progress::detail)
+                .run(rate, Duration.ofMinutes(soakMinutes));
+        SoakReport report = SoakReport.of(new SoakReport.Meta(date, machine(), info.model(), info.backend(),
+                soakMinutes), result);
+        progress.done(report.summary());
+        createParent(soakOutput);
+        createParent(soakChart);
+        report.write(soakOutput, soakChart);
+        out.println(report.summary());
+        out.printf(Locale.ROOT, "Wrote %s and %s.%n", soakOutput, soakChart);
+        out.flush();
+        return 0;
+    }
+
     private List<EngineAloneBench.Point> engineAlone(EngineLease lease, EngineSpec engineSpec,
             List<DemoTexts.DemoText> texts, Progress progress) {
         progress.step("engine alone: " + texts.size() + " records, length-sorted, batch sizes " + batchSizes());
@@ -257,6 +303,11 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (warmUpS != null) {
             InferenceFlags.atLeast(commandLine, "--warm-up-s", warmUpS, 0);
+        }
+        InferenceFlags.atLeast(commandLine, "--soak-minutes", soakMinutes, 0);
+        if (soakRate < 0 || Double.isNaN(soakRate)) {
+            throw new CommandLine.ParameterException(commandLine,
+                    "--soak-rate must be 0 (80% of the measured maximum) or a positive rate, found " + soakRate);
         }
         for (double load : loads) {
             if (!(load > 0 && load <= 2)) {

@@ -159,12 +159,12 @@ final class PipelineBench {
 
     /** What one run measures on a running, warmed-up job. */
     @FunctionalInterface
-    private interface Measurement<R> {
+    interface Measurement<R> {
         R measure(BenchTopics topics, JobClient job, String run) throws Exception;
     }
 
     /** Fresh topics and job for the scenario, warmed up, measured, then cancelled. */
-    private <R> R onWarmJob(BenchScenario scenario, Measurement<R> measurement) throws Exception {
+    <R> R onWarmJob(BenchScenario scenario, Measurement<R> measurement) throws Exception {
         String run = nextRun(scenario);
         try (BenchTopics topics = BenchTopics.create(kafka, run, template.parallelism())) {
             EnrichConfig config = config(run);
@@ -382,7 +382,7 @@ final class PipelineBench {
         }
     }
 
-    private byte[] value(int i) {
+    byte[] value(int i) {
         return values.get(i % values.size());
     }
 

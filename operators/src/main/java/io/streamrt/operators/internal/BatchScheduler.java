@@ -101,7 +101,7 @@ public final class BatchScheduler implements AutoCloseable {
         List<BatchStatistics.Entry> entries = new ArrayList<>();
         for (BatchScheduler s : ALL) {
             entries.add(new BatchStatistics.Entry(s.name, s.config.mode(), s.batches.get(), s.records.get(),
-                    s.realTokens.get(), s.paddedTokens.get(), s.busyNanos.get()));
+                    s.realTokens.get(), s.paddedTokens.get(), s.busyNanos.get(), s.queued()));
         }
         return entries;
     }
