@@ -9,16 +9,11 @@ import io.streamrt.operators.internal.InferenceFunction;
 import io.streamrt.operators.internal.ProcessExit;
 import io.streamrt.serde.DeadLetterReason;
 import io.streamrt.serde.TextTokenizer;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.apache.flink.api.common.typeutils.base.StringSerializer;
-import org.apache.flink.streaming.api.datastream.AsyncDataStream;
-import org.apache.flink.streaming.api.operators.async.AsyncWaitOperatorFactory;
 import org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
-import org.apache.flink.util.function.SerializableFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,7 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 class FailureHandlingHarnessTest {
 
-    private static final long TIMEOUT_MS = 5_000;
+    private static final long TIMEOUT_MS = ScriptedHarness.TIMEOUT_MS;
     private static final String POISON_WORD = "poison";
     private static long poisonToken;
 
@@ -55,22 +50,15 @@ class FailureHandlingHarnessTest {
     }
 
     private static StreamInference<String> inference(FailurePolicy onFailure, int maxBatch) {
-        return StreamInference.builder((SerializableFunction<String, String>) s -> s)
-                .engine("scripted")
-                .maxBatchSize(maxBatch)
-                .latencyTarget(Duration.ofMillis(20))
-                .timeout(Duration.ofMillis(TIMEOUT_MS))
-                .onFailure(onFailure)
-                .build();
+        return ScriptedHarness.inference(onFailure, maxBatch);
+    }
+
+    private static OneInputStreamOperatorTestHarness<String, InferenceResult<String>> harness(
+            InferenceFunction<String> function) throws Exception {
+        return ScriptedHarness.of(function);
     }
 
     /** Records are named by their position in {@link #texts}, as a Kafka job names them by key and offset. */
-    private static OneInputStreamOperatorTestHarness<String, InferenceResult<String>> harness(
-            InferenceFunction<String> function) throws Exception {
-        return new OneInputStreamOperatorTestHarness<>(new AsyncWaitOperatorFactory<>(
-                function, TIMEOUT_MS, 100, AsyncDataStream.OutputMode.UNORDERED), StringSerializer.INSTANCE);
-    }
-
     private static InferenceFunction<String> function(StreamInference<String> inference) {
         return new InferenceFunction<>(inference.settings(), s -> s, null, s -> "key=" + s.split(" ")[1]);
     }

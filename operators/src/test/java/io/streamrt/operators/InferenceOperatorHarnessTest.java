@@ -4,18 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamrt.engine.EngineRegistry;
 import io.streamrt.engine.testing.ScriptedEngine;
-import io.streamrt.operators.internal.InferenceFunction;
 import io.streamrt.serde.DeadLetterReason;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
-import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
-import org.apache.flink.streaming.api.operators.async.AsyncWaitOperatorFactory;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
-import org.apache.flink.util.function.SerializableFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class InferenceOperatorHarnessTest {
 
-    private static final long TIMEOUT_MS = 5_000;
+    private static final long TIMEOUT_MS = ScriptedHarness.TIMEOUT_MS;
 
     @BeforeEach
     void reset() {
@@ -39,20 +34,12 @@ class InferenceOperatorHarnessTest {
     }
 
     private static StreamInference<String> inference(FailurePolicy onFailure) {
-        return StreamInference.builder((SerializableFunction<String, String>) s -> s)
-                .engine("scripted")
-                .maxBatchSize(4)
-                .latencyTarget(Duration.ofMillis(20))
-                .timeout(Duration.ofMillis(TIMEOUT_MS))
-                .onFailure(onFailure)
-                .build();
+        return ScriptedHarness.inference(onFailure, 4);
     }
 
     private static OneInputStreamOperatorTestHarness<String, InferenceResult<String>> harness(
             StreamInference<String> inference) throws Exception {
-        InferenceFunction<String> function = new InferenceFunction<>(inference.settings(), s -> s, null);
-        return new OneInputStreamOperatorTestHarness<>(new AsyncWaitOperatorFactory<>(
-                function, TIMEOUT_MS, 100, AsyncDataStream.OutputMode.UNORDERED), StringSerializer.INSTANCE);
+        return ScriptedHarness.of(ScriptedHarness.function(inference));
     }
 
     private static List<String> texts(int n) {
@@ -99,9 +86,8 @@ class InferenceOperatorHarnessTest {
     @Test
     void recordsAreBatchedAndEnrichedInOrderedModeToo() throws Exception {
         List<String> inputs = texts(9);
-        InferenceFunction<String> function = new InferenceFunction<>(inference(FailurePolicy.FAIL).settings(), s -> s, null);
-        var harness = new OneInputStreamOperatorTestHarness<>(new AsyncWaitOperatorFactory<>(
-                function, TIMEOUT_MS, 100, AsyncDataStream.OutputMode.ORDERED), StringSerializer.INSTANCE);
+        var harness = ScriptedHarness.of(ScriptedHarness.function(inference(FailurePolicy.FAIL)),
+                AsyncDataStream.OutputMode.ORDERED);
         harness.open();
         for (String text : inputs) {
             harness.processElement(text, 1L);

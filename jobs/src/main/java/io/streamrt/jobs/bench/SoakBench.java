@@ -25,7 +25,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * {@code bench --soak-minutes N}: the adaptive job, warm, fed open-loop at a fixed rate for a long time, sampled
- * every few seconds for what grows when something leaks: heap after the latest garbage collection, the process's
+ * every few seconds for what grows when something leaks: heap after the latest garbage collection (and, once a
+ * minute, after a forced full one: the live set), the process's
  * resident memory (native memory too: ONNX Runtime, the tokenizer, direct buffers), the scheduler's queue, the
  * records in the pipeline, and the window's p99 end-to-end latency. Nothing per record is kept here (the send time
  * rides in the record's key), so the bench itself does not grow the heap it measures.
@@ -38,19 +39,25 @@ final class SoakBench {
 
     private static final String PREFIX = "s-";
 
+    /** Every this many samples, a full collection measures the live heap (see {@link Sample#liveHeapMb()}). */
+    static final int FULL_GC_EVERY_SAMPLES = 6;
+
     /**
      * One sample.
      *
      * @param seconds since the paced window opened
-     * @param heapAfterGcMb heap in use right after the latest garbage collection
+     * @param heapAfterGcMb heap in use right after the latest garbage collection (a young one, mostly: it includes
+     *     old-generation garbage not collected yet, so it rises and falls with G1's cycles)
+     * @param liveHeapMb heap in use right after a full collection forced for the sample: what is really kept;
+     *     -1 in the samples between (one full collection a minute, so as not to disturb the latency much)
      * @param rssMb the process's resident set size ({@code VmRSS}); -1 where /proc does not tell
      * @param schedulerQueued requests waiting in the batch schedulers
      * @param inPipeline records sent and not yet back (output or dead letter)
      * @param received outputs read back in this sample's window
      * @param p99Ms p99 end-to-end latency of those outputs
      */
-    record Sample(double seconds, double heapAfterGcMb, double rssMb, int schedulerQueued, long inPipeline,
-            int received, double p99Ms) {}
+    record Sample(double seconds, double heapAfterGcMb, double liveHeapMb, double rssMb, int schedulerQueued,
+            long inPipeline, int received, double p99Ms) {}
 
     /**
      * A soak run.
@@ -124,13 +131,20 @@ final class SoakBench {
             long now = System.nanoTime();
             if (now >= nextSample) {
                 long[] latencies = window.stream().mapToLong(Long::longValue).sorted().toArray();
-                Sample sample = new Sample((now - start) / 1e9, heapAfterGcMb(), rssMb(), BatchStatistics.queued(),
+                double heapAfterGc = heapAfterGcMb();
+                double live = -1;
+                if ((samples.size() + 1) % FULL_GC_EVERY_SAMPLES == 0) {
+                    System.gc(); // a full collection: the live set, garbage of every generation gone
+                    live = heapAfterGcMb();
+                }
+                Sample sample = new Sample((now - start) / 1e9, heapAfterGc, live, rssMb(), BatchStatistics.queued(),
                         sent.get() - received - dead, latencies.length, PipelineBench.percentile(latencies, 0.99));
                 samples.add(sample);
-                log.accept(String.format(java.util.Locale.ROOT, "%5.0f s: heap after GC %.0f MB, RSS %.0f MB, "
+                log.accept(String.format(java.util.Locale.ROOT, "%5.0f s: heap after GC %.0f MB%s, RSS %.0f MB, "
                                 + "queued %d, in pipeline %d, p99 %.0f ms over %d records", sample.seconds(),
-                        sample.heapAfterGcMb(), sample.rssMb(), sample.schedulerQueued(), sample.inPipeline(),
-                        sample.p99Ms(), sample.received()));
+                        sample.heapAfterGcMb(), live < 0 ? "" : String.format(java.util.Locale.ROOT,
+                                " (live after a full GC %.0f MB)", live), sample.rssMb(), sample.schedulerQueued(),
+                        sample.inPipeline(), sample.p99Ms(), sample.received()));
                 window.clear();
                 nextSample += every.toNanos();
             }

@@ -271,38 +271,22 @@ public final class BatchScheduler implements AutoCloseable {
         }
     }
 
-    private void run(List<InferenceRequest> requests, String cutReason) {
-        try {
-            runAndDeliver(requests, cutReason);
-        } catch (EngineFailedException fatal) {
-            failAll(requests, fatal, FailureScope.ENGINE);
-        } catch (EngineException e) {
-            if (requests.size() == 1) {
-                failAlone(requests.get(0), e);
-            } else {
-                isolate(requests, e);
-            }
-        } catch (RuntimeException | Error e) {
-            // Not the engine's verdict on its input: a bug or memory. Errors too: a dead worker would leave every
-            // queued request to its timeout.
-            failAll(requests, e, FailureScope.BATCH);
-        }
-    }
-
     /**
-     * Runs the halves of a batch that failed with a non-fatal engine error, and their halves, until every record
-     * either has its result or failed alone. A fatal failure on the way fails everything not yet delivered.
+     * Runs a batch. If it fails with a non-fatal engine error, runs its halves, and their halves, until every
+     * record either has its result or failed alone. A fatal failure, or one that is not the engine's (a bug, memory),
+     * fails everything not yet delivered.
      */
-    private void isolate(List<InferenceRequest> failed, EngineException first) {
-        LOG.warn("A batch of {} requests failed on engine {} ({}): running it again in halves to find the records it "
-                + "failed on", failed.size(), name, first.getMessage());
+    private void run(List<InferenceRequest> batch, String cutReason) {
         Deque<List<InferenceRequest>> parts = new ArrayDeque<>();
-        pushHalves(parts, failed);
+        parts.push(batch);
+        boolean isolating = false;
         while (!parts.isEmpty()) {
             List<InferenceRequest> part = parts.pop();
-            isolationRuns.incrementAndGet();
+            if (isolating) {
+                isolationRuns.incrementAndGet();
+            }
             try {
-                runAndDeliver(part, "isolation");
+                runAndDeliver(part, isolating ? "isolation" : cutReason);
             } catch (EngineFailedException fatal) {
                 failAll(part, fatal, FailureScope.ENGINE);
                 parts.forEach(rest -> failAll(rest, fatal, FailureScope.ENGINE));
@@ -311,9 +295,16 @@ public final class BatchScheduler implements AutoCloseable {
                 if (part.size() == 1) {
                     failAlone(part.get(0), e);
                 } else {
+                    if (!isolating) {
+                        LOG.warn("A batch of {} requests failed on engine {} ({}): running it again in halves to find "
+                                + "the records it failed on", part.size(), name, e.getMessage());
+                        isolating = true;
+                    }
                     pushHalves(parts, part);
                 }
             } catch (RuntimeException | Error e) {
+                // Not the engine's verdict on its input. Errors too: a dead worker would leave every queued request
+                // to its timeout.
                 failAll(part, e, FailureScope.BATCH);
                 parts.forEach(rest -> failAll(rest, e, FailureScope.BATCH));
                 return;
