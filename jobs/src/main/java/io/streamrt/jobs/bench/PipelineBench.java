@@ -11,12 +11,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.RestOptions;
@@ -160,7 +162,27 @@ final class PipelineBench {
     /** What one run measures on a running, warmed-up job. */
     @FunctionalInterface
     interface Measurement<R> {
-        R measure(BenchTopics topics, JobClient job, String run) throws Exception;
+        R measure(BenchTopics topics, RunningJob job, String run) throws Exception;
+    }
+
+    /**
+     * A started job and its result, asked for once: on a mini cluster every {@code getJobExecutionResult()} call
+     * chains a new stage onto the job's result, kept until the job ends (a soak's polling loop grew the heap by
+     * 0.7 MB a minute that way).
+     */
+    record RunningJob(JobClient client, CompletableFuture<JobExecutionResult> result) {
+
+        static RunningJob of(JobClient client) {
+            return new RunningJob(client, client.getJobExecutionResult());
+        }
+
+        /** Fails when the unbounded job has ended on its own: with its own failure, if it failed. */
+        void failIfEnded() throws Exception {
+            if (result.isDone()) {
+                result.get();
+                throw new IllegalStateException("the unbounded benchmark job ended on its own; check the log above");
+            }
+        }
     }
 
     /** Fresh topics and job for the scenario, warmed up, measured, then cancelled. */
@@ -170,7 +192,7 @@ final class PipelineBench {
             EnrichConfig config = config(run);
             StreamExecutionEnvironment env = environment();
             EnrichPipeline.build(env, config, scenario.stage(config, settings.staticMaxDelay()));
-            JobClient job = env.executeAsync("bench " + run);
+            RunningJob job = RunningJob.of(env.executeAsync("bench " + run));
             try {
                 warmUp(topics, job);
                 return measurement.measure(topics, job, run);
@@ -181,7 +203,7 @@ final class PipelineBench {
     }
 
     /** Writes every input record at once and times the outputs of all of them. */
-    private MaxResult backlog(BenchTopics topics, JobClient job, String run) throws Exception {
+    private MaxResult backlog(BenchTopics topics, RunningJob job, String run) throws Exception {
         int n = values.size();
         BatchStatistics.Totals before = BatchStatistics.totals();
         for (int i = 0; i < n; i++) {
@@ -204,7 +226,7 @@ final class PipelineBench {
                     dead.add(out.key());
                 }
             });
-            failIfEnded(job);
+            job.failIfEnded();
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("max-throughput run " + run + " read back " + seen.size()
                         + " outputs and " + dead.size() + " dead letters of " + n + " records within "
@@ -221,7 +243,7 @@ final class PipelineBench {
         return new MaxResult(seen.size() / spanSeconds, seen.size(), dead.size(), spanSeconds, batches);
     }
 
-    private void warmUp(BenchTopics topics, JobClient job) throws Exception {
+    private void warmUp(BenchTopics topics, RunningJob job) throws Exception {
         int n = settings.warmUpRecords();
         for (int i = 0; i < n; i++) {
             topics.producer().send(new ProducerRecord<>(topics.input(), key(WARM_UP_PREFIX, i), value(i)));
@@ -231,7 +253,7 @@ final class PipelineBench {
         long deadline = System.nanoTime() + settings.jobTimeout().toNanos();
         while (seen.size() < n) {
             topics.poll(Duration.ofMillis(100), out -> seen.add(out.key()), out -> seen.add(out.key()));
-            failIfEnded(job);
+            job.failIfEnded();
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the open-loop job did not process its " + n + " warm-up records within "
                         + settings.jobTimeout().toSeconds() + " s (" + seen.size() + " came back); check the log above");
@@ -239,7 +261,7 @@ final class PipelineBench {
         }
     }
 
-    private OpenLoopResult paced(BenchTopics topics, JobClient job, double load, double offeredPerS)
+    private OpenLoopResult paced(BenchTopics topics, RunningJob job, double load, double offeredPerS)
             throws Exception {
         int n = (int) Math.max(2, Math.round(offeredPerS * settings.window().toMillis() / 1000.0));
         long[] sentAt = new long[n];
@@ -279,7 +301,7 @@ final class PipelineBench {
                     deadLetters[0]++;
                 }
             });
-            failIfEnded(job);
+            job.failIfEnded();
             if (drainDeadline == Long.MAX_VALUE && !pacer.isAlive()) {
                 drainDeadline = System.nanoTime() + settings.drainLimit().toNanos();
             }
@@ -359,20 +381,13 @@ final class PipelineBench {
         return i < n ? i : -1;
     }
 
-    private static void failIfEnded(JobClient job) throws Exception {
-        if (job.getJobExecutionResult().isDone()) {
-            job.getJobExecutionResult().get();
-            throw new IllegalStateException("the unbounded benchmark job ended on its own; check the log above");
-        }
-    }
-
-    private static void cancel(JobClient job) {
-        if (job.getJobExecutionResult().isDone()) {
+    private static void cancel(RunningJob job) {
+        if (job.result().isDone()) {
             return;
         }
         try {
-            job.cancel().get(60, TimeUnit.SECONDS);
-            job.getJobExecutionResult().get(60, TimeUnit.SECONDS);
+            job.client().cancel().get(60, TimeUnit.SECONDS);
+            job.result().get(60, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             // The expected end of a cancelled job: its result completes with the cancellation.
         } catch (TimeoutException e) {

@@ -20,7 +20,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
-import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
@@ -85,7 +84,8 @@ final class SoakBench {
         return pipeline.onWarmJob(BenchScenario.ADAPTIVE, (topics, job, run) -> soak(topics, job, perSecond, length));
     }
 
-    private Result soak(BenchTopics topics, JobClient job, double perSecond, Duration length) throws Exception {
+    private Result soak(BenchTopics topics, PipelineBench.RunningJob job, double perSecond, Duration length)
+            throws Exception {
         AtomicLong sent = new AtomicLong();
         AtomicReference<Throwable> pacerFailure = new AtomicReference<>();
         long start = System.nanoTime();
@@ -124,10 +124,7 @@ final class SoakBench {
                 throw new IllegalStateException("the soak's paced producer failed: " + pacerFailure.get(),
                         pacerFailure.get());
             }
-            if (job.getJobExecutionResult().isDone()) {
-                job.getJobExecutionResult().get();
-                throw new IllegalStateException("the soak job ended on its own; check the log above");
-            }
+            job.failIfEnded();
             long now = System.nanoTime();
             if (now >= nextSample) {
                 long[] latencies = window.stream().mapToLong(Long::longValue).sorted().toArray();
