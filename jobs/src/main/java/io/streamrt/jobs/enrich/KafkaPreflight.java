@@ -9,6 +9,7 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
@@ -45,6 +46,10 @@ final class KafkaPreflight {
 
         Failure(String message) {
             super(message);
+        }
+
+        Failure(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 
@@ -150,20 +155,16 @@ final class KafkaPreflight {
         }
     }
 
-    private interface Message {
-        String text();
-    }
-
     /** Waits for a Kafka future until the deadline; its failure becomes a {@link Failure} with the cause kept. */
-    private static <T> T get(KafkaFuture<T> future, long deadline, Message onTimeout) throws Failure {
+    private static <T> T get(KafkaFuture<T> future, long deadline, Supplier<String> onTimeout) throws Failure {
         try {
             return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw withCause(new Failure(onTimeout.text()), e);
+            throw new Failure(onTimeout.get(), e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
-                throw withCause(new Failure(onTimeout.text()), cause);
+                throw new Failure(onTimeout.get(), cause);
             }
             String fix = cause instanceof AuthenticationException
                     ? "; check the SASL/SSL settings (--kafka-property, --kafka-properties-file)"
@@ -171,16 +172,11 @@ final class KafkaPreflight {
                             ? "; grant this principal DESCRIBE on the topics and cluster, READ on the input topic and "
                                     + "WRITE on the others"
                             : "";
-            throw withCause(new Failure("Kafka refused a check: " + rootMessage(cause) + fix), cause);
+            throw new Failure("Kafka refused a check: " + rootMessage(cause) + fix, cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Failure("interrupted while checking Kafka");
         }
-    }
-
-    private static Failure withCause(Failure failure, Throwable cause) {
-        failure.initCause(cause);
-        return failure;
     }
 
     private static String rootMessage(Throwable e) {

@@ -10,7 +10,6 @@ import io.streamrt.jobs.demo.DemoTexts;
 import io.streamrt.jobs.enrich.EnrichConfig;
 import io.streamrt.jobs.kafka.EmbeddedKafka;
 import java.awt.image.BufferedImage;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

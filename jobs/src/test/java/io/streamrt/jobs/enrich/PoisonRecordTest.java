@@ -8,7 +8,6 @@ import io.streamrt.jobs.testing.PoisonModel;
 import io.streamrt.serde.DeadLetter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;

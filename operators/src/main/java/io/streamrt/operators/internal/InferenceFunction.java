@@ -5,7 +5,6 @@ import io.streamrt.engine.EngineInfo;
 import io.streamrt.engine.EngineLease;
 import io.streamrt.engine.EngineRegistry;
 import io.streamrt.engine.ModelRejectedException;
-import io.streamrt.operators.FailurePolicy;
 import io.streamrt.operators.InferenceMetrics;
 import io.streamrt.operators.InferenceResult;
 import io.streamrt.operators.InferenceSettings;
