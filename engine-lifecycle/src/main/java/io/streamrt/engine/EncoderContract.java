@@ -30,13 +30,30 @@ public final class EncoderContract {
     private EncoderContract() {}
 
     /**
-     * What a model that passed the check gives an engine.
+     * What a model that passed the check gives an engine: the inputs to feed (with their types) and the float
+     * outputs to return.
      *
-     * @param output the name of its {@code [batch, sequence, hidden]} output
-     * @param hiddenSize that output's last dimension
-     * @param feedsTokenTypes whether it takes {@value #TOKEN_TYPE_IDS}
+     * @param inputs {@value #INPUT_IDS}, {@value #ATTENTION_MASK} and maybe {@value #TOKEN_TYPE_IDS}, in the model's
+     *     order
+     * @param outputs the model's float outputs, in its order
      */
-    public record Checked(String output, int hiddenSize, boolean feedsTokenTypes) {}
+    public record Checked(List<Tensor> inputs, List<Tensor> outputs) {
+        public Checked {
+            inputs = List.copyOf(inputs);
+            outputs = List.copyOf(outputs);
+        }
+
+        /** Whether the model takes {@value #TOKEN_TYPE_IDS}. */
+        public boolean feedsTokenTypes() {
+            return inputs.stream().anyMatch(input -> input.name().equals(TOKEN_TYPE_IDS));
+        }
+
+        /** The element type of input {@code name}, e.g. {@code int64}. */
+        public String inputType(String name) {
+            return inputs.stream().filter(input -> input.name().equals(name)).findFirst()
+                    .map(Tensor::type).orElseThrow(() -> new IllegalArgumentException("no input '" + name + "'"));
+        }
+    }
 
     /**
      * Checks the input names alone: {@value #INPUT_IDS} and {@value #ATTENTION_MASK}, optionally
@@ -54,10 +71,10 @@ public final class EncoderContract {
     }
 
     /**
-     * Checks a model's inputs and outputs.
+     * Checks a model's inputs, and that it has float outputs.
      *
      * @param model the model's name, for messages
-     * @param inputTypes the input types this backend can feed, e.g. {@code int64}
+     * @param inputTypes the input types this backend can feed, e.g. {@code int64} and {@code int32}
      * @throws ModelRejectedException saying what was expected, what was found, and what to do
      */
     public static Checked check(String model, ModelSignature signature, Set<String> inputTypes) {
@@ -75,15 +92,31 @@ public final class EncoderContract {
                         + input.rank() + ", expected [batch, sequence]; found " + input);
             }
         }
-        for (Tensor output : signature.outputs()) {
+        List<Tensor> outputs = signature.outputs().stream()
+                .filter(output -> FLOAT_OUTPUTS.contains(output.type()) && output.rank() >= 1).toList();
+        if (outputs.isEmpty()) {
+            throw new ModelRejectedException("model '" + model + "' has no float output: expected a hidden state, "
+                    + "an embedding or logits, found " + signature.outputs());
+        }
+        return new Checked(signature.inputs(), outputs);
+    }
+
+    /**
+     * The output an embedding with pooling reads: the first float {@code [batch, sequence, hidden]} output with a
+     * fixed hidden size (the last hidden state).
+     *
+     * @throws ModelRejectedException if there is none, saying what was found
+     */
+    public static Tensor hiddenState(String model, List<Tensor> outputs) {
+        for (Tensor output : outputs) {
             long[] shape = output.shape();
             if (FLOAT_OUTPUTS.contains(output.type()) && shape.length == 3 && shape[2] > 0) {
-                return new Checked(output.name(), Math.toIntExact(shape[2]), names.contains(TOKEN_TYPE_IDS));
+                return output;
             }
         }
         throw new ModelRejectedException("model '" + model + "' has no output StreamRT can read: expected a float "
                 + "output [batch, sequence, hidden] with a fixed hidden size (the last hidden state), found "
-                + signature.outputs() + "; export the encoder's last hidden state (a model with pooled outputs or "
+                + outputs + "; export the encoder's last hidden state (a model with pooled outputs or "
                 + "classification logits is not supported yet)");
     }
 }

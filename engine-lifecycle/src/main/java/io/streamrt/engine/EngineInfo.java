@@ -1,5 +1,7 @@
 package io.streamrt.engine;
 
+import io.streamrt.engine.onnx.ModelSignature;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -16,7 +18,8 @@ import java.util.Objects;
  *     {@code int8-qdq}
  * @param maxBatchSize the largest batch {@link InferenceEngine#run} accepts
  * @param maxSequenceLength the longest (padded) sequence it accepts
- * @param hiddenSize width of the encoder output per token (384 for MiniLM-L6)
+ * @param outputs the float outputs {@link InferenceEngine#run} returns, with their shapes (-1 for a dynamic
+ *     dimension), e.g. {@code last_hidden_state: float32 [?, ?, 384]}
  * @param maxConcurrentBatches how many {@code run} calls may overlap usefully (1 on CPU)
  */
 public record EngineInfo(
@@ -25,16 +28,17 @@ public record EngineInfo(
         String precision,
         int maxBatchSize,
         int maxSequenceLength,
-        int hiddenSize,
+        List<ModelSignature.Tensor> outputs,
         int maxConcurrentBatches) {
 
     public EngineInfo {
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(precision, "precision");
-        if (maxBatchSize < 1 || maxSequenceLength < 1 || hiddenSize < 1 || maxConcurrentBatches < 1) {
-            throw new IllegalArgumentException("engine limits must be positive, found " + maxBatchSize + "/"
-                    + maxSequenceLength + "/" + hiddenSize + "/" + maxConcurrentBatches);
+        outputs = List.copyOf(outputs);
+        if (maxBatchSize < 1 || maxSequenceLength < 1 || outputs.isEmpty() || maxConcurrentBatches < 1) {
+            throw new IllegalArgumentException("engine limits must be positive and there must be an output, found "
+                    + maxBatchSize + "/" + maxSequenceLength + "/" + outputs + "/" + maxConcurrentBatches);
         }
     }
 

@@ -1,6 +1,9 @@
 package io.streamrt.engine;
 
 import io.streamrt.engine.internal.BackendSelector;
+import io.streamrt.engine.onnx.ModelSignature;
+import io.streamrt.engine.task.ModelConfig;
+import io.streamrt.engine.task.TaskPlan;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -176,11 +179,26 @@ public final class EngineRegistry {
      * @throws EngineException naming what is missing and the fix ({@link ModelRejectedException} for the model)
      */
     public String check(EngineSpec spec) {
+        return check(spec, TaskPlan.Choices.detect()).backend();
+    }
+
+    /**
+     * As {@link #check(EngineSpec)}, and decides the model's task (from its config files, its outputs and the
+     * choices) the way the operator will: a model that cannot serve it is refused here, before anything starts.
+     *
+     * @throws EngineException naming what is missing and the fix ({@link ModelRejectedException} for the model)
+     */
+    public ModelCheck check(EngineSpec spec, TaskPlan.Choices choices) {
         Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(choices, "choices");
         ModelFiles model = ModelFiles.resolve(spec.model(), spec.tokenizer());
         EngineProvider provider = BackendSelector.select(providers, spec);
         provider.checkModel(model);
-        return provider.name();
+        EncoderContract.Checked contract = EncoderContract.check(model.name(), ModelSignature.read(model.onnx()),
+                Set.of("int64", "int32"));
+        ModelConfig config = ModelConfig.read(model);
+        TaskPlan plan = TaskPlan.plan(model.name(), config, contract.outputs(), choices);
+        return new ModelCheck(provider.name(), model, config, contract.inputs(), plan);
     }
 
     /** Leases handed out and not yet closed. */

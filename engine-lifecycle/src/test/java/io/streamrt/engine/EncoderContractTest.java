@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamrt.engine.internal.onnxruntime.OnnxRuntimeProvider;
 import io.streamrt.engine.onnx.ModelSignature;
+import io.streamrt.engine.task.Task;
+import io.streamrt.engine.task.TaskPlan;
 import io.streamrt.engine.testing.TestModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,39 +34,58 @@ class EncoderContractTest {
                 "input_ids: int64 [?, ?]", "attention_mask: int64 [?, ?]", "token_type_ids: int64 [?, ?]");
         assertThat(signature.outputs()).extracting(ModelSignature.Tensor::toString)
                 .containsExactly("last_hidden_state: float32 [?, ?, 384]");
-        assertThat(EncoderContract.check("m", signature, INT64))
-                .isEqualTo(new EncoderContract.Checked("last_hidden_state", 384, true));
+        EncoderContract.Checked checked = EncoderContract.check("m", signature, INT64);
+        assertThat(checked.feedsTokenTypes()).isTrue();
+        assertThat(checked.inputType("input_ids")).isEqualTo("int64");
+        assertThat(EncoderContract.hiddenState("m", checked.outputs()).name()).isEqualTo("last_hidden_state");
     }
 
     @Test
-    void aClassifiersLogitsAreRejectedBeforeSubmissionAndAtOpenWithTheSameWords() throws Exception {
+    void anEngineRunsAClassifiersLogitsButAnEmbeddingRefusesThemBeforeSubmission() throws Exception {
         Path logits = TestModels.classifier(dir);
         ModelFiles model = ModelFiles.resolve(logits.toString(), null);
-        String expected = "model 'model' has no output StreamRT can read: expected a float output [batch, "
-                + "sequence, hidden] with a fixed hidden size (the last hidden state), found [logits: float32 [?, 3]]";
-
         OnnxRuntimeProvider onnxRuntime = new OnnxRuntimeProvider();
-        assertThatThrownBy(() -> onnxRuntime.checkModel(model)).isInstanceOf(ModelRejectedException.class)
-                .hasMessageStartingWith(expected);
-        assertThatThrownBy(() -> onnxRuntime.create(new EngineSpec(logits.toString(), null, "onnxruntime", 0, 8, 32, 1),
-                model)).isInstanceOf(ModelRejectedException.class).hasMessageStartingWith(expected);
+        onnxRuntime.checkModel(model);
+        EngineRegistry registry = new EngineRegistry(List.of(onnxRuntime), java.time.Duration.ZERO,
+                EngineRegistry.daemonTimer());
+        EngineSpec spec = new EngineSpec(logits.toString(), null, "onnxruntime", 0, 8, 32, 1);
+        assertThat(registry.check(spec, TaskPlan.Choices.detect()).plan().task())
+                .as("no config.json: a logits [batch, labels] output is a classifier").isEqualTo(Task.CLASSIFICATION);
+        assertThatThrownBy(() -> registry.check(spec, new TaskPlan.Choices(Task.EMBEDDING, null, null)))
+                .isInstanceOf(ModelRejectedException.class)
+                .hasMessageStartingWith("model 'model' cannot give an embedding: expected a float output "
+                        + "[batch, sequence, hidden] with a fixed hidden size (the last hidden state) or a pooled "
+                        + "sentence_embedding [batch, hidden], found [logits: float32 [?, 3]]");
+        try (InferenceEngine engine = onnxRuntime.create(
+                new EngineSpec(logits.toString(), null, "onnxruntime", 0, 8, 32, 1), model)) {
+            EncoderOutput out = engine.run(EncoderBatch.pad(List.of(new long[] {101, 7, 102}, new long[] {101, 102})));
+            // The test model's "logits" are the attention mask: what the engine returns is the model's, untouched.
+            assertThat(out.tensor("logits").shape()).containsExactly(2, 3);
+            assertThat(out.tensor("logits").data()).containsExactly(1, 1, 1, 1, 1, 0);
+        }
     }
 
     @Test
-    void int32InputsAreNamedWithWhatThisBackendFeeds() throws Exception {
+    void int32InputsAreFedAsInt32AndOtherTypesAreRefusedWithWhatIsAccepted() throws Exception {
         Path int32 = TestModels.write(dir, "int32", List.of(TestModels.value("input_ids", TestModels.INT32, -1, -1),
                 TestModels.value("attention_mask", TestModels.INT32, -1, -1)),
-                TestModels.floatValue("last_hidden_state", -1, -1, 8));
+                TestModels.floatValue("last_hidden_state", -1, -1, 1));
         ModelFiles model = ModelFiles.resolve(int32.toString(), null);
-        String expected = "model 'model' input 'input_ids' is int32, expected int64 token ids; found "
-                + "input_ids: int32 [?, ?]";
         OnnxRuntimeProvider onnxRuntime = new OnnxRuntimeProvider();
-        assertThatThrownBy(() -> onnxRuntime.checkModel(model)).hasMessageStartingWith(expected);
-        assertThatThrownBy(() -> onnxRuntime.create(new EngineSpec(int32.toString(), null, "onnxruntime", 0, 8, 32, 1),
-                model)).isInstanceOf(ModelRejectedException.class).hasMessageStartingWith(expected);
-        // TensorRT takes int32 token ids as they are.
-        assertThat(EncoderContract.check("model", ModelSignature.read(int32), Set.of("int64", "int32")).output())
-                .isEqualTo("last_hidden_state");
+        onnxRuntime.checkModel(model);
+        try (InferenceEngine engine = onnxRuntime.create(
+                new EngineSpec(int32.toString(), null, "onnxruntime", 0, 8, 32, 1), model)) {
+            assertThat(engine.run(EncoderBatch.pad(List.of(new long[] {101, 7, 102}))).tensor("last_hidden_state")
+                    .data()).containsExactly(1, 1, 1);
+        }
+        ModelSignature bools = new ModelSignature(List.of(
+                new ModelSignature.Tensor("input_ids", "int64", new long[] {-1, -1}),
+                new ModelSignature.Tensor("attention_mask", "bool", new long[] {-1, -1})),
+                List.of(new ModelSignature.Tensor("last_hidden_state", "float32", new long[] {-1, -1, 8})));
+        assertThatThrownBy(() -> EncoderContract.check("m", bools, Set.of("int64", "int32")))
+                .isInstanceOf(ModelRejectedException.class)
+                .hasMessageStartingWith("model 'm' input 'attention_mask' is bool, expected int32 or int64 token ids; "
+                        + "found attention_mask: bool [?, ?]");
     }
 
     @Test

@@ -125,7 +125,7 @@ class EngineRegistryTest {
         timer.fireAllIgnoringCancel();
         assertThat(ScriptedEngine.closed()).isZero();
         assertThat(ScriptedEngine.created()).isEqualTo(1);
-        assertThat(again.engine().run(EncoderBatch.pad(List.of(new long[] {101, 7, 102}))).size()).isEqualTo(1);
+        assertThat(again.engine().run(EncoderBatch.pad(List.of(new long[] {101, 7, 102}))).hiddenState().rows()).isEqualTo(1);
 
         again.close();
         timer.fireAll();
@@ -264,7 +264,7 @@ class EngineRegistryTest {
         EngineLease fresh = registry.acquire(scripted(8));
         assertThat(fresh.engineId()).isNotEqualTo(oldId);
         assertThat(ScriptedEngine.created()).isEqualTo(2);
-        assertThat(fresh.engine().run(batch).size()).isEqualTo(1);
+        assertThat(fresh.engine().run(batch).hiddenState().rows()).isEqualTo(1);
         assertThat(registry.openEngines()).isEqualTo(2);
 
         old.close();
@@ -336,7 +336,7 @@ class EngineRegistryTest {
             ScriptedEngine.failNext("batch rejected");
             assertThatThrownBy(() -> lease.engine().run(oneRow()))
                     .isExactlyInstanceOf(EngineException.class);
-            assertThat(lease.engine().run(oneRow()).size()).isEqualTo(1);
+            assertThat(lease.engine().run(oneRow()).hiddenState().rows()).isEqualTo(1);
             try (EngineLease again = registry.acquire(scripted(8))) {
                 assertThat(again.engineId()).isEqualTo(id);
             }
@@ -349,7 +349,7 @@ class EngineRegistryTest {
         try (EngineLease a = registry.acquire(scripted(8)); EngineLease b = registry.acquire(scripted(8))) {
             a.engine().close();
             assertThat(ScriptedEngine.last().isClosed()).isFalse();
-            assertThat(b.engine().run(oneRow()).size()).isEqualTo(1);
+            assertThat(b.engine().run(oneRow()).hiddenState().rows()).isEqualTo(1);
         }
     }
 

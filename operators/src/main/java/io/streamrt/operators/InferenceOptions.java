@@ -22,8 +22,9 @@ public final class InferenceOptions {
     public static final ConfigOption<String> MODEL = key("streamrt.model")
             .stringType()
             .defaultValue(ModelFiles.BUILTIN_MINILM_INT8)
-            .withDescription("The model: builtin:all-minilm-l6-v2-int8 (default), builtin:all-minilm-l6-v2, or a path "
-                    + "to an .onnx file present on every TaskManager.");
+            .withDescription("The model: builtin:all-minilm-l6-v2-int8 (default), builtin:all-minilm-l6-v2, a Hugging "
+                    + "Face export directory (model.onnx or onnx/model.onnx, tokenizer.json, config.json, ...) or a "
+                    + "path to an .onnx file, present on every TaskManager.");
 
     public static final ConfigOption<String> TOKENIZER = key("streamrt.tokenizer")
             .stringType()
@@ -108,6 +109,49 @@ public final class InferenceOptions {
             .noDefaultValue()
             .withDescription("Zero-shot labels: each result gets the label whose embedding is nearest (cosine) and "
                     + "that similarity as its score. None by default.");
+
+    public static final ConfigOption<String> TASK = key("streamrt.task")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("embedding, classification or token-classification. Default: detected from the model's "
+                    + "config.json (architectures) and outputs.");
+
+    public static final ConfigOption<String> POOLING = key("streamrt.embedding.pooling")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("cls, mean, max, mean-sqrt-len or last-token: how an embedding is pooled from the last "
+                    + "hidden state. Default: the model's 1_Pooling/config.json, else mean.");
+
+    public static final ConfigOption<String> AGGREGATION = key("streamrt.token-classification.aggregation")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("simple (default), first, average or max: how token tags become entities, as Hugging "
+                    + "Face's token-classification pipeline's aggregation_strategy.");
+
+    public static final ConfigOption<String> PREFIX = key("streamrt.text.prefix")
+            .stringType()
+            .defaultValue("")
+            .withDescription("Text prepended to every input before tokenizing, e.g. e5's \"query: \". Default: none.");
+
+    public static final ConfigOption<Integer> TOP_K = key("streamrt.classification.top-k")
+            .intType()
+            .defaultValue(0)
+            .withDescription("Classification: also emit the scores of the K most probable labels (scores). "
+                    + "0 (default) emits only the best label and its score.");
+
+    public static final ConfigOption<List<String>> OUTPUT_FIELDS = key("streamrt.output.fields")
+            .stringType()
+            .asList()
+            .noDefaultValue()
+            .withDescription("Which fields of the result to keep: some of model, engine, embedding, label, score, "
+                    + "scores, entities, batch_size, queue_ms, infer_ms (e.g. label;score drops the embedding). "
+                    + "Each must be one the task gives. Default: all the task gives.");
+
+    public static final ConfigOption<String> EMBEDDING_ENCODING = key("streamrt.output.embedding-encoding")
+            .stringType()
+            .defaultValue("json")
+            .withDescription("How an output encoder writes the embedding: json (numbers), base64-f32 or base64-f16 "
+                    + "(base64 of the little-endian floats). Default: json.");
 
     private InferenceOptions() {}
 }

@@ -1,6 +1,8 @@
 package io.streamrt.operators;
 
 import io.streamrt.engine.EngineSpec;
+import io.streamrt.engine.task.TaskPlan;
+import io.streamrt.serde.OutputFields;
 import java.io.Serializable;
 import java.util.List;
 
@@ -21,4 +23,8 @@ public record InferenceSettings(
         FailurePolicy onFailure,
         List<String> labels,
         BatchingMode batching,
-        long maxDelayMs) implements Serializable {}
+        long maxDelayMs,
+        TaskPlan.Choices task,
+        String prefix,
+        int topK,
+        OutputFields output) implements Serializable {}

@@ -1,7 +1,13 @@
 package io.streamrt.operators;
 
 import io.streamrt.engine.EngineSpec;
+import io.streamrt.engine.task.Aggregation;
+import io.streamrt.engine.task.Pooling;
+import io.streamrt.engine.task.Task;
+import io.streamrt.engine.task.TaskPlan;
 import io.streamrt.operators.internal.InferenceFunction;
+import io.streamrt.serde.EmbeddingEncoding;
+import io.streamrt.serde.OutputFields;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,8 +23,9 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.util.function.SerializableFunction;
 
 /**
- * Enriches a {@code DataStream<T>} with sentence embeddings (and zero-shot labels) from a BERT-family model,
- * micro-batched to a latency target on one engine per TaskManager.
+ * Enriches a {@code DataStream<T>} with the output of a BERT-family model (a sentence embedding and zero-shot
+ * labels, a classifier's label and scores, or a token classifier's entities), micro-batched to a latency target on
+ * one engine per TaskManager.
  *
  * <p>It is Flink's async I/O operator underneath: records in flight are in checkpoints and replayed on restore,
  * {@code capacity} bounds them per subtask, and a full operator backpressures its input. The function never runs
@@ -42,13 +49,16 @@ public final class StreamInference<T> implements Serializable {
 
     private final InferenceSettings settings;
     private final SerializableFunction<T, String> textExtractor;
+    private final SerializableFunction<T, String> pairExtractor;
     private final SerializableFunction<T, Long> recordTimestamp;
     private final SerializableFunction<T, String> recordDescription;
 
     private StreamInference(InferenceSettings settings, SerializableFunction<T, String> textExtractor,
-            SerializableFunction<T, Long> recordTimestamp, SerializableFunction<T, String> recordDescription) {
+            SerializableFunction<T, String> pairExtractor, SerializableFunction<T, Long> recordTimestamp,
+            SerializableFunction<T, String> recordDescription) {
         this.settings = settings;
         this.textExtractor = textExtractor;
+        this.pairExtractor = pairExtractor;
         this.recordTimestamp = recordTimestamp;
         this.recordDescription = recordDescription;
     }
@@ -69,13 +79,70 @@ public final class StreamInference<T> implements Serializable {
     /** Adds the inference operator after {@code input}. */
     public SingleOutputStreamOperator<InferenceResult<T>> apply(DataStream<T> input) {
         InferenceFunction<T> function =
-                new InferenceFunction<>(settings, textExtractor, recordTimestamp, recordDescription);
+                new InferenceFunction<>(settings, textExtractor, pairExtractor, recordTimestamp, recordDescription);
         SingleOutputStreamOperator<InferenceResult<T>> out = settings.ordered()
                 ? AsyncDataStream.orderedWait(input, function, settings.timeoutMs(), TimeUnit.MILLISECONDS,
                         settings.capacity())
                 : AsyncDataStream.unorderedWait(input, function, settings.timeoutMs(), TimeUnit.MILLISECONDS,
                         settings.capacity());
         return out.returns(InferenceResult.typeInfo(input.getType())).name("StreamRT inference");
+    }
+
+    private static Task task(String id) {
+        return Task.of(id);
+    }
+
+    private static Pooling pooling(String id) {
+        return Pooling.of(id);
+    }
+
+    private static Aggregation aggregation(String id) {
+        return Aggregation.of(id);
+    }
+
+    /**
+     * The result fields a task gives: {@code model}, {@code engine}, {@code batch_size}, {@code queue_ms} and
+     * {@code infer_ms} always; an embedding model {@code embedding} (and {@code label}, {@code score} with zero-shot
+     * labels); a classifier {@code label}, {@code score} (and {@code scores} with top-k); a token classifier
+     * {@code entities}.
+     */
+    public static List<String> fieldsGiven(Task task, boolean zeroShotLabels, int topK) {
+        List<String> given = new ArrayList<>(List.of("model", "engine"));
+        switch (task) {
+            case EMBEDDING -> {
+                given.add("embedding");
+                if (zeroShotLabels) {
+                    given.addAll(List.of("label", "score"));
+                }
+            }
+            case CLASSIFICATION -> {
+                given.addAll(List.of("label", "score"));
+                if (topK > 0) {
+                    given.add("scores");
+                }
+            }
+            case TOKEN_CLASSIFICATION -> given.add("entities");
+        }
+        given.addAll(List.of("batch_size", "queue_ms", "infer_ms"));
+        return given;
+    }
+
+    /** The chosen output fields that {@code task} does not give; empty when all are given. */
+    public static List<String> missingFields(OutputFields output, Task task, boolean zeroShotLabels, int topK) {
+        List<String> given = fieldsGiven(task, zeroShotLabels, topK);
+        return output.fields().isEmpty() ? List.of()
+                : output.names().stream().filter(f -> !given.contains(f)).toList();
+    }
+
+    /** Says which chosen output fields the task does not give, and what it gives. */
+    public static String missingFieldsMessage(OutputFields output, Task task, boolean zeroShotLabels, int topK) {
+        List<String> missing = missingFields(output, task, zeroShotLabels, topK);
+        String hint = missing.contains("scores") && task == Task.CLASSIFICATION && topK == 0
+                ? " (scores needs top-k, e.g. --top-k 3)"
+                : (missing.contains("label") || missing.contains("score")) && task == Task.EMBEDDING
+                        ? " (an embedding model gives label and score with zero-shot labels, --labels)" : "";
+        return "output fields " + missing + " are not given by the " + task.id() + " task, which gives "
+                + String.join(", ", fieldsGiven(task, zeroShotLabels, topK)) + hint;
     }
 
     /** Builds a {@link StreamInference}; every setting starts at its {@link InferenceOptions} default. */
@@ -85,6 +152,7 @@ public final class StreamInference<T> implements Serializable {
         private final Configuration conf = new Configuration();
         private SerializableFunction<T, Long> recordTimestamp;
         private SerializableFunction<T, String> recordDescription;
+        private SerializableFunction<T, String> pairExtractor;
 
         Builder(SerializableFunction<T, String> textExtractor) {
             this.textExtractor = textExtractor;
@@ -108,6 +176,14 @@ public final class StreamInference<T> implements Serializable {
             config.getOptional(InferenceOptions.ORDERED).ifPresent(this::ordered);
             config.getOptional(InferenceOptions.ON_FAILURE).ifPresent(this::onFailure);
             config.getOptional(InferenceOptions.LABELS).ifPresent(this::labels);
+            for (var option : List.of(InferenceOptions.TASK, InferenceOptions.POOLING, InferenceOptions.AGGREGATION,
+                    InferenceOptions.PREFIX)) {
+                config.getOptional(option).ifPresent(v -> conf.set(option, v));
+            }
+            config.getOptional(InferenceOptions.TOP_K).ifPresent(this::topK);
+            config.getOptional(InferenceOptions.OUTPUT_FIELDS).ifPresent(v -> conf.set(InferenceOptions.OUTPUT_FIELDS, v));
+            config.getOptional(InferenceOptions.EMBEDDING_ENCODING)
+                    .ifPresent(v -> conf.set(InferenceOptions.EMBEDDING_ENCODING, v));
             return this;
         }
 
@@ -205,6 +281,63 @@ public final class StreamInference<T> implements Serializable {
             return this;
         }
 
+        /**
+         * {@link Task#EMBEDDING}, {@link Task#CLASSIFICATION} or {@link Task#TOKEN_CLASSIFICATION}; by default the
+         * task is detected from the model's {@code config.json} and outputs.
+         */
+        public Builder<T> task(Task task) {
+            conf.set(InferenceOptions.TASK, Objects.requireNonNull(task, "task").id());
+            return this;
+        }
+
+        /** How an embedding is pooled; by default the model's {@code 1_Pooling/config.json}, else mean. */
+        public Builder<T> pooling(Pooling pooling) {
+            conf.set(InferenceOptions.POOLING, Objects.requireNonNull(pooling, "pooling").id());
+            return this;
+        }
+
+        /** Token classification: how tags become entities; {@link Aggregation#SIMPLE} by default. */
+        public Builder<T> aggregation(Aggregation aggregation) {
+            conf.set(InferenceOptions.AGGREGATION, Objects.requireNonNull(aggregation, "aggregation").id());
+            return this;
+        }
+
+        /** Text prepended to every input before tokenizing, e.g. e5's {@code "query: "}. */
+        public Builder<T> prefix(String prefix) {
+            conf.set(InferenceOptions.PREFIX, Objects.requireNonNull(prefix, "prefix"));
+            return this;
+        }
+
+        /** Classification: also give the scores of the {@code k} most probable labels; 0 for none. */
+        public Builder<T> topK(int k) {
+            conf.set(InferenceOptions.TOP_K, k);
+            return this;
+        }
+
+        /**
+         * Text pairs: the second text of each record (a cross-encoder's or reranker's passage), encoded with the
+         * text as the tokenizer's pair encoding, with real token type ids.
+         */
+        public Builder<T> textPair(SerializableFunction<T, String> pairExtractor) {
+            this.pairExtractor = Objects.requireNonNull(pairExtractor, "pairExtractor");
+            return this;
+        }
+
+        /**
+         * Which result fields to keep and how an output encoder writes the embedding; every field the task gives by
+         * default. Without {@code embedding}, results carry no embedding (less to hand downstream).
+         */
+        public Builder<T> output(OutputFields output) {
+            Objects.requireNonNull(output, "output");
+            if (output.fields().isEmpty()) {
+                conf.removeConfig(InferenceOptions.OUTPUT_FIELDS);
+            } else {
+                conf.set(InferenceOptions.OUTPUT_FIELDS, output.names());
+            }
+            conf.set(InferenceOptions.EMBEDDING_ENCODING, output.embeddingEncoding().id());
+            return this;
+        }
+
         public Builder<T> labels(List<String> labels) {
             conf.set(InferenceOptions.LABELS, new ArrayList<>(Objects.requireNonNull(labels, "labels")));
             return this;
@@ -230,18 +363,39 @@ public final class StreamInference<T> implements Serializable {
             require(threads >= 0, "cpu threads must be 0 (all processors) or more, found " + threads);
             long maxDelay = conf.get(InferenceOptions.MAX_DELAY_MS);
             require(maxDelay >= 0, "max delay must be 0 ms or more, found " + maxDelay);
+            int topK = conf.get(InferenceOptions.TOP_K);
+            require(topK >= 0, "top-k must be 0 (off) or more labels, found " + topK);
+            TaskPlan.Choices choices = new TaskPlan.Choices(
+                    conf.getOptional(InferenceOptions.TASK).map(StreamInference::task).orElse(null),
+                    conf.getOptional(InferenceOptions.POOLING).map(StreamInference::pooling).orElse(null),
+                    conf.getOptional(InferenceOptions.AGGREGATION).map(StreamInference::aggregation).orElse(null));
             List<String> labels = conf.getOptional(InferenceOptions.LABELS).orElse(List.of());
+            require(labels.isEmpty() || choices.task() == null || choices.task() == Task.EMBEDDING,
+                    "zero-shot labels work on embeddings, not on task " + (choices.task() == null ? ""
+                            : choices.task().id()) + ": a classifier has labels of its own");
             for (String label : labels) {
                 require(label != null && !label.isBlank(), "labels must not be blank, found " + labels);
             }
             require(new HashSet<>(labels).size() == labels.size(), "labels must be distinct, found " + labels);
+            OutputFields output;
+            try {
+                output = OutputFields.parse(String.join(",", conf.getOptional(InferenceOptions.OUTPUT_FIELDS)
+                        .orElse(List.of())), EmbeddingEncoding.parse(conf.get(InferenceOptions.EMBEDDING_ENCODING)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("output: " + e.getMessage(), e);
+            }
+            if (choices.task() != null) {
+                require(missingFields(output, choices.task(), !labels.isEmpty(), topK).isEmpty(),
+                        missingFieldsMessage(output, choices.task(), !labels.isEmpty(), topK));
+            }
             EngineSpec engine = new EngineSpec(conf.get(InferenceOptions.MODEL),
                     conf.getOptional(InferenceOptions.TOKENIZER).orElse(null), conf.get(InferenceOptions.ENGINE), 0,
                     maxBatch, maxSeq, threads);
             InferenceSettings settings = new InferenceSettings(engine, budget == 0 ? (long) maxBatch * maxSeq : budget,
                     latency, capacity, timeout, conf.get(InferenceOptions.ORDERED), conf.get(InferenceOptions.ON_FAILURE),
-                    List.copyOf(labels), conf.get(InferenceOptions.BATCHING), maxDelay);
-            return new StreamInference<>(settings, textExtractor, recordTimestamp, recordDescription);
+                    List.copyOf(labels), conf.get(InferenceOptions.BATCHING), maxDelay, choices,
+                    conf.get(InferenceOptions.PREFIX), topK, output);
+            return new StreamInference<>(settings, textExtractor, pairExtractor, recordTimestamp, recordDescription);
         }
 
         private static void require(boolean ok, String message) {

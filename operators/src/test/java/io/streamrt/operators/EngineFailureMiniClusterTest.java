@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamrt.engine.EngineRegistry;
+import io.streamrt.engine.task.Task;
 import io.streamrt.engine.testing.ScriptedEngine;
 import io.streamrt.engine.testing.TestModels;
 import io.streamrt.operators.internal.ModelNotRunnableException;
@@ -108,6 +109,7 @@ class EngineFailureMiniClusterTest {
 
     @Test
     void aModelThatCannotRunFailsTheJobOnceWithTheReasonInsteadOfRestartingForever(@TempDir Path dir) {
+        // A classifier asked for embeddings: it has no hidden state to pool.
         Path classifier = TestModels.classifier(dir);
         Configuration conf = new Configuration();
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
@@ -117,6 +119,7 @@ class EngineFailureMiniClusterTest {
         StreamInference<String> inference = StreamInference.builder((SerializableFunction<String, String>) s -> s)
                 .model(classifier.toString())
                 .engine("onnxruntime")
+                .task(Task.EMBEDDING)
                 .build();
         inference.apply(env.fromData(Types.STRING, "a text")).sinkTo(new DiscardingSink<>());
 
@@ -125,7 +128,7 @@ class EngineFailureMiniClusterTest {
                 .satisfies(e -> assertThat(ExceptionUtils.findThrowable(e, ModelNotRunnableException.class))
                         .as("cause chain of %s", e).isPresent())
                 .hasStackTraceContaining("a restart would fail the same way, so the job fails without restarting")
-                .hasStackTraceContaining("expected a float output [batch, sequence, hidden]")
+                .hasStackTraceContaining("cannot give an embedding: expected a float output [batch, sequence, hidden]")
                 .hasStackTraceContaining("found [logits: float32 [?, 3]]");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).as("time to fail").isLessThan(Duration.ofSeconds(30));
     }

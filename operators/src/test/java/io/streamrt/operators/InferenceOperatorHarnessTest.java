@@ -1,16 +1,22 @@
 package io.streamrt.operators;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamrt.engine.EngineRegistry;
 import io.streamrt.engine.testing.ScriptedEngine;
+import io.streamrt.operators.internal.ModelNotRunnableException;
 import io.streamrt.serde.DeadLetterReason;
+import io.streamrt.serde.EmbeddingEncoding;
+import io.streamrt.serde.OutputFields;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.util.function.SerializableFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -165,6 +171,42 @@ class InferenceOperatorHarnessTest {
             assertThat(r.getFailureReason()).isEqualTo(DeadLetterReason.TEXT_EMPTY);
             assertThat(r.getFailureMessage()).contains("filter such records");
         });
+        harness.close();
+    }
+
+    @Test
+    void outputFieldsWithoutTheEmbeddingLeaveItOutOfTheResult() throws Exception {
+        StreamInference<String> inference = StreamInference.builder((SerializableFunction<String, String>) s -> s)
+                .engine("scripted")
+                .latencyTarget(Duration.ofMillis(20))
+                .output(OutputFields.parse("model,batch_size", EmbeddingEncoding.JSON))
+                .build();
+        var harness = harness(inference);
+        harness.open();
+        harness.processElement("one text", 1L);
+        harness.endInput();
+
+        assertThat(harness.extractOutputValues()).singleElement().satisfies(r -> {
+            assertThat(r.isSuccess()).isTrue();
+            assertThat(r.getOutput().getEmbedding()).as("not carried downstream").isNull();
+            assertThat(r.getOutput().getBatchSize()).isEqualTo(1);
+        });
+        harness.close();
+    }
+
+    @Test
+    void outputFieldsTheModelsTaskDoesNotGiveFailTheOpenWithoutRestarts() throws Exception {
+        StreamInference<String> inference = StreamInference.builder((SerializableFunction<String, String>) s -> s)
+                .engine("scripted")
+                .output(OutputFields.parse("label,entities", EmbeddingEncoding.JSON))
+                .build();
+        var harness = harness(inference);
+
+        assertThatThrownBy(harness::open)
+                .hasStackTraceContaining(ModelNotRunnableException.class.getName())
+                .hasStackTraceContaining("output fields [label, entities] are not given by the embedding task, which "
+                        + "gives model, engine, embedding, batch_size, queue_ms, infer_ms (an embedding model gives "
+                        + "label and score with zero-shot labels, --labels)");
         harness.close();
     }
 }

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamrt.engine.EngineRegistry;
+import io.streamrt.engine.task.Task;
+import io.streamrt.serde.EmbeddingEncoding;
+import io.streamrt.serde.OutputFields;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -141,5 +144,19 @@ class StreamInferenceMiniClusterTest {
         assertThatThrownBy(() -> StreamInference.builder(text).labels(List.of("a", "a")).build())
                 .hasMessage("labels must be distinct, found [a, a]");
         assertThatThrownBy(() -> StreamInference.builder(null)).hasMessage("textExtractor");
+        assertThatThrownBy(() -> StreamInference.builder(text).task(Task.CLASSIFICATION)
+                .output(OutputFields.parse("label,scores", EmbeddingEncoding.JSON)).build())
+                .hasMessage("output fields [scores] are not given by the classification task, which gives model, "
+                        + "engine, label, score, batch_size, queue_ms, infer_ms (scores needs top-k, e.g. --top-k 3)");
+        Configuration typo = new Configuration();
+        typo.set(InferenceOptions.OUTPUT_FIELDS, List.of("label", "embeddings"));
+        assertThatThrownBy(() -> StreamInference.builder(text).configure(typo).build())
+                .hasMessageStartingWith("output: unknown output field 'embeddings': expected some of model, engine, "
+                        + "embedding,");
+        Configuration encoding = new Configuration();
+        encoding.set(InferenceOptions.EMBEDDING_ENCODING, "base64");
+        assertThatThrownBy(() -> StreamInference.builder(text).configure(encoding).build())
+                .hasMessage("output: unknown embedding encoding 'base64': expected one of json, base64-f32, "
+                        + "base64-f16");
     }
 }

@@ -1,7 +1,8 @@
 package io.streamrt.serde;
 
 /**
- * The {@code inference} object added to each output record.
+ * The {@code inference} object added to each output record: what the model's task gave (an embedding, a label and
+ * score with the top labels' scores, or entities) and how the record was run.
  *
  * <pre>{@code
  * InferenceOutput out = new InferenceOutput("all-minilm-l6-v2-int8", "onnxruntime", embedding, "sports", 0.91f, 37,
@@ -15,6 +16,9 @@ public final class InferenceOutput {
     private float[] embedding;
     private String label;
     private float score;
+    private String[] scoreLabels;
+    private double[] scoreValues;
+    private Entity[] entities;
     private int batchSize;
     private double queueMs;
     private double inferMs;
@@ -38,6 +42,100 @@ public final class InferenceOutput {
         this.batchSize = batchSize;
         this.queueMs = queueMs;
         this.inferMs = inferMs;
+    }
+
+    /**
+     * A classifier's result.
+     *
+     * @param label the most probable label
+     * @param score its probability (or the raw score of a regression model)
+     * @param scoreLabels the top labels, most probable first, for {@code scores}; empty for none
+     * @param scoreValues their probabilities, in the same order
+     */
+    public static InferenceOutput classification(String model, String engine, String label, float score,
+            String[] scoreLabels, double[] scoreValues, int batchSize, double queueMs, double inferMs) {
+        InferenceOutput out = new InferenceOutput(model, engine, null, label, score, batchSize, queueMs, inferMs);
+        out.scoreLabels = scoreLabels;
+        out.scoreValues = scoreValues;
+        return out;
+    }
+
+    /** A token classifier's result: the entities found in the text. */
+    public static InferenceOutput entities(String model, String engine, Entity[] entities, int batchSize,
+            double queueMs, double inferMs) {
+        InferenceOutput out = new InferenceOutput(model, engine, null, null, 0f, batchSize, queueMs, inferMs);
+        out.entities = entities;
+        return out;
+    }
+
+    /**
+     * An entity a token classifier found, in Hugging Face's token-classification pipeline's format.
+     * A Flink POJO.
+     */
+    public static final class Entity {
+        private String entityGroup;
+        private double score;
+        private String word;
+        private int start;
+        private int end;
+
+        /** For Flink's POJO serializer. */
+        public Entity() {}
+
+        /**
+         * @param entityGroup the entity type, e.g. {@code PER}
+         * @param score the mean score of its tokens
+         * @param word its tokens joined back into text
+         * @param start its first character in the text field (code points, as Python counts them)
+         * @param end its end, exclusive
+         */
+        public Entity(String entityGroup, double score, String word, int start, int end) {
+            this.entityGroup = entityGroup;
+            this.score = score;
+            this.word = word;
+            this.start = start;
+            this.end = end;
+        }
+
+        public String getEntityGroup() {
+            return entityGroup;
+        }
+
+        public void setEntityGroup(String entityGroup) {
+            this.entityGroup = entityGroup;
+        }
+
+        public double getScore() {
+            return score;
+        }
+
+        public void setScore(double score) {
+            this.score = score;
+        }
+
+        public String getWord() {
+            return word;
+        }
+
+        public void setWord(String word) {
+            this.word = word;
+        }
+
+        public int getStart() {
+            return start;
+        }
+
+        public void setStart(int start) {
+            this.start = start;
+        }
+
+        public int getEnd() {
+            return end;
+        }
+
+        public void setEnd(int end) {
+            this.end = end;
+        }
     }
 
     public String getModel() {
@@ -78,6 +176,33 @@ public final class InferenceOutput {
 
     public void setScore(float score) {
         this.score = score;
+    }
+
+    /** The top labels, most probable first ({@code scores}); null or empty without {@code --top-k}. */
+    public String[] getScoreLabels() {
+        return scoreLabels;
+    }
+
+    public void setScoreLabels(String[] scoreLabels) {
+        this.scoreLabels = scoreLabels;
+    }
+
+    /** Their probabilities, in the order of {@link #getScoreLabels()}. */
+    public double[] getScoreValues() {
+        return scoreValues;
+    }
+
+    public void setScoreValues(double[] scoreValues) {
+        this.scoreValues = scoreValues;
+    }
+
+    /** A token classifier's entities; null for the other tasks. */
+    public Entity[] getEntities() {
+        return entities;
+    }
+
+    public void setEntities(Entity[] entities) {
+        this.entities = entities;
     }
 
     public int getBatchSize() {

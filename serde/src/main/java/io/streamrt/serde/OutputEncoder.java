@@ -13,7 +13,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Writes the output format: the input JSON object unchanged plus one field {@value #FIELD}.
+ * Writes the output format: the input JSON object unchanged plus one field {@value #FIELD}, with the
+ * {@link OutputFields} chosen (all by default) and the embedding as JSON numbers or base64.
  *
  * <p>The input's bytes are kept as they were (field order, number formatting, escapes): the new field is spliced
  * in before the closing brace. Only when the input already has a field of that name is the object re-written,
@@ -32,7 +33,19 @@ public final class OutputEncoder implements Serializable {
 
     private static final byte[] FIELD_BYTES = ("\"" + FIELD + "\"").getBytes(StandardCharsets.UTF_8);
 
+    private final OutputFields fields;
+
     private transient ObjectMapper mapper;
+
+    /** Writes every field the output has, the embedding as JSON numbers. */
+    public OutputEncoder() {
+        this(OutputFields.all());
+    }
+
+    /** Writes only the chosen fields (of those the output has), the embedding encoded as chosen. */
+    public OutputEncoder(OutputFields fields) {
+        this.fields = fields;
+    }
 
     /**
      * @param input a UTF-8 JSON object, as {@link RecordDecoder} accepted it
@@ -51,8 +64,13 @@ public final class OutputEncoder implements Serializable {
             throw new IllegalArgumentException("input is not a JSON object: it does not end with '}'");
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(close + inference.length + 16);
+        int last = close - 1;
+        while (last >= 0 && Character.isWhitespace(input[last])) {
+            last--;
+        }
+        boolean empty = last >= 0 && input[last] == '{';
         out.write(input, 0, close);
-        out.writeBytes((",\"" + FIELD + "\":").getBytes(StandardCharsets.UTF_8));
+        out.writeBytes(((empty ? "" : ",") + "\"" + FIELD + "\":").getBytes(StandardCharsets.UTF_8));
         out.writeBytes(inference);
         out.write('}');
         return out.toByteArray();
@@ -70,29 +88,75 @@ public final class OutputEncoder implements Serializable {
     }
 
     private byte[] writeInference(InferenceOutput output) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + output.getEmbedding().length * 12);
+        float[] embedding = fields.has("embedding") ? output.getEmbedding() : null;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + (embedding == null ? 64 : embedding.length * 12));
         try (JsonGenerator json = mapper().getFactory().createGenerator(bytes)) {
             json.writeStartObject();
-            json.writeStringField("model", output.getModel());
-            json.writeStringField("engine", output.getEngine());
-            json.writeFieldName("embedding");
-            json.writeStartArray();
-            for (float v : output.getEmbedding()) {
-                json.writeNumber(v);
+            if (fields.has("model")) {
+                json.writeStringField("model", output.getModel());
             }
-            json.writeEndArray();
+            if (fields.has("engine")) {
+                json.writeStringField("engine", output.getEngine());
+            }
+            if (embedding != null) {
+                writeEmbedding(json, embedding);
+            }
             if (output.getLabel() != null) {
-                json.writeStringField("label", output.getLabel());
-                json.writeNumberField("score", output.getScore());
+                if (fields.has("label")) {
+                    json.writeStringField("label", output.getLabel());
+                }
+                if (fields.has("score")) {
+                    json.writeNumberField("score", output.getScore());
+                }
             }
-            json.writeNumberField("batch_size", output.getBatchSize());
-            json.writeNumberField("queue_ms", round3(output.getQueueMs()));
-            json.writeNumberField("infer_ms", round3(output.getInferMs()));
+            String[] scoreLabels = output.getScoreLabels();
+            if (scoreLabels != null && scoreLabels.length > 0 && fields.has("scores")) {
+                json.writeObjectFieldStart("scores");
+                for (int i = 0; i < scoreLabels.length; i++) {
+                    json.writeNumberField(scoreLabels[i], output.getScoreValues()[i]);
+                }
+                json.writeEndObject();
+            }
+            if (output.getEntities() != null && fields.has("entities")) {
+                json.writeArrayFieldStart("entities");
+                for (InferenceOutput.Entity entity : output.getEntities()) {
+                    json.writeStartObject();
+                    json.writeStringField("entity_group", entity.getEntityGroup());
+                    json.writeNumberField("score", entity.getScore());
+                    json.writeStringField("word", entity.getWord());
+                    json.writeNumberField("start", entity.getStart());
+                    json.writeNumberField("end", entity.getEnd());
+                    json.writeEndObject();
+                }
+                json.writeEndArray();
+            }
+            if (fields.has("batch_size")) {
+                json.writeNumberField("batch_size", output.getBatchSize());
+            }
+            if (fields.has("queue_ms")) {
+                json.writeNumberField("queue_ms", round3(output.getQueueMs()));
+            }
+            if (fields.has("infer_ms")) {
+                json.writeNumberField("infer_ms", round3(output.getInferMs()));
+            }
             json.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory failed", e);
         }
         return bytes.toByteArray();
+    }
+
+    private void writeEmbedding(JsonGenerator json, float[] embedding) throws IOException {
+        if (fields.embeddingEncoding() != EmbeddingEncoding.JSON) {
+            json.writeStringField("embedding", fields.embeddingEncoding().encode(embedding));
+            return;
+        }
+        json.writeFieldName("embedding");
+        json.writeStartArray();
+        for (float v : embedding) {
+            json.writeNumber(v);
+        }
+        json.writeEndArray();
     }
 
     private static double round3(double ms) {

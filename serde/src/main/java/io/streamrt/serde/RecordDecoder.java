@@ -30,11 +30,20 @@ public final class RecordDecoder implements Serializable {
 
     private final String textField;
     private final String idField;
+    private final String pairField;
     private transient ObjectMapper mapper;
 
     public RecordDecoder(String textField, String idField) {
+        this(textField, idField, null);
+    }
+
+    /**
+     * @param pairField the field holding the second text of a pair (cross-encoders); null for single texts
+     */
+    public RecordDecoder(String textField, String idField, String pairField) {
         this.textField = requireName(textField, "textField");
         this.idField = requireName(idField, "idField");
+        this.pairField = pairField == null ? null : requireName(pairField, "pairField");
     }
 
     private static String requireName(String name, String what) {
@@ -84,17 +93,16 @@ public final class RecordDecoder implements Serializable {
                     + ", expected a JSON object with a string field '" + textField + "'");
         }
         JsonNode text = root.get(textField);
-        if (text == null) {
-            return dead(record, DeadLetterReason.TEXT_MISSING, "object has no field '" + textField
-                    + "'; set --text-field to the field that holds the text");
+        DecodeResult bad = checkText(record, text, textField, "--text-field");
+        if (bad != null) {
+            return bad;
         }
-        if (!text.isTextual()) {
-            return dead(record, DeadLetterReason.TEXT_NOT_STRING, "field '" + textField + "' is "
-                    + text.getNodeType().name().toLowerCase(java.util.Locale.ROOT) + ", expected a string");
-        }
-        if (text.textValue().isBlank()) {
-            return dead(record, DeadLetterReason.TEXT_EMPTY, "field '" + textField
-                    + "' is empty or only white space: there is nothing to embed");
+        JsonNode pair = pairField == null ? null : root.get(pairField);
+        if (pairField != null) {
+            bad = checkText(record, pair, pairField, "--text-pair-field");
+            if (bad != null) {
+                return bad;
+            }
         }
         JsonNode id = root.get(idField);
         String idText = null;
@@ -106,7 +114,28 @@ public final class RecordDecoder implements Serializable {
             }
             idText = id.asText();
         }
-        return DecodeResult.valid(new TextRecord(record, text.textValue(), idText));
+        TextRecord decoded = new TextRecord(record, text.textValue(), idText);
+        if (pair != null) {
+            decoded.setPair(pair.textValue());
+        }
+        return DecodeResult.valid(decoded);
+    }
+
+    /** A dead letter if {@code node}, the value of {@code field}, is not a non-blank string; null if it is. */
+    private static DecodeResult checkText(KafkaRecord record, JsonNode node, String field, String flag) {
+        if (node == null) {
+            return dead(record, DeadLetterReason.TEXT_MISSING, "object has no field '" + field + "'; set " + flag
+                    + " to the field that holds the text");
+        }
+        if (!node.isTextual()) {
+            return dead(record, DeadLetterReason.TEXT_NOT_STRING, "field '" + field + "' is "
+                    + node.getNodeType().name().toLowerCase(java.util.Locale.ROOT) + ", expected a string");
+        }
+        if (node.textValue().isBlank()) {
+            return dead(record, DeadLetterReason.TEXT_EMPTY, "field '" + field
+                    + "' is empty or only white space: there is nothing to run the model on");
+        }
+        return null;
     }
 
     private static DecodeResult dead(KafkaRecord record, DeadLetterReason reason, String message) {

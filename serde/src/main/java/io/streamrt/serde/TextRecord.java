@@ -15,6 +15,7 @@ public final class TextRecord {
 
     private KafkaRecord source;
     private String text;
+    private String pair;
     private String id;
 
     /** For Flink's POJO serializer. */
@@ -41,6 +42,15 @@ public final class TextRecord {
 
     public void setText(String text) {
         this.text = text;
+    }
+
+    /** The second text of a pair ({@code --text-pair-field}), or null for a single text. */
+    public String getPair() {
+        return pair;
+    }
+
+    public void setPair(String pair) {
+        this.pair = pair;
     }
 
     /** The record's id as text, or null when the input had none. */

@@ -2,6 +2,8 @@ package io.streamrt.serde;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -23,10 +25,12 @@ public final class TextTokenizer implements AutoCloseable {
 
     private final HuggingFaceTokenizer tokenizer;
     private final int maxSequenceLength;
+    private final boolean wordPiece;
 
-    private TextTokenizer(HuggingFaceTokenizer tokenizer, int maxSequenceLength) {
+    private TextTokenizer(HuggingFaceTokenizer tokenizer, int maxSequenceLength, boolean wordPiece) {
         this.tokenizer = tokenizer;
         this.maxSequenceLength = maxSequenceLength;
+        this.wordPiece = wordPiece;
     }
 
     /**
@@ -50,7 +54,7 @@ public final class TextTokenizer implements AutoCloseable {
                     "truncation", "true",
                     "maxLength", Integer.toString(maxSequenceLength),
                     "addSpecialTokens", "true"));
-            return new TextTokenizer(tokenizer, maxSequenceLength);
+            return new TextTokenizer(tokenizer, maxSequenceLength, isWordPiece(tokenizerJson));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read tokenizer " + tokenizerJson, e);
         } catch (RuntimeException e) {
@@ -59,14 +63,56 @@ public final class TextTokenizer implements AutoCloseable {
         }
     }
 
+    /** Whether tokenizer.json's model is WordPiece: {@code "model": {"type": "WordPiece", ...}}. */
+    private static boolean isWordPiece(Path tokenizerJson) throws IOException {
+        return "WordPiece".equals(new ObjectMapper().readTree(tokenizerJson.toFile()).path("model").path("type")
+                .asText(""));
+    }
+
     public int maxSequenceLength() {
         return maxSequenceLength;
     }
 
     /** Token ids for one text, truncated to {@link #maxSequenceLength()}. */
     public TokenizedText encode(String text) {
-        Encoding encoding = tokenizer.encode(text);
-        return new TokenizedText(encoding.getIds(), encoding.exceedMaxLength());
+        return encode("", text, null);
+    }
+
+    /**
+     * Tokens for one text or a text pair, truncated to {@link #maxSequenceLength()}.
+     *
+     * @param prefix prepended to the text before tokenizing (e5's {@code "query: "}); its tokens are not the text's
+     *     ({@link TokenizedText#starts()} counts from the text's own start); empty for none
+     * @param pair the second text of a pair (a cross-encoder's passage), encoded as the tokenizer's pair encoding
+     *     with real token type ids; null for a single text
+     */
+    public TokenizedText encode(String prefix, String text, String pair) {
+        String input = prefix + text;
+        Encoding encoding = pair == null ? tokenizer.encode(input) : tokenizer.encode(input, pair);
+        long[] ids = encoding.getIds();
+        long[] sequence = encoding.getSequenceIds();
+        long[] special = encoding.getSpecialTokenMask();
+        CharSpan[] spans = encoding.getCharTokenSpans();
+        int prefixChars = prefix.codePointCount(0, prefix.length());
+        int[] starts = new int[ids.length];
+        int[] ends = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            CharSpan span = spans[i];
+            boolean fromText = span != null && special[i] == 0 && (sequence.length == 0 || sequence[i] == 0)
+                    && span.getStart() >= prefixChars;
+            starts[i] = fromText ? span.getStart() - prefixChars : -1;
+            ends[i] = fromText ? span.getEnd() - prefixChars : -1;
+        }
+        return new TokenizedText(ids, encoding.exceedMaxLength(), pair == null ? null : encoding.getTypeIds(),
+                encoding.getTokens(), starts, ends);
+    }
+
+    /**
+     * Whether this is a WordPiece tokenizer (BERT's: word continuations start with {@code ##}), as opposed to a
+     * byte-level BPE or SentencePiece one (RoBERTa's, XLM-R's): entity words are joined differently.
+     */
+    public boolean wordPiece() {
+        return wordPiece;
     }
 
     @Override

@@ -1,7 +1,8 @@
 package io.streamrt.serde;
 
 /**
- * Token ids of one text, special tokens included, unpadded.
+ * One text (or text pair) as the model's tokenizer cut it, special tokens included, unpadded: the ids the engine
+ * runs and, per token, what a token-classification task needs to map tags back onto the text.
  *
  * <pre>{@code
  * TokenizedText t = tokenizer.encode("A short sentence.");
@@ -10,11 +11,22 @@ package io.streamrt.serde;
  *
  * @param ids token ids, {@code [CLS] ... [SEP]} for BERT-family tokenizers
  * @param truncated true if the text was longer than the model's maximum sequence length and was cut
+ * @param typeIds token type ids: the second text of a pair has 1s; null for a single text (all 0)
+ * @param tokens the tokens as strings, e.g. {@code [CLS], new, york, ##ing, [SEP]}
+ * @param starts where each token starts in the text, in characters (Unicode code points, as Hugging Face counts
+ *     them); -1 for tokens not from the text (special tokens, a prefix, the second text of a pair)
+ * @param ends where each token ends in the text, exclusive; -1 as for {@code starts}
  */
-public record TokenizedText(long[] ids, boolean truncated) {
+public record TokenizedText(long[] ids, boolean truncated, long[] typeIds, String[] tokens, int[] starts,
+        int[] ends) {
 
     /** Number of tokens, special tokens included. */
     public int length() {
         return ids.length;
+    }
+
+    /** Whether token {@code i} comes from the text itself (not a special token, a prefix, or a pair's second text). */
+    public boolean inText(int i) {
+        return starts[i] >= 0;
     }
 }

@@ -1,10 +1,15 @@
 package io.streamrt.serde;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -59,5 +64,92 @@ class OutputEncoderTest {
         assertThat(node.get("inference").isObject()).isTrue();
         assertThat(json.split("\"inference\"", -1)).hasSize(2);
         assertThat(node.get("z").asBoolean()).isTrue();
+    }
+
+    @Test
+    void outputFieldsKeepOnlyTheChosenOnesInTheirUsualOrder() throws Exception {
+        OutputEncoder chosen = new OutputEncoder(OutputFields.parse("score, label", EmbeddingEncoding.JSON));
+
+        String json = new String(chosen.encode("{\"text\":\"x\"}".getBytes(StandardCharsets.UTF_8),
+                output("sports")), StandardCharsets.UTF_8);
+
+        assertThat(json).isEqualTo("{\"text\":\"x\",\"inference\":{\"label\":\"sports\",\"score\":0.91}}");
+    }
+
+    @Test
+    void unknownRepeatedOrEmptyOutputFieldsAreRefusedWithTheAcceptedNames() {
+        assertThatThrownBy(() -> OutputFields.parse("label,embeddings", EmbeddingEncoding.JSON))
+                .hasMessageContaining("unknown output field 'embeddings'").hasMessageContaining("embedding, label");
+        assertThatThrownBy(() -> OutputFields.parse("label,label", EmbeddingEncoding.JSON))
+                .hasMessageContaining("'label' is named twice");
+        assertThatThrownBy(() -> OutputFields.parse("label,", EmbeddingEncoding.JSON))
+                .hasMessageContaining("empty name");
+        assertThatThrownBy(() -> EmbeddingEncoding.parse("base64"))
+                .hasMessageContaining("json, base64-f32, base64-f16");
+    }
+
+    @Test
+    void base64F32IsTheExactLittleEndianFloats() throws Exception {
+        float[] vector = {0.6f, -0.8f, 1e-30f, Float.MAX_VALUE, 0.123456789f};
+        OutputEncoder f32 = new OutputEncoder(OutputFields.parse(null, EmbeddingEncoding.BASE64_F32));
+
+        JsonNode inference = mapper.readTree(f32.encode("{}".getBytes(StandardCharsets.UTF_8),
+                new InferenceOutput("m", "e", vector, null, 0, 1, 0, 0))).get("inference");
+
+        ByteBuffer bytes = ByteBuffer.wrap(Base64.getDecoder().decode(inference.get("embedding").asText()))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        float[] decoded = new float[bytes.remaining() / 4];
+        bytes.asFloatBuffer().get(decoded);
+        assertThat(decoded).containsExactly(vector);
+    }
+
+    @Test
+    void base64F16RoundsToTheNearestHalfTiesToEven() throws Exception {
+        // Every finite half reads back as itself.
+        for (int h = 0; h < 0x10000; h++) {
+            float value = halfToFloat((short) h);
+            if (!Float.isNaN(value)) {
+                assertThat(EmbeddingEncoding.toHalf(value) & 0xffff).as("half 0x%04x", h).isEqualTo(h);
+            }
+        }
+        assertThat(EmbeddingEncoding.toHalf(1f)).isEqualTo((short) 0x3c00);
+        assertThat(EmbeddingEncoding.toHalf(65504f)).isEqualTo((short) 0x7bff);
+        assertThat(EmbeddingEncoding.toHalf(65520f)).as("rounds up to infinity").isEqualTo((short) 0x7c00);
+        assertThat(EmbeddingEncoding.toHalf(-1e-9f)).as("underflow keeps the sign").isEqualTo((short) 0x8000);
+        assertThat(Float.isNaN(halfToFloat(EmbeddingEncoding.toHalf(Float.NaN)))).isTrue();
+        // Half-way between 1 and the next half (1 + 2^-10): ties go to the even one, 1.
+        assertThat(EmbeddingEncoding.toHalf(1f + 0x1p-11f)).isEqualTo((short) 0x3c00);
+        assertThat(EmbeddingEncoding.toHalf(1f + 3 * 0x1p-11f)).isEqualTo((short) 0x3c02);
+        assertThat(EmbeddingEncoding.toHalf(Math.nextUp(1f + 0x1p-11f))).isEqualTo((short) 0x3c01);
+        // Half-way between the two smallest subnormals (2^-24 and 2^-23): to the even one, 2^-23.
+        assertThat(EmbeddingEncoding.toHalf(3 * 0x1p-25f)).isEqualTo((short) 0x0002);
+
+        float[] vector = {0.6f, -0.8f, 0.0001f};
+        OutputEncoder f16 = new OutputEncoder(OutputFields.parse("embedding", EmbeddingEncoding.BASE64_F16));
+        JsonNode inference = mapper.readTree(f16.encode("{}".getBytes(StandardCharsets.UTF_8),
+                new InferenceOutput("m", "e", vector, null, 0, 1, 0, 0))).get("inference");
+        ByteBuffer bytes = ByteBuffer.wrap(Base64.getDecoder().decode(inference.get("embedding").asText()))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        assertThat(bytes.remaining()).isEqualTo(6);
+        for (float v : vector) {
+            assertThat(halfToFloat(bytes.getShort())).isCloseTo(v, within(Math.abs(v) / 1024));
+        }
+        assertThat(inference.size()).isEqualTo(1);
+    }
+
+    /** An independent binary16 decoder: sign, 5 exponent bits (bias 15), 10 fraction bits. */
+    private static float halfToFloat(short half) {
+        int sign = (half >> 15) & 1;
+        int exponent = (half >> 10) & 0x1f;
+        int fraction = half & 0x3ff;
+        double magnitude;
+        if (exponent == 0x1f) {
+            magnitude = fraction == 0 ? Double.POSITIVE_INFINITY : Double.NaN;
+        } else if (exponent == 0) {
+            magnitude = fraction * Math.pow(2, -24);
+        } else {
+            magnitude = (1 + fraction / 1024.0) * Math.pow(2, exponent - 15);
+        }
+        return (float) (sign == 1 ? -magnitude : magnitude);
     }
 }

@@ -30,6 +30,12 @@ public final class ModelResolver {
 
     private static final String TOKENIZER_BESIDE = "tokenizer.json";
 
+    /** Where optimum and sentence-transformers exports keep their ONNX files. */
+    private static final String ONNX_FOLDER = "onnx";
+
+    /** The model file of an export directory, in the order looked for. */
+    private static final java.util.List<String> MODEL_FILES = java.util.List.of("model.onnx", "onnx/model.onnx");
+
     private record Builtin(String onnxResource, String tokenizerResource) {}
 
     private static final Map<String, Builtin> BUILTINS = Map.of(
@@ -71,7 +77,7 @@ public final class ModelResolver {
             return extracted;
         }
         // A builtin model with the user's own tokenizer is legal (e.g. a vocabulary with extra tokens).
-        return new ModelFiles(name, extracted.onnx(), checkTokenizer(model, tokenizer));
+        return new ModelFiles(name, extracted.onnx(), checkTokenizer(model, tokenizer), null);
     }
 
     private static ModelFiles extract(String model, String name, Builtin builtin) {
@@ -80,7 +86,7 @@ public final class ModelResolver {
             Files.createDirectories(dir);
             Path onnx = extractResource(model, builtin.onnxResource(), dir);
             Path tokenizer = extractResource(model, builtin.tokenizerResource(), dir);
-            return new ModelFiles(name, onnx, tokenizer);
+            return new ModelFiles(name, onnx, tokenizer, null);
         } catch (IOException e) {
             throw new EngineException("could not extract builtin model '" + model
                     + "' into " + dir + ": " + e + "; make sure java.io.tmpdir is writable and has ~120 MB free", e);
@@ -122,32 +128,80 @@ public final class ModelResolver {
     }
 
     private static ModelFiles resolvePath(String model, String tokenizer) {
-        Path onnx = Paths.get(model);
-        if (!Files.exists(onnx)) {
-            throw new ModelRejectedException("model file '" + model + "' does not exist (looked for "
-                    + onnx.toAbsolutePath() + "): pass an existing .onnx file or a builtin model ("
+        Path path = Paths.get(model).toAbsolutePath().normalize();
+        if (!Files.exists(path)) {
+            throw new ModelRejectedException("model '" + model + "' does not exist (looked for " + path
+                    + "): pass a Hugging Face export directory, an .onnx file, or a builtin model ("
                     + acceptedBuiltins() + ")");
         }
-        if (!Files.isRegularFile(onnx)) {
-            throw new ModelRejectedException("model '" + model + "' is not a regular file (looked for an .onnx file at "
-                    + onnx.toAbsolutePath() + "): pass the path to the .onnx file itself, not its directory");
+        if (Files.isDirectory(path)) {
+            return resolveDirectory(model, path, tokenizer);
         }
-        Path tokenizerPath;
-        if (tokenizer == null || tokenizer.isBlank()) {
-            Path parent = onnx.toAbsolutePath().getParent();
-            tokenizerPath = parent.resolve(TOKENIZER_BESIDE);
-            if (!Files.isRegularFile(tokenizerPath)) {
-                throw new ModelRejectedException("no tokenizer given for model '" + model + "' and none beside it (looked for "
-                        + tokenizerPath + "): pass --tokenizer PATH to the model's tokenizer.json, or put it beside "
-                        + "the .onnx file as " + TOKENIZER_BESIDE);
-            }
-        } else {
-            tokenizerPath = checkTokenizer(model, tokenizer);
+        if (!Files.isRegularFile(path)) {
+            throw new ModelRejectedException("model '" + model + "' is neither a directory nor a regular file ("
+                    + path + "): pass a Hugging Face export directory or an .onnx file");
         }
-        String fileName = onnx.getFileName().toString();
+        Path folder = path.getParent();
+        // optimum and sentence-transformers put the ONNX files in onnx/ and the config files one level up.
+        Path root = folder.getFileName() != null && folder.getFileName().toString().equals(ONNX_FOLDER)
+                && hasConfig(folder.getParent()) && !hasConfig(folder) ? folder.getParent() : folder;
+        String fileName = path.getFileName().toString();
         String name = fileName.endsWith(".onnx") ? fileName.substring(0, fileName.length() - ".onnx".length())
                 : fileName;
-        return new ModelFiles(name, onnx, tokenizerPath);
+        return new ModelFiles(name, path, tokenizerFor(model, tokenizer, folder, root), root);
+    }
+
+    /** An export directory: its model file in the layouts the Hugging Face tools write. */
+    private static ModelFiles resolveDirectory(String model, Path dir, String tokenizer) {
+        Path onnx = null;
+        for (String candidate : MODEL_FILES) {
+            if (Files.isRegularFile(dir.resolve(candidate))) {
+                onnx = dir.resolve(candidate);
+                break;
+            }
+        }
+        if (onnx == null) {
+            throw new ModelRejectedException("model directory '" + model + "' has no ONNX model: looked for "
+                    + String.join(" and ", MODEL_FILES) + " in " + dir + ", found " + onnxFiles(dir)
+                    + "; export it with `optimum-cli export onnx --model <id> " + dir + "`, or name the file itself "
+                    + "(e.g. --model " + dir.resolve(ONNX_FOLDER).resolve("model_quantized.onnx") + ")");
+        }
+        return new ModelFiles(dir.getFileName() == null ? "model" : dir.getFileName().toString(), onnx,
+                tokenizerFor(model, tokenizer, onnx.getParent(), dir), dir);
+    }
+
+    private static Path tokenizerFor(String model, String tokenizer, Path folder, Path root) {
+        if (tokenizer != null && !tokenizer.isBlank()) {
+            return checkTokenizer(model, tokenizer);
+        }
+        for (Path candidate : new Path[] {folder.resolve(TOKENIZER_BESIDE), root.resolve(TOKENIZER_BESIDE)}) {
+            if (Files.isRegularFile(candidate)) {
+                return candidate;
+            }
+        }
+        throw new ModelRejectedException("no tokenizer given for model '" + model + "' and none with it (looked for "
+                + folder.resolve(TOKENIZER_BESIDE) + (folder.equals(root) ? "" : " and " + root.resolve(TOKENIZER_BESIDE))
+                + "): pass --tokenizer PATH to the model's tokenizer.json, or export the model with its tokenizer");
+    }
+
+    private static boolean hasConfig(Path dir) {
+        return dir != null && (Files.isRegularFile(dir.resolve("config.json"))
+                || Files.isRegularFile(dir.resolve(TOKENIZER_BESIDE)) || Files.isRegularFile(dir.resolve("modules.json")));
+    }
+
+    private static String onnxFiles(Path dir) {
+        java.util.List<String> found = new java.util.ArrayList<>();
+        for (Path folder : new Path[] {dir, dir.resolve(ONNX_FOLDER)}) {
+            if (Files.isDirectory(folder)) {
+                try (var files = Files.list(folder)) {
+                    files.filter(f -> f.getFileName().toString().endsWith(".onnx"))
+                            .forEach(f -> found.add(dir.relativize(f).toString()));
+                } catch (IOException e) {
+                    found.add("(" + folder + " unreadable: " + e.getMessage() + ")");
+                }
+            }
+        }
+        return found.isEmpty() ? "no .onnx file" : found.toString();
     }
 
     private static Path checkTokenizer(String model, String tokenizer) {

@@ -204,6 +204,16 @@ public final class OnnxModel {
         return source;
     }
 
+    /**
+     * The weight of the model's head behind graph output {@code output}: the float MatMul/Gemm weight whose product
+     * reaches it through bias, shape and type changes only (a classifier's {@code logits = pooled · W + b}).
+     *
+     * @return the initializer's name, or null when {@code output} does not come straight from such a product
+     */
+    public String headWeight(String output) {
+        return WeightSites.headWeight(proto.getGraph(), output);
+    }
+
     /** This model with another graph, keeping everything else. */
     public OnnxModel withProto(ModelProto changed) {
         return of(changed, source);

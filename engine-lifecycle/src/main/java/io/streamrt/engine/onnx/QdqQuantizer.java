@@ -51,10 +51,12 @@ public final class QdqQuantizer {
 
     private final int minElements;
     private final java.util.regex.Pattern keepFloat;
+    private final Map<String, String> keepWeights;
 
-    private QdqQuantizer(int minElements, java.util.regex.Pattern keepFloat) {
+    private QdqQuantizer(int minElements, java.util.regex.Pattern keepFloat, Map<String, String> keepWeights) {
         this.minElements = minElements;
         this.keepFloat = keepFloat;
+        this.keepWeights = Map.copyOf(keepWeights);
     }
 
     public static QdqQuantizer defaults() {
@@ -197,6 +199,10 @@ public final class QdqQuantizer {
             if (tensor.getDataType() != TensorData.FLOAT) {
                 continue;
             }
+            if (keepWeights.containsKey(tensor.getName())) {
+                skipped.put(tensor.getName(), keepWeights.get(tensor.getName()));
+                continue;
+            }
             if (TensorData.elementCount(tensor) < minElements) {
                 skipped.put(tensor.getName(), "fewer than " + minElements + " elements");
                 continue;
@@ -278,8 +284,15 @@ public final class QdqQuantizer {
 
         private int minElements = DEFAULT_MIN_ELEMENTS;
         private java.util.regex.Pattern keepFloat;
+        private final Map<String, String> keepWeights = new LinkedHashMap<>();
 
         Builder() {}
+
+        /** Leaves the weight (an initializer's name) and its activation float, listed as skipped with {@code reason}. */
+        public Builder keepWeight(String weight, String reason) {
+            keepWeights.put(weight, reason);
+            return this;
+        }
 
         /**
          * Activations whose whole name matches stay float (their MatMul/Gemm weight is still int8); none by
@@ -300,7 +313,7 @@ public final class QdqQuantizer {
             if (minElements < 1) {
                 throw new IllegalArgumentException("minElements must be at least 1, found " + minElements);
             }
-            return new QdqQuantizer(minElements, keepFloat);
+            return new QdqQuantizer(minElements, keepFloat, keepWeights);
         }
     }
 }

@@ -31,9 +31,11 @@ public final class Sparsifier {
     public static final int DEFAULT_MIN_DIMENSION = 64;
 
     private final int minDimension;
+    private final Map<String, String> keep;
 
-    private Sparsifier(int minDimension) {
+    private Sparsifier(int minDimension, Map<String, String> keep) {
         this.minDimension = minDimension;
+        this.keep = Map.copyOf(keep);
     }
 
     /** Prunes every eligible weight with the defaults. */
@@ -65,6 +67,10 @@ public final class Sparsifier {
         double removed = 0;
         for (WeightSites.Site site : WeightSites.find(graph)) {
             TensorProto tensor = site.tensor();
+            if (keep.containsKey(tensor.getName())) {
+                skipped.put(tensor.getName(), keep.get(tensor.getName()));
+                continue;
+            }
             if (tensor.getDataType() != TensorData.FLOAT) {
                 skipped.put(tensor.getName(), "quantized (" + TensorData.typeName(tensor.getDataType())
                         + "): sparsify the float model, then quantize");
@@ -146,8 +152,15 @@ public final class Sparsifier {
     public static final class Builder {
 
         private int minDimension = DEFAULT_MIN_DIMENSION;
+        private final Map<String, String> keep = new java.util.LinkedHashMap<>();
 
         Builder() {}
+
+        /** Leaves the weight (an initializer's name) dense, listing it as skipped with {@code reason}. */
+        public Builder keep(String weight, String reason) {
+            keep.put(weight, reason);
+            return this;
+        }
 
         /** Weights with a dimension below this stay dense (default {@value Sparsifier#DEFAULT_MIN_DIMENSION}). */
         public Builder minDimension(int minDimension) {
@@ -160,7 +173,7 @@ public final class Sparsifier {
                 throw new IllegalArgumentException("minDimension must be at least 4 (one group of 4), found "
                         + minDimension);
             }
-            return new Sparsifier(minDimension);
+            return new Sparsifier(minDimension, keep);
         }
     }
 }

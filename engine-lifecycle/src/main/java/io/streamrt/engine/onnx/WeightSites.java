@@ -36,6 +36,61 @@ final class WeightSites {
 
     private WeightSites() {}
 
+    /** Operators a head's output may pass through after its MatMul/Gemm: bias, shape and type changes. */
+    private static final java.util.Set<String> HEAD_PASS_THROUGH = java.util.Set.of("Add", "Identity", "Reshape",
+            "Squeeze", "Unsqueeze", "Flatten", "Cast");
+
+    /**
+     * The weight of the model's head: the float MatMul/Gemm weight whose product reaches the graph output
+     * {@code output} through bias, shape and type changes only (a classifier's {@code logits = pooled · W + b}).
+     *
+     * @return its initializer's name, or null when the output does not come straight from such a product
+     */
+    static String headWeight(GraphProto graph, String output) {
+        Map<String, TensorProto> initializers = initializers(graph);
+        Map<String, NodeProto> producers = new HashMap<>();
+        for (NodeProto node : graph.getNodeList()) {
+            for (String out : node.getOutputList()) {
+                producers.put(out, node);
+            }
+        }
+        String value = output;
+        for (int step = 0; step < 16; step++) {
+            NodeProto node = producers.get(value);
+            if (node == null || !OnnxModel.isDefaultDomain(node.getDomain())) {
+                return null;
+            }
+            String op = node.getOpType();
+            if ("MatMul".equals(op) || "Gemm".equals(op)) {
+                for (int i = 0; i < Math.min(2, node.getInputCount()); i++) {
+                    TensorProto tensor = initializers.get(node.getInput(i));
+                    if (tensor != null && tensor.getDimsCount() == 2 && tensor.getDataType() == TensorData.FLOAT) {
+                        return tensor.getName();
+                    }
+                }
+                return null;
+            }
+            if (!HEAD_PASS_THROUGH.contains(op)) {
+                return null;
+            }
+            // Follow the one input that is not a constant.
+            String next = null;
+            for (String input : node.getInputList()) {
+                if (!input.isEmpty() && !initializers.containsKey(input)) {
+                    if (next != null) {
+                        return null;
+                    }
+                    next = input;
+                }
+            }
+            if (next == null) {
+                return null;
+            }
+            value = next;
+        }
+        return null;
+    }
+
     /** Every weight matrix of the main graph, each initializer once, in node order. */
     static List<Site> find(GraphProto graph) {
         Map<String, TensorProto> initializers = initializers(graph);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamrt.engine.EngineException;
 import io.streamrt.engine.ModelFiles;
+import io.streamrt.engine.ModelRejectedException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,16 +85,18 @@ class ModelResolverTest {
 
         assertThatThrownBy(() -> ModelFiles.resolve(missing, null))
                 .isInstanceOf(EngineException.class)
-                .hasMessageContaining("model file '" + missing + "' does not exist")
-                .hasMessageContaining("pass an existing .onnx file or a builtin model (builtin:all-minilm-l6-v2-int8");
+                .hasMessageContaining("model '" + missing + "' does not exist")
+                .hasMessageContaining("pass a Hugging Face export directory, an .onnx file, or a builtin model "
+                        + "(builtin:all-minilm-l6-v2-int8");
     }
 
     @Test
-    void directoryIsRefused() {
+    void aDirectoryWithoutAModelSaysWhereItLookedAndWhatItFound() {
         assertThatThrownBy(() -> ModelFiles.resolve(dir.toString(), null))
-                .isInstanceOf(EngineException.class)
-                .hasMessageContaining("model '" + dir + "' is not a regular file")
-                .hasMessageContaining("pass the path to the .onnx file itself, not its directory");
+                .isInstanceOf(ModelRejectedException.class)
+                .hasMessageContaining("model directory '" + dir + "' has no ONNX model: looked for model.onnx and "
+                        + "onnx/model.onnx in " + dir.toAbsolutePath().normalize() + ", found no .onnx file")
+                .hasMessageContaining("optimum-cli export onnx");
     }
 
     @Test

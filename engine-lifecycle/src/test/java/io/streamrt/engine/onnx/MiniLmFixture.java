@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.streamrt.engine.EncoderBatch;
 import io.streamrt.engine.EncoderOutput;
+import io.streamrt.engine.OutputTensor;
 import io.streamrt.engine.ModelFiles;
 import io.streamrt.engine.internal.onnxruntime.OrtEnvironments;
 import io.streamrt.serde.TextTokenizer;
@@ -130,8 +131,9 @@ final class MiniLmFixture {
                             float[] hidden = new float[buffer.remaining()];
                             buffer.get(hidden);
                             int hiddenSize = hidden.length / (batch.size() * batch.sequenceLength());
-                            embeddings.addAll(Arrays.asList(new EncoderOutput(batch.size(), batch.sequenceLength(),
-                                    hiddenSize, hidden, 0).meanPooledNormalized(batch.lengths())));
+                            embeddings.addAll(Arrays.asList(EncoderOutput.of(0, new OutputTensor("last_hidden_state",
+                                    new long[] {batch.size(), batch.sequenceLength(), hiddenSize}, hidden))
+                                    .meanPooledNormalized(batch.lengths())));
                         }
                     } finally {
                         inputs.values().forEach(OnnxTensor::close);

@@ -7,6 +7,8 @@ import io.streamrt.engine.EngineFailedException;
 import io.streamrt.engine.EngineInfo;
 import io.streamrt.engine.EngineSpec;
 import io.streamrt.engine.InferenceEngine;
+import io.streamrt.engine.OutputTensor;
+import io.streamrt.engine.onnx.ModelSignature;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -40,6 +42,9 @@ public final class ScriptedEngine implements InferenceEngine {
     /** Width of each token's output vector. */
     public static final int HIDDEN_SIZE = 8;
 
+    /** Its one output, a hidden state {@code [batch, sequence, 8]}. */
+    public static final String OUTPUT = "last_hidden_state";
+
     private static final AtomicReference<CountDownLatch> RUN_GATE = new AtomicReference<>();
     private static final AtomicReference<CountDownLatch> BUILD_GATE = new AtomicReference<>();
     private static final AtomicReference<String> FAIL_NEXT = new AtomicReference<>();
@@ -61,7 +66,8 @@ public final class ScriptedEngine implements InferenceEngine {
 
     ScriptedEngine(EngineSpec spec, String model) {
         this.info = new EngineInfo(ScriptedEngineProvider.NAME, model, "fp32", spec.maxBatchSize(),
-                spec.maxSequenceLength(), HIDDEN_SIZE, 1);
+                spec.maxSequenceLength(), List.of(new ModelSignature.Tensor(OUTPUT, "float32",
+                        new long[] {-1, -1, HIDDEN_SIZE})), 1);
     }
 
     /** Called by the provider: counts the build, honours {@link #holdBuilds()} and {@link #failNextBuild}. */
@@ -278,7 +284,8 @@ public final class ScriptedEngine implements InferenceEngine {
         synchronized (BATCH_SIZES) {
             BATCH_SIZES.add(batch.size());
         }
-        return new EncoderOutput(batch.size(), batch.sequenceLength(), HIDDEN_SIZE, hidden, System.nanoTime() - start);
+        return EncoderOutput.of(System.nanoTime() - start, new OutputTensor(OUTPUT,
+                new long[] {batch.size(), batch.sequenceLength(), HIDDEN_SIZE}, hidden));
     }
 
     /** Times this instance's {@code close()} was called, including repeats. */

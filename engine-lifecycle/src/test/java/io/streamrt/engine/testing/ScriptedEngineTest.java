@@ -47,7 +47,7 @@ class ScriptedEngineTest {
     void holdBlocksRunsUntilRelease() throws Exception {
         ScriptedEngine.hold();
         CompletableFuture<Integer> run = CompletableFuture.supplyAsync(
-                () -> engine.run(EncoderBatch.pad(List.of(new long[] {101, 102}))).size());
+                () -> engine.run(EncoderBatch.pad(List.of(new long[] {101, 102}))).hiddenState().rows());
         while (ScriptedEngine.held() == 0) {
             Thread.onSpinWait();
         }
@@ -66,7 +66,7 @@ class ScriptedEngineTest {
         ScriptedEngine.failNext("scripted failure");
 
         assertThatThrownBy(() -> engine.run(batch)).isInstanceOf(EngineException.class).hasMessage("scripted failure");
-        assertThat(engine.run(batch).size()).isEqualTo(1);
+        assertThat(engine.run(batch).hiddenState().rows()).isEqualTo(1);
     }
 
     @Test

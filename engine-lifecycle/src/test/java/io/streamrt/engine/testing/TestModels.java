@@ -7,6 +7,7 @@ import io.streamrt.engine.onnx.proto.Onnx.GraphProto;
 import io.streamrt.engine.onnx.proto.Onnx.ModelProto;
 import io.streamrt.engine.onnx.proto.Onnx.NodeProto;
 import io.streamrt.engine.onnx.proto.Onnx.OperatorSetIdProto;
+import io.streamrt.engine.onnx.proto.Onnx.TensorProto;
 import io.streamrt.engine.onnx.proto.Onnx.TensorShapeProto;
 import io.streamrt.engine.onnx.proto.Onnx.TypeProto;
 import io.streamrt.engine.onnx.proto.Onnx.ValueInfoProto;
@@ -19,7 +20,8 @@ import java.util.List;
 
 /**
  * Tiny real ONNX models for tests of what StreamRT accepts, written with its own ONNX library: ONNX Runtime loads
- * and runs them; what they compute does not matter (the attention mask, cast to float, is each output).
+ * and runs them. What they compute is the attention mask, cast to float: {@code [batch, sequence]}, or
+ * {@code [batch, sequence, 1]} for an output declared with three dimensions (whose last must then be 1).
  *
  * <pre>{@code
  * Path classifier = TestModels.write(dir, "classifier", List.of(TestModels.int64("input_ids"),
@@ -46,7 +48,16 @@ public final class TestModels {
         graph.addNode(NodeProto.newBuilder().setOpType("Cast").addInput("mask_copy").addOutput("mask_float")
                 .addAttribute(AttributeProto.newBuilder().setName("to").setType(AttributeProto.AttributeType.INT)
                         .setI(FLOAT)));
-        graph.addNode(NodeProto.newBuilder().setOpType("Identity").addInput("mask_float").addOutput(output.getName()));
+        if (output.getType().getTensorType().getShape().getDimCount() == 3) {
+            // [batch, sequence] -> [batch, sequence, 1]: a hidden state one wide.
+            graph.addInitializer(TensorProto.newBuilder().setName("last_axis").setDataType(INT64).addDims(1)
+                    .addInt64Data(2));
+            graph.addNode(NodeProto.newBuilder().setOpType("Unsqueeze").addInput("mask_float").addInput("last_axis")
+                    .addOutput(output.getName()));
+        } else {
+            graph.addNode(NodeProto.newBuilder().setOpType("Identity").addInput("mask_float")
+                    .addOutput(output.getName()));
+        }
         ModelProto model = ModelProto.newBuilder().setIrVersion(7)
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(13)).setGraph(graph).build();
         Path folder = dir.resolve(name);

@@ -130,6 +130,21 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Where the soak's chart goes. Default: ${DEFAULT-VALUE}.")
     Path soakChart;
 
+    @Option(names = "--encodings", paramLabel = "E1,E2,...", split = ",",
+            defaultValue = "json,base64-f32,base64-f16,no-embedding",
+            description = "After the scenarios, the adaptive maximum throughput and output record size with the "
+                    + "embedding written each of these ways (json, base64-f32, base64-f16, no-embedding); "
+                    + "--encodings none skips it. Default: ${DEFAULT-VALUE}.")
+    List<String> encodings;
+
+    @Option(names = "--encodings-only", description = "Measure only the output encodings (--encodings), not the "
+            + "scenarios.")
+    boolean encodingsOnly;
+
+    @Option(names = "--encodings-output", paramLabel = "FILE", defaultValue = "bench-encodings.json",
+            description = "Where the encodings' figures go. Default: ${DEFAULT-VALUE}.")
+    Path encodingsOutput;
+
     private int engineRounds;
 
     @Override
@@ -143,7 +158,9 @@ public final class BenchCommand implements Callable<Integer> {
         String date = OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
         String loadBefore = loadAverage();
         PrintWriter out = spec.commandLine().getOut();
-        Progress progress = new Progress(spec.commandLine().getErr(), soakMinutes > 0 ? 2 : 2 + 3 * (1 + loads.size()));
+        List<String> variants = encodings.contains("none") ? List.of() : encodings;
+        Progress progress = new Progress(spec.commandLine().getErr(), soakMinutes > 0 ? 2 : encodingsOnly
+                ? 2 + variants.size() : 2 + 3 * (1 + loads.size()) + variants.size());
 
         List<DemoTexts.DemoText> texts = DemoTexts.generate(recordCount, seed);
         List<byte[]> values = texts.stream().map(t -> DemoTexts.toJson(t, "text", "id")).toList();
@@ -160,6 +177,13 @@ public final class BenchCommand implements Callable<Integer> {
                                 Duration.ofSeconds(Math.max(5, windowS)), Duration.ofMinutes(5)), progress::detail);
                 if (soakMinutes > 0) {
                     return soak(pipeline, info, date, progress, out);
+                }
+                if (encodingsOnly) {
+                    progress.step("pipeline warm-up: one unmeasured adaptive run, " + recordCount + " records");
+                    pipeline.maxThroughput(BenchScenario.ADAPTIVE);
+                    progress.done("done");
+                    encodings(pipeline, variants, info, date, progress, out);
+                    return 0;
                 }
                 List<EngineAloneBench.Point> engine = engineAlone(lease, engineSpec, texts, progress);
                 Map<BenchScenario, PipelineBench.MaxResult> maxima = new EnumMap<>(BenchScenario.class);
@@ -218,12 +242,29 @@ public final class BenchCommand implements Callable<Integer> {
                 out.println(report.markdown());
                 out.printf(Locale.ROOT, "Wrote %s and %s in %.0f s.%n", output, chart,
                         (System.nanoTime() - started) / 1e9);
+                encodings(pipeline, variants, info, date, progress, out);
                 out.flush();
             }
         } finally {
             deleteQuietly(work);
         }
         return 0;
+    }
+
+    private void encodings(PipelineBench pipeline, List<String> variants, EngineInfo info, String date,
+            Progress progress, PrintWriter out) throws Exception {
+        if (variants.isEmpty()) {
+            return;
+        }
+        EncodingBench.Report report = EncodingBench.run(pipeline, variants,
+                variant -> progress.step("output encoding " + variant + ": adaptive max throughput"),
+                point -> progress.done(String.format(Locale.ROOT, "%.0f bytes per record, %.1f records/s",
+                        point.bytesPerRecord(), point.recordsPerS())));
+        createParent(encodingsOutput);
+        report.write(encodingsOutput, date, machine(), info.model());
+        out.println(report.markdown());
+        out.printf("Wrote %s.%n", encodingsOutput);
+        out.flush();
     }
 
     private int soak(PipelineBench pipeline, EngineInfo info, String date, Progress progress, PrintWriter out)
@@ -308,6 +349,12 @@ public final class BenchCommand implements Callable<Integer> {
         if (soakRate < 0 || Double.isNaN(soakRate)) {
             throw new CommandLine.ParameterException(commandLine,
                     "--soak-rate must be 0 (80% of the measured maximum) or a positive rate, found " + soakRate);
+        }
+        for (String variant : encodings) {
+            if (!variant.equals("none") && !EncodingBench.VARIANTS.contains(variant)) {
+                throw new CommandLine.ParameterException(commandLine, "--encodings takes some of "
+                        + String.join(", ", EncodingBench.VARIANTS) + ", or none; found '" + variant + "'");
+            }
         }
         for (double load : loads) {
             if (!(load > 0 && load <= 2)) {

@@ -39,7 +39,7 @@ final class BenchTopics implements AutoCloseable {
      * @param createTimeMs its CreateTime, stamped by the sink's producer
      * @param queueMs the operator's {@code inference.queue_ms} (arrival to batch start); NaN where absent
      */
-    record Output(String key, long createTimeMs, double queueMs) {}
+    record Output(String key, long createTimeMs, double queueMs, int bytes) {}
 
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -103,9 +103,9 @@ final class BenchTopics implements AutoCloseable {
         for (ConsumerRecord<byte[], byte[]> record : reader.poll(timeout)) {
             String key = record.key() == null ? "" : new String(record.key(), StandardCharsets.UTF_8);
             if (record.topic().equals(output())) {
-                outputs.accept(new Output(key, record.timestamp(), queueMs(record.value())));
+                outputs.accept(new Output(key, record.timestamp(), queueMs(record.value()), record.serializedValueSize()));
             } else {
-                deadLetters.accept(new Output(key, record.timestamp(), Double.NaN));
+                deadLetters.accept(new Output(key, record.timestamp(), Double.NaN, record.serializedValueSize()));
             }
         }
     }

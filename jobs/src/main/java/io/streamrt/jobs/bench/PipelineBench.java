@@ -4,6 +4,7 @@ import io.streamrt.jobs.enrich.EnrichConfig;
 import io.streamrt.jobs.enrich.EnrichPipeline;
 import io.streamrt.jobs.kafka.EmbeddedKafka;
 import io.streamrt.operators.BatchStatistics;
+import io.streamrt.serde.OutputFields;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -15,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
@@ -70,9 +72,15 @@ final class PipelineBench {
      * @param deadLetters records that went to the dead-letter topic instead
      * @param spanSeconds first to last output CreateTime
      * @param batches the schedulers' counters over the run (zero batches for per-record)
+     * @param outputBytes the enriched records' values, bytes in all
      */
     record MaxResult(double recordsPerS, int outputs, int deadLetters, double spanSeconds,
-            BatchStatistics.Totals batches) {
+            BatchStatistics.Totals batches, long outputBytes) {
+
+        /** Mean size of an enriched record's value. */
+        double bytesPerOutput() {
+            return outputs == 0 ? 0 : outputBytes / (double) outputs;
+        }
 
         /**
          * Time the engine ran batches over the output span: near 1 means the engine is the bottleneck, well below
@@ -121,7 +129,8 @@ final class PipelineBench {
     private final List<byte[]> values;
     private final Settings settings;
     private final Consumer<String> log;
-    private int runs;
+    /** Runs so far, shared with {@link #withOutput} copies: each run gets topics of its own. */
+    private final AtomicInteger runs;
 
     /**
      * @param template the job's settings; topics, group, boundedness and delivery are replaced per run
@@ -129,6 +138,12 @@ final class PipelineBench {
      */
     PipelineBench(EmbeddedKafka kafka, EnrichConfig template, List<byte[]> values, Settings settings,
             Consumer<String> log) {
+        this(kafka, template, values, settings, log, new AtomicInteger());
+    }
+
+    private PipelineBench(EmbeddedKafka kafka, EnrichConfig template, List<byte[]> values, Settings settings,
+            Consumer<String> log, AtomicInteger runs) {
+        this.runs = runs;
         if (values.isEmpty()) {
             throw new IllegalArgumentException("the benchmark needs at least one input record, found none");
         }
@@ -137,6 +152,17 @@ final class PipelineBench {
         this.values = List.copyOf(values);
         this.settings = settings;
         this.log = log;
+    }
+
+    /** The same benchmark on jobs that write their output as {@code output} says (fields, embedding encoding). */
+    PipelineBench withOutput(OutputFields output) {
+        return new PipelineBench(kafka, template.withModelTask(template.modelTask().withOutput(output)), values,
+                settings, log, runs);
+    }
+
+    /** Mean size of an input record's value. */
+    double bytesPerInput() {
+        return values.stream().mapToInt(v -> v.length).average().orElse(0);
     }
 
     /**
@@ -214,10 +240,12 @@ final class PipelineBench {
         Set<String> seen = new HashSet<>();
         Set<String> dead = new HashSet<>();
         long[] span = {Long.MAX_VALUE, Long.MIN_VALUE};
+        long[] bytes = {0};
         long deadline = System.nanoTime() + settings.jobTimeout().toNanos();
         while (seen.size() + dead.size() < n) {
             topics.poll(Duration.ofMillis(200), out -> {
                 if (out.key().startsWith(MAX_PREFIX) && seen.add(out.key())) {
+                    bytes[0] += out.bytes();
                     span[0] = Math.min(span[0], out.createTimeMs());
                     span[1] = Math.max(span[1], out.createTimeMs());
                 }
@@ -240,7 +268,7 @@ final class PipelineBench {
                     + "dead-letter topic: nothing was enriched, so there is no rate to report");
         }
         double spanSeconds = Math.max(1, span[1] - span[0]) / 1000.0;
-        return new MaxResult(seen.size() / spanSeconds, seen.size(), dead.size(), spanSeconds, batches);
+        return new MaxResult(seen.size() / spanSeconds, seen.size(), dead.size(), spanSeconds, batches, bytes[0]);
     }
 
     private void warmUp(BenchTopics topics, RunningJob job) throws Exception {
@@ -406,7 +434,7 @@ final class PipelineBench {
     }
 
     private String nextRun(BenchScenario scenario) {
-        return "bench-" + (++runs) + "-" + scenario.label();
+        return "bench-" + runs.incrementAndGet() + "-" + scenario.label();
     }
 
     private EnrichConfig config(String run) {
@@ -415,7 +443,7 @@ final class PipelineBench {
                 t.tokenizer(), t.engine(), t.textField(), t.idField(), t.labels(), t.maxBatchSize(),
                 t.maxSequenceLength(), t.latencyTargetMs(), t.capacity(), t.ordered(), t.parallelism(),
                 t.checkpointIntervalMs(), EnrichConfig.Delivery.AT_LEAST_ONCE, EnrichConfig.StartingOffsets.EARLIEST,
-                false, t.kafkaProperties());
+                false, t.kafkaProperties(), t.modelTask());
     }
 
     /** A fresh local mini cluster per run, every address on the loopback. */

@@ -2,7 +2,14 @@ package io.streamrt.jobs.enrich;
 
 import io.streamrt.engine.EngineRegistry;
 import io.streamrt.engine.EngineSpec;
+import io.streamrt.engine.ModelCheck;
+import io.streamrt.engine.task.Aggregation;
+import io.streamrt.engine.task.Pooling;
+import io.streamrt.engine.task.Task;
 import io.streamrt.jobs.InferenceFlags;
+import io.streamrt.operators.StreamInference;
+import io.streamrt.serde.EmbeddingEncoding;
+import io.streamrt.serde.OutputFields;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -73,6 +80,46 @@ public final class EnrichCommand implements Callable<Integer> {
             description = "JSON field holding the record id (optional in records). Default: ${DEFAULT-VALUE}.")
     String idField;
 
+    @Option(names = "--task", paramLabel = "TASK",
+            description = "embedding, classification or token-classification. Default: detected from the model's "
+                    + "config.json (architectures) and outputs.")
+    String task;
+
+    @Option(names = "--pooling", paramLabel = "MODE",
+            description = "Embedding: cls, mean, max, mean-sqrt-len or last-token. Default: the model's "
+                    + "1_Pooling/config.json, else mean.")
+    String pooling;
+
+    @Option(names = "--aggregation", paramLabel = "MODE",
+            description = "Token classification: simple (default), first, average or max, as Hugging Face's "
+                    + "aggregation_strategy.")
+    String aggregation;
+
+    @Option(names = "--prefix", paramLabel = "TEXT", defaultValue = "",
+            description = "Prepended to every text before tokenizing, e.g. \"query: \" for e5. Default: none.")
+    String prefix;
+
+    @Option(names = "--top-k", paramLabel = "N", defaultValue = "0",
+            description = "Classification: also emit the scores of the N most probable labels as 'scores'. "
+                    + "Default: 0 (only the best label and its score).")
+    int topK;
+
+    @Option(names = "--text-pair-field", paramLabel = "NAME",
+            description = "JSON field holding the second text of a pair (cross-encoders, rerankers): the text and it "
+                    + "are encoded as the tokenizer's pair encoding. Default: none (single texts).")
+    String textPairField;
+
+    @Option(names = "--output-fields", paramLabel = "F1,F2,...",
+            description = "The fields of 'inference' to write, comma-separated, of: model, engine, embedding, label, "
+                    + "score, scores, entities, batch_size, queue_ms, infer_ms; e.g. label,score to leave the "
+                    + "embedding out. Default: all the task gives.")
+    String outputFields;
+
+    @Option(names = "--embedding-encoding", paramLabel = "ENC", defaultValue = "json",
+            description = "How 'embedding' is written: json (an array of numbers), base64-f32 or base64-f16 (base64 "
+                    + "of the little-endian float32 / float16 values). Default: ${DEFAULT-VALUE}.")
+    String embeddingEncoding;
+
     @Option(names = "--labels", paramLabel = "L1,L2,...",
             description = "Zero-shot labels, comma-separated: each output gets the nearest label (cosine) and its "
                     + "score. Default: none.")
@@ -142,11 +189,28 @@ public final class EnrichCommand implements Callable<Integer> {
             throw bad("Kafka property transaction.timeout.ms must be a positive whole number of milliseconds, found '"
                     + transactionTimeout + "'");
         }
+        InferenceFlags.atLeast(spec.commandLine(), "--top-k", topK, 0);
+        OutputFields output;
+        try {
+            output = OutputFields.parse(outputFields, EmbeddingEncoding.parse(embeddingEncoding));
+        } catch (IllegalArgumentException e) {
+            throw bad("Invalid value for option '" + (e.getMessage().contains("encoding") ? "--embedding-encoding"
+                    : "--output-fields") + "': " + e.getMessage());
+        }
+        EnrichConfig.ModelTask modelTask = new EnrichConfig.ModelTask(task, pooling, aggregation, prefix, topK,
+                textPairField, output);
+        checkChoice("--task", task, Task::of);
+        checkChoice("--pooling", pooling, Pooling::of);
+        checkChoice("--aggregation", aggregation, Aggregation::of);
+        if (textPairField != null && (textPairField.isBlank() || textPairField.equals(textField))) {
+            throw bad("--text-pair-field must name another JSON field than --text-field '" + textField + "', found '"
+                    + textPairField + "'");
+        }
         try {
             return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId,
                     inference.model, inference.tokenizer, inference.engine, textField, idField, labelList,
                     inference.maxBatchSize, inference.maxSequenceLength, inference.latencyTargetMs, inference.capacity,
-                    ordered, parallelism, checkpointIntervalMs, deliveryMode, offsets, bounded, kafka);
+                    ordered, parallelism, checkpointIntervalMs, deliveryMode, offsets, bounded, kafka, modelTask);
         } catch (IllegalArgumentException e) {
             throw bad(e.getMessage());
         }
@@ -183,6 +247,18 @@ public final class EnrichCommand implements Callable<Integer> {
     }
 
 
+    /** A usage error naming the flag unless {@code value} is absent or {@code parse} accepts it. */
+    private void checkChoice(String flag, String value, java.util.function.Function<String, ?> parse) {
+        if (value == null) {
+            return;
+        }
+        try {
+            parse.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw bad("Invalid value for option '" + flag + "': " + e.getMessage());
+        }
+    }
+
     private CommandLine.ParameterException bad(String message) {
         return new CommandLine.ParameterException(spec.commandLine(), message);
     }
@@ -191,13 +267,34 @@ public final class EnrichCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         EnrichConfig config = config();
         // Fail here, with the reason, rather than in every task after submission.
+        ModelCheck model;
         try {
-            EngineRegistry.shared().check(new EngineSpec(config.model(), config.tokenizer(), config.engine(), 0,
-                    config.maxBatchSize(), config.maxSequenceLength(), 0));
+            model = EngineRegistry.shared().check(new EngineSpec(config.model(), config.tokenizer(), config.engine(), 0,
+                    config.maxBatchSize(), config.maxSequenceLength(), 0), config.modelTask().choices());
         } catch (RuntimeException e) {
             spec.commandLine().getErr().println("streamrt enrich: " + e.getMessage());
             return 2;
         }
+        if (!config.labels().isEmpty() && model.plan().task() != Task.EMBEDDING) {
+            spec.commandLine().getErr().println("streamrt enrich: --labels gives zero-shot labels to embeddings, but "
+                    + "the model is used for " + model.plan().task().id() + " (" + model.plan().describe()
+                    + "): drop --labels, or pass --task embedding");
+            return 2;
+        }
+        Task used = model.plan().task();
+        OutputFields output = config.modelTask().output();
+        if (!StreamInference.missingFields(output, used, !config.labels().isEmpty(), config.modelTask().topK())
+                .isEmpty()) {
+            spec.commandLine().getErr().println("streamrt enrich: --output-fields: " + StreamInference
+                    .missingFieldsMessage(output, used, !config.labels().isEmpty(), config.modelTask().topK()));
+            return 2;
+        }
+        spec.commandLine().getOut().println("streamrt enrich: " + model.describe().replace("\n", "\n  ")
+                + "\n  output: " + String.join(", ", output.fields().isEmpty() ? StreamInference.fieldsGiven(used,
+                        !config.labels().isEmpty(), config.modelTask().topK()) : output.names())
+                + (output.has("embedding") && used == Task.EMBEDDING ? " (embedding as "
+                        + output.embeddingEncoding().id() + ")" : ""));
+        spec.commandLine().getOut().flush();
         if (kafkaCheckTimeoutMs > 0) {
             try {
                 KafkaPreflight.check(config, Duration.ofMillis(kafkaCheckTimeoutMs));

@@ -2,6 +2,11 @@ package io.streamrt.jobs.enrich;
 
 import io.streamrt.engine.EngineSpec;
 import io.streamrt.engine.ModelFiles;
+import io.streamrt.engine.task.Aggregation;
+import io.streamrt.engine.task.Pooling;
+import io.streamrt.engine.task.Task;
+import io.streamrt.engine.task.TaskPlan;
+import io.streamrt.serde.OutputFields;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +44,58 @@ public record EnrichConfig(
         Delivery delivery,
         StartingOffsets startingOffsets,
         boolean bounded,
-        Map<String, String> kafkaProperties) implements Serializable {
+        Map<String, String> kafkaProperties,
+        ModelTask modelTask) implements Serializable {
+
+    /**
+     * What the model is used for and how, as {@code --task}, {@code --pooling}, {@code --aggregation},
+     * {@code --prefix}, {@code --top-k} and {@code --text-pair-field} say; null strings mean "detect from the model".
+     *
+     * @param task {@code embedding}, {@code classification}, {@code token-classification}, or null
+     * @param pooling {@code cls}, {@code mean}, ... or null
+     * @param aggregation {@code simple}, {@code first}, {@code average}, {@code max}, or null
+     * @param prefix prepended to every text before tokenizing; empty for none
+     * @param topK classification: how many labels' scores to emit; 0 for none
+     * @param textPairField the JSON field holding the second text of a pair; null for single texts
+     * @param output which {@code inference} fields are written ({@code --output-fields}) and how the embedding is
+     *     encoded ({@code --embedding-encoding})
+     */
+    public record ModelTask(String task, String pooling, String aggregation, String prefix, int topK,
+            String textPairField, OutputFields output) implements Serializable {
+
+        /** Every field the task gives, the embedding as JSON numbers. */
+        public ModelTask(String task, String pooling, String aggregation, String prefix, int topK,
+                String textPairField) {
+            this(task, pooling, aggregation, prefix, topK, textPairField, OutputFields.all());
+        }
+
+        /** Everything detected from the model; single texts. */
+        public static ModelTask detect() {
+            return new ModelTask(null, null, null, "", 0, null);
+        }
+
+        /** The same task, writing the output as {@code value} says. */
+        public ModelTask withOutput(OutputFields value) {
+            return new ModelTask(task, pooling, aggregation, prefix, topK, textPairField, value);
+        }
+
+        /** The choices as the engine's task planner takes them. */
+        public TaskPlan.Choices choices() {
+            return new TaskPlan.Choices(task == null ? null : Task.of(task), pooling == null ? null
+                    : Pooling.of(pooling), aggregation == null ? null : Aggregation.of(aggregation));
+        }
+    }
+
+    /** As the canonical constructor, the model's task detected and single texts. */
+    public EnrichConfig(String bootstrapServers, String inputTopic, String outputTopic, String deadLetterTopic,
+            String groupId, String model, String tokenizer, String engine, String textField, String idField,
+            List<String> labels, int maxBatchSize, int maxSequenceLength, long latencyTargetMs, int capacity,
+            boolean ordered, int parallelism, long checkpointIntervalMs, Delivery delivery,
+            StartingOffsets startingOffsets, boolean bounded, Map<String, String> kafkaProperties) {
+        this(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer, engine, textField,
+                idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered, parallelism,
+                checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, ModelTask.detect());
+    }
 
     /** An enum value as the command line spells it. */
     public interface FlagValue {
@@ -91,6 +147,7 @@ public record EnrichConfig(
         Objects.requireNonNull(deadLetterTopic, "deadLetterTopic");
         labels = List.copyOf(labels);
         kafkaProperties = Map.copyOf(kafkaProperties);
+        Objects.requireNonNull(modelTask, "modelTask");
         if (inputTopic.equals(outputTopic) || inputTopic.equals(deadLetterTopic) || outputTopic.equals(deadLetterTopic)) {
             throw new IllegalArgumentException("input, output and dead-letter topics must differ, found '" + inputTopic
                     + "', '" + outputTopic + "', '" + deadLetterTopic + "'");
@@ -108,26 +165,32 @@ public record EnrichConfig(
     public EnrichConfig withBounded(boolean value) {
         return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer,
                 engine, textField, idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
-                parallelism, checkpointIntervalMs, delivery, startingOffsets, value, kafkaProperties);
+                parallelism, checkpointIntervalMs, delivery, startingOffsets, value, kafkaProperties, modelTask);
     }
 
     /** The same with another model (a builtin name or a path to an .onnx file with tokenizer.json beside it). */
     public EnrichConfig withModel(String value) {
         return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, value, tokenizer,
                 engine, textField, idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
-                parallelism, checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties);
+                parallelism, checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, modelTask);
+    }
+
+    public EnrichConfig withModelTask(ModelTask value) {
+        return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer,
+                engine, textField, idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
+                parallelism, checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, value);
     }
 
     public EnrichConfig withLabels(List<String> value) {
         return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer,
                 engine, textField, idField, value, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
-                parallelism, checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties);
+                parallelism, checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, modelTask);
     }
 
     public EnrichConfig withParallelismAndCheckpoints(int parallelismValue, long checkpointMs) {
         return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer,
                 engine, textField, idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
-                parallelismValue, checkpointMs, delivery, startingOffsets, bounded, kafkaProperties);
+                parallelismValue, checkpointMs, delivery, startingOffsets, bounded, kafkaProperties, modelTask);
     }
     /** Kafka client settings whose values are secrets: never printed. */
     private static final Pattern SECRET_KEY =
@@ -148,6 +211,6 @@ public record EnrichConfig(
                 + maxSequenceLength + ", latencyTargetMs=" + latencyTargetMs + ", capacity=" + capacity
                 + ", ordered=" + ordered + ", parallelism=" + parallelism + ", checkpointIntervalMs="
                 + checkpointIntervalMs + ", delivery=" + delivery + ", startingOffsets=" + startingOffsets
-                + ", bounded=" + bounded + ", kafkaProperties=" + shown + "]";
+                + ", bounded=" + bounded + ", kafkaProperties=" + shown + ", modelTask=" + modelTask + "]";
     }
 }

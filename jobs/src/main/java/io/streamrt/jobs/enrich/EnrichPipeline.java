@@ -1,5 +1,6 @@
 package io.streamrt.jobs.enrich;
 
+import io.streamrt.engine.task.TaskPlan;
 import io.streamrt.operators.FailurePolicy;
 import io.streamrt.operators.InferenceResult;
 import io.streamrt.operators.StreamInference;
@@ -82,6 +83,21 @@ public final class EnrichPipeline {
         if (config.tokenizer() != null) {
             inference.tokenizer(config.tokenizer());
         }
+        EnrichConfig.ModelTask task = config.modelTask();
+        TaskPlan.Choices choices = task.choices();
+        if (choices.task() != null) {
+            inference.task(choices.task());
+        }
+        if (choices.pooling() != null) {
+            inference.pooling(choices.pooling());
+        }
+        if (choices.aggregation() != null) {
+            inference.aggregation(choices.aggregation());
+        }
+        inference.prefix(task.prefix()).topK(task.topK()).output(task.output());
+        if (task.textPairField() != null) {
+            inference.textPair((SerializableFunction<TextRecord, String>) TextRecord::getPair);
+        }
         return inference;
     }
 
@@ -111,7 +127,8 @@ public final class EnrichPipeline {
         raw = afterSource.apply(raw);
 
         SingleOutputStreamOperator<TextRecord> decoded = raw
-                .process(new DecodeFunction(new RecordDecoder(config.textField(), config.idField())))
+                .process(new DecodeFunction(new RecordDecoder(config.textField(), config.idField(),
+                        config.modelTask().textPairField())))
                 .uid("decode")
                 .name("Decode + validate");
 
@@ -123,7 +140,8 @@ public final class EnrichPipeline {
                 .uid("route-results")
                 .name("Route results");
 
-        enriched.sinkTo(sink(config, config.outputTopic(), "output", new EnrichedRecordSerializer(config.outputTopic())))
+        enriched.sinkTo(sink(config, config.outputTopic(), "output", new EnrichedRecordSerializer(config.outputTopic(),
+                config.modelTask().output())))
                 .uid("output-sink")
                 .name("Kafka sink: " + config.outputTopic());
 

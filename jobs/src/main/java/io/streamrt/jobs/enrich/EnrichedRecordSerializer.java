@@ -3,6 +3,7 @@ package io.streamrt.jobs.enrich;
 import io.streamrt.operators.InferenceResult;
 import io.streamrt.serde.KafkaRecord;
 import io.streamrt.serde.OutputEncoder;
+import io.streamrt.serde.OutputFields;
 import io.streamrt.serde.TextRecord;
 import java.util.Map;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -15,10 +16,11 @@ final class EnrichedRecordSerializer implements KafkaRecordSerializationSchema<I
     private static final long serialVersionUID = 1L;
 
     private final String topic;
-    private final OutputEncoder encoder = new OutputEncoder();
+    private final OutputEncoder encoder;
 
-    EnrichedRecordSerializer(String topic) {
+    EnrichedRecordSerializer(String topic, OutputFields fields) {
         this.topic = topic;
+        this.encoder = new OutputEncoder(fields);
     }
 
     @Override

@@ -29,7 +29,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "inspect", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Prints an ONNX model's opset, IR version, producer, inputs and outputs, operator counts, "
                 + "parameters, quantization (none, dynamic, qdq, qoperator) and each MatMul/Gemm weight's shape, "
-                + "type and share of 2:4-compliant groups of 4.")
+                + "type and share of 2:4-compliant groups of 4; for a model with its tokenizer (an export "
+                + "directory, a builtin) also what enrich would do with it: task, pooling, labels, inputs.")
 public final class InspectCommand implements Callable<Integer> {
 
     private static final int WRAP_COLUMNS = 100;
@@ -39,23 +40,33 @@ public final class InspectCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "MODEL",
-            description = "The .onnx file, or builtin:all-minilm-l6-v2 / builtin:all-minilm-l6-v2-int8.")
+            description = "A Hugging Face export directory, an .onnx file, or builtin:all-minilm-l6-v2 / "
+                    + "builtin:all-minilm-l6-v2-int8.")
     String model;
 
     @Option(names = "--json", description = "Print JSON instead of text: opset, ir_version, producer, inputs, "
             + "outputs, op_counts, parameters, parameter_bytes, quantization, weights (name, op, shape, dtype, "
-            + "sparsity_2_4).")
+            + "sparsity_2_4), and task (task, output, pooling, normalize, labels, activation, aggregation, inputs, "
+            + "config_files; or error) where the model has a tokenizer.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-        ModelReport report = ModelSource.of(model).read().inspect();
+        ModelSource source = ModelSource.of(model);
+        ModelReport report = source.read().inspect();
+        TaskReport task = TaskReport.of(source);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsString(toJson(report)));
+            ObjectNode root = toJson(report);
+            if (task != null) {
+                root.set("task", task.toJson());
+            }
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root));
         } else {
             out.print(text(report));
+            if (task != null) {
+                out.print(task.text());
+            }
         }
         out.flush();
         return 0;
@@ -157,7 +168,7 @@ public final class InspectCommand implements Callable<Integer> {
         }
     }
 
-    private static void row(StringBuilder sb, String label, String value) {
+    static void row(StringBuilder sb, String label, String value) {
         sb.append(String.format(Locale.ROOT, "%-" + INDENT.length() + "s%s%n", label, value));
     }
 

@@ -42,11 +42,12 @@ public final class QuantizeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "IN", description = "The float .onnx model, or builtin:all-minilm-l6-v2.")
+    @Parameters(index = "0", paramLabel = "IN", description = "The float .onnx model, a Hugging Face export "
+            + "directory, or builtin:all-minilm-l6-v2.")
     String in;
 
     @Parameters(index = "1", paramLabel = "OUT", description = "Where the INT8 Q/DQ .onnx model goes (replaced if "
-            + "there).")
+            + "there); for an export directory IN, a directory: the model in IN's layout, its other files copied.")
     Path out;
 
     @Option(names = "--calibration", paramLabel = "FILE", required = true,
@@ -91,14 +92,22 @@ public final class QuantizeCommand implements Callable<Integer> {
         printer.println("Tokenizer: " + chosen.describe());
         List<EncoderBatch> batches = chosen.batches(texts, CALIBRATION_BATCH_SIZE, maxSequenceLength);
 
-        QdqQuantizer quantizer = QdqQuantizer.defaults();
+        QdqQuantizer.Builder settings = QdqQuantizer.builder();
+        TaskReport task = TaskReport.of(source);
+        String head = task == null ? null : task.headWeight(model);
+        if (head != null) {
+            settings.keepWeight(head, task.headReason());
+        }
+        QdqQuantizer quantizer = settings.build();
         List<String> activations = quantizer.activationsToCalibrate(model);
         ActivationCalibrator.Method calibrationMethod = MAX.equals(method)
                 ? ActivationCalibrator.Method.MAX : ActivationCalibrator.Method.PERCENTILE;
         Map<String, ActivationRange> ranges = ActivationCalibrator.calibrate(model, activations, batches,
                 calibrationMethod, percentile);
         QdqQuantizer.Result result = quantizer.quantize(model, ranges);
-        result.model().write(out);
+        ExportDirectory directory = source.directory() ? ExportDirectory.prepare(source, out) : null;
+        Path written = directory == null ? out : directory.model();
+        result.model().write(written);
 
         String how = calibrationMethod == ActivationCalibrator.Method.MAX ? "max"
                 : String.format(Locale.ROOT, "percentile %s", percentile);
@@ -110,8 +119,11 @@ public final class QuantizeCommand implements Callable<Integer> {
         printer.printf("Kept in float: %d tensors%s%n", result.skipped().size(), result.skipped().isEmpty() ? "" : ":");
         result.skipped().entrySet().stream().sorted(Map.Entry.comparingByKey())
                 .forEach(e -> printer.println("  " + e.getKey() + ": " + e.getValue()));
-        printer.printf(Locale.ROOT, "Wrote %s (%s, from %s) in %.1f s%n", out, SparsifyCommand.size(out),
+        printer.printf(Locale.ROOT, "Wrote %s (%s, from %s) in %.1f s%n", written, SparsifyCommand.size(written),
                 SparsifyCommand.size(source.onnx()), (System.nanoTime() - started) / 1e9);
+        if (directory != null) {
+            printer.println(directory.describe());
+        }
         printer.flush();
         return 0;
     }

@@ -34,10 +34,11 @@ public final class SparsifyCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "IN",
-            description = "The float .onnx model, or builtin:all-minilm-l6-v2.")
+            description = "The float .onnx model, a Hugging Face export directory, or builtin:all-minilm-l6-v2.")
     String in;
 
-    @Parameters(index = "1", paramLabel = "OUT", description = "Where the pruned .onnx model goes (replaced if there).")
+    @Parameters(index = "1", paramLabel = "OUT", description = "Where the pruned .onnx model goes (replaced if there); "
+            + "for an export directory IN, a directory: the model in IN's layout, its other files copied.")
     Path out;
 
     @Option(names = "--min-dimension", paramLabel = "N", defaultValue = "" + Sparsifier.DEFAULT_MIN_DIMENSION,
@@ -52,9 +53,18 @@ public final class SparsifyCommand implements Callable<Integer> {
                     "--min-dimension must be at least 4 (one group of 4), found " + minDimension);
         }
         long started = System.nanoTime();
-        OnnxModel model = ModelSource.of(in).read();
-        Sparsifier.Result result = Sparsifier.builder().minDimension(minDimension).build().sparsify(model);
-        result.model().write(out);
+        ModelSource source = ModelSource.of(in);
+        OnnxModel model = source.read();
+        Sparsifier.Builder settings = Sparsifier.builder().minDimension(minDimension);
+        TaskReport task = TaskReport.of(source);
+        String head = task == null ? null : task.headWeight(model);
+        if (head != null) {
+            settings.keep(head, task.headReason());
+        }
+        Sparsifier.Result result = settings.build().sparsify(model);
+        ExportDirectory directory = source.directory() ? ExportDirectory.prepare(source, out) : null;
+        Path written = directory == null ? out : directory.model();
+        result.model().write(written);
 
         PrintWriter printer = spec.commandLine().getOut();
         int total = result.pruned().size() + result.skipped().size();
@@ -68,7 +78,11 @@ public final class SparsifyCommand implements Callable<Integer> {
         if (result.pruned().isEmpty()) {
             printer.println("Nothing was pruned: OUT is a copy of IN; lower --min-dimension to prune smaller weights");
         }
-        printer.printf(Locale.ROOT, "Wrote %s (%s) in %.1f s%n", out, size(out), (System.nanoTime() - started) / 1e9);
+        printer.printf(Locale.ROOT, "Wrote %s (%s) in %.1f s%n", written, size(written),
+                (System.nanoTime() - started) / 1e9);
+        if (directory != null) {
+            printer.println(directory.describe());
+        }
         printer.flush();
         return 0;
     }

@@ -33,6 +33,7 @@ class BenchCommandTest {
         Path dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "bench-test");
         Path json = dir.resolve("results.json");
         Path png = dir.resolve("results.png");
+        Path encodings = dir.resolve("encodings.json");
 
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         PrintStream stdout = System.out;
@@ -41,7 +42,8 @@ class BenchCommandTest {
         try {
             exit = StreamRtCli.execute("bench", "--records", "150", "--duration-s", "2", "--loads", "0.5",
                     "--parallelism", "1", "--warm-up-records", "20", "--warm-up-s", "1", "--max-batch-size", "16",
-                    "--output", json.toString(), "--chart", png.toString());
+                    "--output", json.toString(), "--chart", png.toString(), "--encodings",
+                    "json,base64-f16,no-embedding", "--encodings-output", encodings.toString());
         } finally {
             System.setOut(stdout);
         }
@@ -93,6 +95,23 @@ class BenchCommandTest {
         }
         assertThat(names).containsExactly("per-record", "static", "adaptive");
 
+        // The output encodings, same input: float16 base64 is a fraction of the JSON numbers, none smaller still.
+        assertThat(out).contains("| embedding | bytes per output record | x input | records/s | vs json |");
+        JsonNode sizes = new ObjectMapper().readTree(encodings.toFile());
+        assertThat(sizes.get("input_bytes_per_record").asDouble()).isPositive();
+        List<String> variants = new ArrayList<>();
+        List<Double> bytes = new ArrayList<>();
+        for (JsonNode point : sizes.get("encodings")) {
+            assertThat(fieldNames(point)).containsExactly("embedding", "bytes_per_record", "records_per_s");
+            assertThat(point.get("records_per_s").asDouble()).isPositive();
+            variants.add(point.get("embedding").asText());
+            bytes.add(point.get("bytes_per_record").asDouble());
+        }
+        assertThat(variants).containsExactly("json", "base64-f16", "no-embedding");
+        // 384 floats: ~12 bytes each as JSON numbers, 2.67 as base64 float16.
+        assertThat(bytes.get(0) - bytes.get(1)).as("json minus base64-f16").isBetween(3000.0, 4500.0);
+        assertThat(bytes.get(1) - bytes.get(2)).as("base64-f16 minus no embedding").isBetween(1024.0, 1100.0);
+
         BufferedImage image = ImageIO.read(png.toFile());
         assertThat(image).as("chart %s is a readable image", png).isNotNull();
         assertThat(image.getWidth()).isGreaterThan(image.getHeight());
@@ -101,6 +120,8 @@ class BenchCommandTest {
     @Test
     void rejectsALoadOutsideItsRangeWithTheFlagNamed() {
         assertThat(rejection("--loads", "0.3,3")).contains("--loads must be shares of the adaptive maximum");
+        assertThat(rejection("--encodings", "json,base64")).contains("--encodings takes some of json, base64-f32, "
+                + "base64-f16, no-embedding, or none; found 'base64'");
     }
 
     @Test

@@ -91,7 +91,7 @@ class BenchReportTest {
     }
 
     private static PipelineBench.MaxResult max(double rate) {
-        return new PipelineBench.MaxResult(rate, 1000, 0, 1000 / rate, BATCHES);
+        return new PipelineBench.MaxResult(rate, 1000, 0, 1000 / rate, BATCHES, 1000 * 600L);
     }
 
     private static PipelineBench.OpenLoopResult open(double load, double offered, double achieved, double p99,

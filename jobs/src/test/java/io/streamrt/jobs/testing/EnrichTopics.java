@@ -175,6 +175,31 @@ public final class EnrichTopics {
         }
     }
 
+    /** Writes these JSON values under their keys, each one expected in the output. */
+    public void produceJson(Map<String, String> values) {
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(kafka.clientProperties(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
+            values.forEach((key, json) -> {
+                sent.add(producer.send(new ProducerRecord<>(input, bytes(key), bytes(json))));
+                produced.put(key, true);
+            });
+            producer.flush();
+            for (var future : sent) {
+                future.get(60, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            throw new AssertionError("producing the input to " + input + " failed: " + e, e);
+        }
+    }
+
+    /** The committed output values, by key, parsed. */
+    public Map<String, JsonNode> outputsByKey() {
+        Map<String, JsonNode> byKey = new HashMap<>();
+        readCommitted(output).forEach(r -> byKey.put(new String(r.key(), StandardCharsets.UTF_8), parse(r.value())));
+        return byKey;
+    }
+
     /** The keys of the texts {@link #produce(int, int, int, String)} poisoned. */
     public Set<String> poisonedKeys() {
         return Set.copyOf(poisonedKeys);

@@ -334,17 +334,18 @@ public final class BatchScheduler implements AutoCloseable {
     /** Runs one batch on the engine and hands each request its embedding; throws what the engine threw. */
     private void runAndDeliver(List<InferenceRequest> requests, String cutReason) {
         List<long[]> rows = new ArrayList<>(requests.size());
+        List<long[]> types = new ArrayList<>(requests.size());
         long tokens = 0;
         for (InferenceRequest request : requests) {
             rows.add(request.ids);
+            types.add(request.typeIds);
             tokens += request.ids.length;
         }
         long start = clock.getAsLong();
-        EncoderBatch batch = EncoderBatch.pad(rows);
+        EncoderBatch batch = EncoderBatch.pad(rows, types);
         EncoderOutput output = engine.run(batch);
         long end = clock.getAsLong();
         long runNanos = end - start;
-        float[][] embeddings = output.meanPooledNormalized(batch.lengths());
         lock.lock();
         try {
             planner.observe(batch.size(), batch.sequenceLength(), runNanos);
@@ -364,8 +365,8 @@ public final class BatchScheduler implements AutoCloseable {
         busy.add(end, runNanos);
         for (int i = 0; i < requests.size(); i++) {
             InferenceRequest request = requests.get(i);
-            float[] embedding = embeddings[i];
-            deliver(() -> request.callback.onResult(embedding, batch.size(), start - request.arrivalNanos, runNanos));
+            InferenceRequest.Row row = new InferenceRequest.Row(output, i, batch.lengths()[i]);
+            deliver(() -> request.callback.onResult(row, batch.size(), start - request.arrivalNanos, runNanos));
         }
     }
 

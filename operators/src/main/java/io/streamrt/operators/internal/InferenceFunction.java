@@ -1,13 +1,22 @@
 package io.streamrt.operators.internal;
 
 import io.streamrt.engine.EncoderBatch;
+import io.streamrt.engine.EncoderOutput;
 import io.streamrt.engine.EngineInfo;
 import io.streamrt.engine.EngineLease;
 import io.streamrt.engine.EngineRegistry;
 import io.streamrt.engine.ModelRejectedException;
+import io.streamrt.engine.OutputTensor;
+import io.streamrt.engine.task.Activation;
+import io.streamrt.engine.task.EntityGrouper;
+import io.streamrt.engine.task.ModelConfig;
+import io.streamrt.engine.task.Pooling;
+import io.streamrt.engine.task.Task;
+import io.streamrt.engine.task.TaskPlan;
 import io.streamrt.operators.InferenceMetrics;
 import io.streamrt.operators.InferenceResult;
 import io.streamrt.operators.InferenceSettings;
+import io.streamrt.operators.StreamInference;
 import io.streamrt.operators.internal.InferenceRequest.FailureScope;
 import io.streamrt.serde.DeadLetterReason;
 import io.streamrt.serde.InferenceOutput;
@@ -57,6 +66,7 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
 
     private final InferenceSettings settings;
     private final SerializableFunction<T, String> textExtractor;
+    private final SerializableFunction<T, String> pairExtractor;
     private final SerializableFunction<T, Long> recordTimestamp;
     private final SerializableFunction<T, String> recordDescription;
 
@@ -66,6 +76,10 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
     private transient String backend;
     private transient String modelName;
     private transient float[][] labelEmbeddings;
+    /** What the model's outputs are turned into: the task and its settings. */
+    private transient TaskPlan plan;
+    /** Token classification: tags to entities. */
+    private transient EntityGrouper grouper;
     private transient long latencyTargetNanos;
     private transient AtomicInteger inFlight;
     /** The completion of each record in flight, by the future Flink passes to both asyncInvoke and timeout. */
@@ -95,8 +109,21 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
      */
     public InferenceFunction(InferenceSettings settings, SerializableFunction<T, String> textExtractor,
             SerializableFunction<T, Long> recordTimestamp, SerializableFunction<T, String> recordDescription) {
+        this(settings, textExtractor, null, recordTimestamp, recordDescription);
+    }
+
+    /**
+     * @param pairExtractor the second text of a pair (a cross-encoder's passage); or null for single texts
+     * @param recordTimestamp when each record was created (epoch ms), for the end-to-end latency metric; or null
+     * @param recordDescription names a record in errors and logs (e.g. its Kafka key and offset, never its text);
+     *     or null, for "a record"
+     */
+    public InferenceFunction(InferenceSettings settings, SerializableFunction<T, String> textExtractor,
+            SerializableFunction<T, String> pairExtractor, SerializableFunction<T, Long> recordTimestamp,
+            SerializableFunction<T, String> recordDescription) {
         this.settings = settings;
         this.textExtractor = textExtractor;
+        this.pairExtractor = pairExtractor;
         this.recordTimestamp = recordTimestamp;
         this.recordDescription = recordDescription;
     }
@@ -107,6 +134,19 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
             lease = EngineRegistry.shared().acquire(GpuAssignment.forSubtask(settings.engine(),
                     getRuntimeContext().getExternalResourceInfos(GpuAssignment.RESOURCE_NAME),
                     getRuntimeContext().getTaskInfo().getIndexOfThisSubtask()));
+            plan = TaskPlan.plan(lease.model().name(), ModelConfig.read(lease.model()),
+                    lease.engine().info().outputs(), settings.task());
+            if (!settings.labels().isEmpty() && plan.task() != Task.EMBEDDING) {
+                throw new ModelRejectedException("zero-shot labels " + settings.labels() + " work on embeddings, but "
+                        + "model '" + lease.model().name() + "' is used for " + plan.task().id() + " ("
+                        + plan.describe() + "): drop the labels, or pass --task embedding");
+            }
+            if (!StreamInference.missingFields(settings.output(), plan.task(), !settings.labels().isEmpty(),
+                    settings.topK()).isEmpty()) {
+                throw new ModelRejectedException("model '" + lease.model().name() + "': " + StreamInference
+                        .missingFieldsMessage(settings.output(), plan.task(), !settings.labels().isEmpty(),
+                                settings.topK()));
+            }
         } catch (RuntimeException e) {
             throw ExceptionUtils.findThrowable(e, ModelRejectedException.class).isPresent()
                     ? new ModelNotRunnableException(settings.engine().model(), e) : e;
@@ -123,6 +163,10 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
         scheduler = lease.attachment(BatchScheduler.class, config,
                 engine -> new BatchScheduler(engine, config, engineId + "-" + config.mode().name().toLowerCase()));
         latencyTargetNanos = TimeUnit.MILLISECONDS.toNanos(settings.latencyTargetMs());
+        if (plan.task() == Task.TOKEN_CLASSIFICATION) {
+            grouper = new EntityGrouper(plan.labels(), tokenizer.wordPiece());
+        }
+        LOG.info("Model {} on engine {}: {}", modelName, engineId, plan.describe());
         labelEmbeddings = embedLabels(settings.labels());
         inFlight = new AtomicInteger();
         pending = new ConcurrentHashMap<>();
@@ -135,10 +179,24 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
         }
         List<long[]> rows = new ArrayList<>();
         for (String label : labels) {
-            rows.add(tokenizer.encode(label).ids());
+            rows.add(tokenizer.encode(settings.prefix(), label, null).ids());
         }
         EncoderBatch batch = EncoderBatch.pad(rows);
-        return lease.engine().run(batch).meanPooledNormalized(batch.lengths());
+        EncoderOutput output = lease.engine().run(batch);
+        float[][] embeddings = new float[rows.size()][];
+        for (int i = 0; i < embeddings.length; i++) {
+            // Unit length whatever the model's normalization: the score is a cosine.
+            embeddings[i] = Pooling.normalize(embed(new InferenceRequest.Row(output, i, batch.lengths()[i])).clone());
+        }
+        return embeddings;
+    }
+
+    /** The sentence embedding of one row, pooled and normalized as the plan says. */
+    private float[] embed(InferenceRequest.Row row) {
+        OutputTensor output = row.output().tensor(plan.output());
+        float[] embedding = plan.pooling() == null ? output.row(row.index())
+                : plan.pooling().pool(output, row.index(), row.length());
+        return plan.normalize() ? Pooling.normalize(embedding) : embedding;
     }
 
     private void registerMetrics(MetricGroup group, String engineId) {
@@ -185,13 +243,31 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
                             + "inference operator"));
             return;
         }
-        TokenizedText tokens = tokenizer.encode(text);
+        String pair = null;
+        if (pairExtractor != null) {
+            try {
+                pair = pairExtractor.apply(input);
+            } catch (RuntimeException e) {
+                handle(input, resultFuture, FailureScope.BATCH, DeadLetterReason.INFERENCE_FAILED, userFunctionFailed(
+                        "text pair extractor", input, e));
+                return;
+            }
+            if (pair == null || pair.isBlank()) {
+                handle(input, resultFuture, FailureScope.BATCH, DeadLetterReason.TEXT_EMPTY,
+                        new IllegalArgumentException("the text pair extractor returned " + (pair == null ? "null"
+                                : "a blank text") + " for " + describe(input) + ": a pair model needs both texts"));
+                return;
+            }
+        }
+        TokenizedText tokens = tokenizer.encode(settings.prefix(), text, pair);
         if (tokens.truncated()) {
             truncated.inc();
         }
         long now = scheduler.nowNanos();
-        Completion completion = new Completion(input, resultFuture);
-        InferenceRequest request = new InferenceRequest(tokens.ids(), now, now + latencyTargetNanos, this, completion);
+        Completion completion = new Completion(input, resultFuture,
+                plan.task() == Task.TOKEN_CLASSIFICATION ? text : null, tokens);
+        InferenceRequest request = new InferenceRequest(tokens.ids(), tokens.typeIds(), now,
+                now + latencyTargetNanos, this, completion);
         completion.request = request;
         inFlight.incrementAndGet();
         pending.put(resultFuture, completion);
@@ -288,13 +364,18 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
 
         private final T input;
         private final ResultFuture<InferenceResult<T>> future;
+        /** Token classification: the text and its tokens, to map tags back onto it; else null. */
+        private final String text;
+        private final TokenizedText tokens;
         private final AtomicBoolean done = new AtomicBoolean();
         /** Set right after construction, before the request is submitted. */
         InferenceRequest request;
 
-        Completion(T input, ResultFuture<InferenceResult<T>> future) {
+        Completion(T input, ResultFuture<InferenceResult<T>> future, String text, TokenizedText tokens) {
             this.input = input;
             this.future = future;
+            this.text = text;
+            this.tokens = text == null ? null : tokens;
         }
 
         /** Takes the record out of flight; false if something completed it already. */
@@ -308,10 +389,11 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
         }
 
         @Override
-        public void onResult(float[] embedding, int rows, long queueNanos, long runNanos) {
+        public void onResult(InferenceRequest.Row row, int rows, long queueNanos, long runNanos) {
             if (!claim()) {
                 return; // timed out while its batch ran: already failed and counted
             }
+
             Long created = null;
             if (endToEndMs != null) {
                 try {
@@ -322,15 +404,9 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
                     return;
                 }
             }
-            String label = null;
-            float score = 0f;
-            if (labelEmbeddings.length > 0) {
-                int best = nearestLabel(embedding);
-                label = settings.labels().get(best);
-                score = dot(embedding, labelEmbeddings[best]);
-            }
             double queueMs = queueNanos / 1e6;
             double runMs = runNanos / 1e6;
+            InferenceOutput output = output(row, rows, queueMs, runMs);
             queueTimeMs.update(Math.round(queueMs));
             runTimeMs.update(Math.round(runMs));
             batchSize.update(rows);
@@ -338,8 +414,64 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
                 endToEndMs.update(System.currentTimeMillis() - created);
             }
             succeeded.inc();
-            future.complete(Collections.singleton(InferenceResult.success(input,
-                    new InferenceOutput(modelName, backend, embedding, label, score, rows, queueMs, runMs))));
+            future.complete(Collections.singleton(InferenceResult.success(input, output)));
+        }
+
+        /** What the task makes of this record's row. */
+        private InferenceOutput output(InferenceRequest.Row row, int rows, double queueMs, double runMs) {
+            return switch (plan.task()) {
+                case EMBEDDING -> {
+                    float[] embedding = embed(row);
+                    String label = null;
+                    float score = 0f;
+                    if (labelEmbeddings.length > 0) {
+                        float[] unit = plan.normalize() ? embedding : Pooling.normalize(embedding.clone());
+                        int best = nearestLabel(unit);
+                        label = settings.labels().get(best);
+                        score = dot(unit, labelEmbeddings[best]);
+                    }
+                    yield new InferenceOutput(modelName, backend, settings.output().has("embedding") ? embedding : null,
+                            label, score, rows, queueMs, runMs);
+                }
+                case CLASSIFICATION -> {
+                    double[] scores = plan.activation().apply(row.output().tensor(plan.output()).row(row.index()));
+                    Integer[] order = new Integer[scores.length];
+                    for (int i = 0; i < order.length; i++) {
+                        order[i] = i;
+                    }
+                    java.util.Arrays.sort(order, (a, b) -> Double.compare(scores[b], scores[a]));
+                    int k = Math.min(settings.topK(), scores.length);
+                    String[] topLabels = new String[k];
+                    double[] topScores = new double[k];
+                    for (int i = 0; i < k; i++) {
+                        topLabels[i] = plan.labels().get(order[i]);
+                        topScores[i] = scores[order[i]];
+                    }
+                    yield InferenceOutput.classification(modelName, backend, plan.labels().get(order[0]),
+                            (float) scores[order[0]], topLabels, topScores, rows, queueMs, runMs);
+                }
+                case TOKEN_CLASSIFICATION -> {
+                    OutputTensor logits = row.output().tensor(plan.output());
+                    int width = logits.lastDimension();
+                    float[] values = logits.row(row.index());
+                    List<EntityGrouper.Token> inText = new ArrayList<>();
+                    for (int t = 0; t < row.length(); t++) {
+                        if (tokens.inText(t)) {
+                            inText.add(new EntityGrouper.Token(tokens.tokens()[t], tokens.starts()[t],
+                                    tokens.ends()[t], Activation.SOFTMAX.apply(
+                                            java.util.Arrays.copyOfRange(values, t * width, (t + 1) * width))));
+                        }
+                    }
+                    List<EntityGrouper.Entity> found = grouper.group(text, inText, plan.aggregation());
+                    InferenceOutput.Entity[] entities = new InferenceOutput.Entity[found.size()];
+                    for (int i = 0; i < entities.length; i++) {
+                        EntityGrouper.Entity e = found.get(i);
+                        entities[i] = new InferenceOutput.Entity(e.entityGroup(), e.score(), e.word(), e.start(),
+                                e.end());
+                    }
+                    yield InferenceOutput.entities(modelName, backend, entities, rows, queueMs, runMs);
+                }
+            };
         }
 
         @Override

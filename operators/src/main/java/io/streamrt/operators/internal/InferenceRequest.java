@@ -1,5 +1,6 @@
 package io.streamrt.operators.internal;
 
+import io.streamrt.engine.EncoderOutput;
 import java.util.Objects;
 
 /**
@@ -26,20 +27,33 @@ public final class InferenceRequest {
         ENGINE
     }
 
+    /**
+     * A request's share of its batch's output: the engine's tensors for the whole batch, this request's row in
+     * them and its real (unpadded) length. What the row means (a hidden state to pool, logits) is the task's
+     * business, not the scheduler's.
+     *
+     * @param output the batch's output
+     * @param index this request's row
+     * @param length its tokens, special ones included
+     */
+    public record Row(EncoderOutput output, int index, int length) {}
+
     /** Told the outcome of a request, on the scheduler's thread. Must not block. */
     public interface Callback {
         /**
-         * @param embedding the L2-normalized sentence embedding
+         * @param row this request's row of the batch's output
          * @param batchSize rows in the batch that carried it
          * @param queueNanos arrival to batch start
          * @param runNanos the batch's run time on the engine
          */
-        void onResult(float[] embedding, int batchSize, long queueNanos, long runNanos);
+        void onResult(Row row, int batchSize, long queueNanos, long runNanos);
 
         void onFailure(Throwable error, FailureScope scope);
     }
 
     final long[] ids;
+    /** Token type ids (a text pair's second segment has 1s); null for a single text: all 0. */
+    final long[] typeIds;
     final long arrivalNanos;
     final long deadlineNanos;
     final Object owner;
@@ -52,7 +66,19 @@ public final class InferenceRequest {
      * @param owner identifies the submitter, for {@link BatchScheduler#cancel(Object)}
      */
     public InferenceRequest(long[] ids, long arrivalNanos, long deadlineNanos, Object owner, Callback callback) {
+        this(ids, null, arrivalNanos, deadlineNanos, owner, callback);
+    }
+
+    /**
+     * @param typeIds token type ids, as long as {@code ids}; null for a single text (all 0)
+     */
+    public InferenceRequest(long[] ids, long[] typeIds, long arrivalNanos, long deadlineNanos, Object owner,
+            Callback callback) {
         this.ids = Objects.requireNonNull(ids, "ids");
+        if (typeIds != null && typeIds.length != ids.length) {
+            throw new IllegalArgumentException(ids.length + " token ids but " + typeIds.length + " token types");
+        }
+        this.typeIds = typeIds;
         this.arrivalNanos = arrivalNanos;
         this.deadlineNanos = deadlineNanos;
         this.owner = Objects.requireNonNull(owner, "owner");

@@ -11,7 +11,7 @@ class BatchPlannerTest {
     private static final long MS = 1_000_000L;
     private static final InferenceRequest.Callback IGNORE = new InferenceRequest.Callback() {
         @Override
-        public void onResult(float[] embedding, int batchSize, long queueNanos, long runNanos) {}
+        public void onResult(InferenceRequest.Row row, int batchSize, long queueNanos, long runNanos) {}
 
         @Override
         public void onFailure(Throwable error, InferenceRequest.FailureScope scope) {}

@@ -56,8 +56,8 @@ class BatchSchedulerIsolationTest {
             scheduler.submit(new InferenceRequest(ids, now, now + TimeUnit.SECONDS.toNanos(30), this,
                     new InferenceRequest.Callback() {
                         @Override
-                        public void onResult(float[] embedding, int batchSize, long queueNanos, long runNanos) {
-                            outcomes.put(row, embedding);
+                        public void onResult(InferenceRequest.Row result, int batchSize, long queueNanos, long runNanos) {
+                            outcomes.put(row, result.output().hiddenState().row(result.index()));
                             done.countDown();
                         }
 

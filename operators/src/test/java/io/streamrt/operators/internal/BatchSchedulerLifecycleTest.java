@@ -30,7 +30,7 @@ class BatchSchedulerLifecycleTest {
                 scheduler.submit(new InferenceRequest(new long[] {101, 2000, 102}, now, now + 1_000_000, this,
                         new InferenceRequest.Callback() {
                             @Override
-                            public void onResult(float[] embedding, int batchSize, long queueNanos, long runNanos) {
+                            public void onResult(InferenceRequest.Row row, int batchSize, long queueNanos, long runNanos) {
                                 done.countDown();
                             }
 

@@ -6,10 +6,12 @@ import io.streamrt.engine.DeviceStats;
 import io.streamrt.engine.EncoderBatch;
 import io.streamrt.engine.EncoderOutput;
 import io.streamrt.engine.EngineInfo;
+import io.streamrt.engine.onnx.ModelSignature;
 import io.streamrt.engine.InferenceEngine;
 import io.streamrt.operators.InferenceMetrics;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.metrics.Gauge;
@@ -39,7 +41,8 @@ class DeviceGaugesTest {
 
         @Override
         public EngineInfo info() {
-            return new EngineInfo("test-gpu", "m", "fp16", 8, 64, 8, 2);
+            return new EngineInfo("test-gpu", "m", "fp16", 8, 64,
+                    List.of(new ModelSignature.Tensor("last_hidden_state", "float16", new long[] {-1, -1, 8})), 2);
         }
 
         @Override

@@ -2,7 +2,6 @@ package io.streamrt.engine.internal.onnxruntime;
 
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -16,11 +15,15 @@ import io.streamrt.engine.EngineSpec;
 import io.streamrt.engine.InferenceEngine;
 import io.streamrt.engine.ModelFiles;
 import io.streamrt.engine.ModelRejectedException;
+import io.streamrt.engine.OutputTensor;
 import io.streamrt.engine.onnx.ModelSignature;
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -43,14 +46,13 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
     static final String ATTENTION_MASK = EncoderContract.ATTENTION_MASK;
     static final String TOKEN_TYPE_IDS = EncoderContract.TOKEN_TYPE_IDS;
 
-    /** The input types this engine feeds: token ids, masks and types as int64. */
-    static final Set<String> INPUT_TYPES = Set.of("int64");
+    /** The input types this engine feeds: token ids, masks and types as the model declares them. */
+    static final Set<String> INPUT_TYPES = Set.of("int64", "int32");
 
     private final OrtEnvironment env;
     private final OrtSession session;
     private final EngineInfo info;
-    private final boolean feedsTokenTypes;
-    private final String outputName;
+    private final EncoderContract.Checked model;
     private final Set<String> requestedOutputs;
 
     /**
@@ -61,14 +63,14 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
 
     private volatile boolean closed;
 
-    private OnnxRuntimeEngine(OrtEnvironment env, OrtSession session, EngineInfo info, boolean feedsTokenTypes,
-            String outputName) {
+    private OnnxRuntimeEngine(OrtEnvironment env, OrtSession session, EngineInfo info, EncoderContract.Checked model) {
         this.env = env;
         this.session = session;
         this.info = info;
-        this.feedsTokenTypes = feedsTokenTypes;
-        this.outputName = outputName;
-        this.requestedOutputs = Set.of(outputName);
+        this.model = model;
+        Set<String> outputs = new LinkedHashSet<>();
+        model.outputs().forEach(output -> outputs.add(output.name()));
+        this.requestedOutputs = Collections.unmodifiableSet(outputs);
     }
 
     /** Loads the model; the caller owns (and closes) the engine. */
@@ -95,8 +97,8 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
         try {
             EncoderContract.Checked checked = EncoderContract.check(model.name(), signature(session), INPUT_TYPES);
             EngineInfo info = new EngineInfo(EngineSpec.ONNXRUNTIME, model.name(), precisionOf(spec), spec.maxBatchSize(),
-                    spec.maxSequenceLength(), checked.hiddenSize(), threads);
-            return new OnnxRuntimeEngine(env, session, info, checked.feedsTokenTypes(), checked.output());
+                    spec.maxSequenceLength(), checked.outputs(), threads);
+            return new OnnxRuntimeEngine(env, session, info, checked);
         } catch (OrtException | RuntimeException e) {
             closeQuietly(session, e);
             if (e instanceof EngineException engineException) {
@@ -175,40 +177,54 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
         int rows = batch.size();
         int seq = batch.sequenceLength();
         long[] shape = {rows, seq};
-        long[] mask = batch.attentionMask();
-        try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(batch.inputIds()), shape);
-                OnnxTensor attention = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
-                OnnxTensor types = feedsTokenTypes
-                        ? OnnxTensor.createTensor(env, LongBuffer.wrap(new long[rows * seq]), shape)
-                        : null) {
-            Map<String, OnnxTensor> feeds = new HashMap<>(4);
-            feeds.put(INPUT_IDS, ids);
-            feeds.put(ATTENTION_MASK, attention);
-            if (types != null) {
-                feeds.put(TOKEN_TYPE_IDS, types);
+        Map<String, OnnxTensor> feeds = new LinkedHashMap<>(4);
+        try {
+            for (ModelSignature.Tensor input : model.inputs()) {
+                long[] values = switch (input.name()) {
+                    case INPUT_IDS -> batch.inputIds();
+                    case ATTENTION_MASK -> batch.attentionMask();
+                    default -> batch.tokenTypeIds();
+                };
+                feeds.put(input.name(), "int32".equals(input.type())
+                        ? OnnxTensor.createTensor(env, IntBuffer.wrap(narrow(values)), shape)
+                        : OnnxTensor.createTensor(env, LongBuffer.wrap(values), shape));
             }
             long start = System.nanoTime();
             try (OrtSession.Result result = session.run(feeds, requestedOutputs)) {
                 long runNanos = System.nanoTime() - start;
-                OnnxValue value = result.get(outputName)
-                        .orElseThrow(() -> new EngineException("ONNX Runtime returned no '" + outputName + "' output"));
-                OnnxTensor tensor = (OnnxTensor) value;
-                long[] outShape = tensor.getInfo().getShape();
-                if (outShape.length != 3 || outShape[0] != rows || outShape[1] != seq
-                        || outShape[2] != info.hiddenSize()) {
-                    throw new EngineException("output '" + outputName + "' has shape "
-                            + java.util.Arrays.toString(outShape) + ", expected [" + rows + ", " + seq + ", "
-                            + info.hiddenSize() + "]");
+                Map<String, OutputTensor> outputs = new LinkedHashMap<>();
+                for (ModelSignature.Tensor expected : model.outputs()) {
+                    OnnxTensor tensor = (OnnxTensor) result.get(expected.name()).orElseThrow(() ->
+                            new EngineException("ONNX Runtime returned no '" + expected.name() + "' output"));
+                    long[] outShape = tensor.getInfo().getShape();
+                    if (outShape.length != expected.rank() || outShape[0] != rows) {
+                        throw new EngineException("output '" + expected.name() + "' has shape "
+                                + java.util.Arrays.toString(outShape) + ", expected " + expected.rank()
+                                + " dimensions, the first " + rows + " (the batch's rows), as the model declares "
+                                + expected);
+                    }
+                    FloatBuffer buffer = tensor.getFloatBuffer();
+                    float[] values = new float[buffer.remaining()];
+                    buffer.get(values);
+                    outputs.put(expected.name(), new OutputTensor(expected.name(), outShape, values));
                 }
-                FloatBuffer buffer = tensor.getFloatBuffer();
-                float[] hidden = new float[buffer.remaining()];
-                buffer.get(hidden);
-                return new EncoderOutput(rows, seq, info.hiddenSize(), hidden, runNanos);
+                return new EncoderOutput(outputs, runNanos);
             }
         } catch (OrtException e) {
             throw new EngineException("ONNX Runtime failed in OrtSession.run for a batch of " + rows + " x " + seq
                     + " tokens on model '" + info.model() + "': " + e.getMessage(), e);
+        } finally {
+            feeds.values().forEach(OnnxTensor::close);
         }
+    }
+
+    /** Token ids, masks and types as int32, for models exported with int32 inputs: they always fit. */
+    private static int[] narrow(long[] values) {
+        int[] narrowed = new int[values.length];
+        for (int i = 0; i < values.length; i++) {
+            narrowed[i] = (int) values[i];
+        }
+        return narrowed;
     }
 
     @Override
@@ -232,6 +248,6 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
 
     @Override
     public String toString() {
-        return "OnnxRuntimeEngine[" + info.model() + ", output " + outputName + "]";
+        return "OnnxRuntimeEngine[" + info.model() + ", outputs " + requestedOutputs + "]";
     }
 }

@@ -138,7 +138,9 @@ public final class TensorRtEngine implements InferenceEngine {
                 slots.add(TensorRtSlot.create(built, layout, device, natives));
             }
             EngineInfo info = new EngineInfo(EngineSpec.TENSORRT, model.name(), precision, spec.maxBatchSize(),
-                    spec.maxSequenceLength(), layout.hidden(), options.streams());
+                    spec.maxSequenceLength(), List.of(new ModelSignature.Tensor(layout.output(),
+                            layout.halfOutput() ? "float16" : "float32", new long[] {-1, -1, layout.hidden()})),
+                    options.streams());
             LOG.info("TensorRT engine for {} on GPU {} (sm {}, TensorRT {}): plan {}, {}, {} streams", model.name(),
                     device, computeCapability, tensorRtVersion, loaded ? "loaded from cache" : "built", profile.canonical(),
                     options.streams());
@@ -254,8 +256,10 @@ public final class TensorRtEngine implements InferenceEngine {
         }
         EncoderContract.Checked checked =
                 EncoderContract.check(model, new ModelSignature(inputs, outputs), TensorRtProvider.INPUT_TYPES);
-        return new TensorRtSlot.Layout(inputNames, inputTypes, checked.output(),
-                outputTypes.get(checked.output()) == DataType.kHALF.value, checked.hiddenSize(), spec.maxBatchSize(),
+        // One output for now: the hidden state the embedding task pools (issue 12 moves pooling and heads here).
+        ModelSignature.Tensor hidden = EncoderContract.hiddenState(model, checked.outputs());
+        return new TensorRtSlot.Layout(inputNames, inputTypes, hidden.name(),
+                outputTypes.get(hidden.name()) == DataType.kHALF.value, (int) hidden.shape()[2], spec.maxBatchSize(),
                 spec.maxSequenceLength());
     }
 

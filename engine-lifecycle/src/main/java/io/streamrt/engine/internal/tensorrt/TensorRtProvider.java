@@ -43,7 +43,8 @@ public final class TensorRtProvider implements EngineProvider {
 
     @Override
     public void checkModel(ModelFiles model) {
-        EncoderContract.check(model.name(), ModelSignature.read(model.onnx()), INPUT_TYPES);
+        EncoderContract.hiddenState(model.name(),
+                EncoderContract.check(model.name(), ModelSignature.read(model.onnx()), INPUT_TYPES).outputs());
     }
 
     @Override

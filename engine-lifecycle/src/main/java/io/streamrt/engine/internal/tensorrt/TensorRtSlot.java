@@ -11,7 +11,6 @@ import static org.bytedeco.cuda.global.cudart.cudaMallocHost;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyAsync;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToHost;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
-import static org.bytedeco.cuda.global.cudart.cudaMemsetAsync;
 import static org.bytedeco.cuda.global.cudart.cudaStreamCreateWithFlags;
 import static org.bytedeco.cuda.global.cudart.cudaStreamDestroy;
 import static org.bytedeco.cuda.global.cudart.cudaStreamNonBlocking;
@@ -22,6 +21,7 @@ import io.streamrt.engine.EncoderContract;
 import io.streamrt.engine.EncoderOutput;
 import io.streamrt.engine.EngineException;
 import io.streamrt.engine.EngineFailedException;
+import io.streamrt.engine.OutputTensor;
 import io.streamrt.engine.internal.tensorrt.TensorRtEngine.Cuda;
 import java.util.List;
 import org.bytedeco.cuda.cudart.CUevent_st;
@@ -105,14 +105,8 @@ final class TensorRtSlot {
         for (int i = 0; i < inputs; i++) {
             long bytes = layout.maxTokens() * elementBytes(layout.inputTypes().get(i));
             deviceInputs[i] = deviceBuffer(bytes, layout.inputs().get(i), device, natives);
-            if (layout.inputs().get(i).equals(EncoderContract.TOKEN_TYPE_IDS)) {
-                // Single-segment input: token types are all 0 for every batch, so zero them once on the device
-                // instead of copying zeros per batch. Stream order puts this before any batch on the stream.
-                Cuda.check(cudaMemsetAsync(deviceInputs[i], 0, bytes, stream), "cudaMemsetAsync(token_type_ids)",
-                        device, false);
-            } else {
-                hostInputs[i] = hostBuffer(bytes, layout.inputs().get(i), device, natives);
-            }
+            // Token types too: a text pair's second segment has 1s, so they change per batch.
+            hostInputs[i] = hostBuffer(bytes, layout.inputs().get(i), device, natives);
         }
         long outputBytes = layout.maxTokens() * layout.hidden() * (layout.halfOutput() ? 2 : 4);
         Pointer deviceOutput = deviceBuffer(outputBytes, layout.output(), device, natives);
@@ -142,9 +136,11 @@ final class TensorRtSlot {
         for (int i = 0; i < layout.inputs().size(); i++) {
             String name = layout.inputs().get(i);
             setShape(name, rows, sequence);
-            if (hostInputs[i] != null) {
-                writeHost(i, name.equals(EncoderContract.ATTENTION_MASK) ? mask : batch.inputIds());
-            }
+            writeHost(i, switch (name) {
+                case EncoderContract.ATTENTION_MASK -> mask;
+                case EncoderContract.TOKEN_TYPE_IDS -> batch.tokenTypeIds();
+                default -> batch.inputIds();
+            });
         }
         try (Dims64 shape = context.getTensorShape(layout.output())) {
             long[] dims = new long[shape.nbDims()];
@@ -155,11 +151,9 @@ final class TensorRtSlot {
         }
         Cuda.check(cudaEventRecord(start, stream), "cudaEventRecord(start)", device, true);
         for (int i = 0; i < layout.inputs().size(); i++) {
-            if (hostInputs[i] != null) {
-                long bytes = tokens * elementBytes(layout.inputTypes().get(i));
-                Cuda.check(cudaMemcpyAsync(deviceInputs[i], hostInputs[i], bytes, cudaMemcpyHostToDevice, stream),
-                        "cudaMemcpyAsync(" + layout.inputs().get(i) + ", host to device)", device, true);
-            }
+            long bytes = tokens * elementBytes(layout.inputTypes().get(i));
+            Cuda.check(cudaMemcpyAsync(deviceInputs[i], hostInputs[i], bytes, cudaMemcpyHostToDevice, stream),
+                    "cudaMemcpyAsync(" + layout.inputs().get(i) + ", host to device)", device, true);
         }
         if (!context.enqueueV3(stream)) {
             throw new EngineFailedException(TensorRtErrors.tensorRt("IExecutionContext.enqueueV3",
@@ -182,7 +176,8 @@ final class TensorRtSlot {
         } else {
             new FloatPointer(hostOutput).capacity(values).get(hidden, 0, values);
         }
-        return new EncoderOutput(rows, sequence, layout.hidden(), hidden, (long) (millis[0] * 1_000_000.0));
+        return EncoderOutput.of((long) (millis[0] * 1_000_000.0),
+                new OutputTensor(layout.output(), new long[] {rows, sequence, layout.hidden()}, hidden));
     }
 
     private void setShape(String input, int rows, int sequence) {

@@ -96,13 +96,15 @@ class OnnxRuntimeEngineTest {
         assertThat(int8.info().backend()).isEqualTo("onnxruntime");
         assertThat(int8.info().model()).isEqualTo("all-minilm-l6-v2-int8");
         assertThat(int8.info().precision()).isEqualTo("int8-dynamic");
-        assertThat(int8.info().hiddenSize()).isEqualTo(384);
+        assertThat(int8.info().outputs()).extracting(Object::toString)
+                .containsExactly("last_hidden_state: float32 [?, ?, 384]");
         assertThat(int8.info().maxBatchSize()).isEqualTo(MAX_BATCH);
         assertThat(int8.info().maxSequenceLength()).isEqualTo(MAX_SEQUENCE);
         assertThat(int8.info().maxConcurrentBatches()).as("one batch per CPU thread").isEqualTo(2);
         assertThat(fp32.info().model()).isEqualTo("all-minilm-l6-v2");
         assertThat(fp32.info().precision()).isEqualTo("fp32");
-        assertThat(fp32.info().hiddenSize()).isEqualTo(384);
+        assertThat(fp32.info().outputs()).extracting(Object::toString)
+                .containsExactly("last_hidden_state: float32 [?, ?, 384]");
     }
 
     @Test
@@ -184,10 +186,9 @@ class OnnxRuntimeEngineTest {
 
         EncoderOutput out = int8.run(batch);
 
-        assertThat(out.size()).isEqualTo(2);
-        assertThat(out.sequenceLength()).isEqualTo(batch.sequenceLength());
-        assertThat(out.hiddenSize()).isEqualTo(384);
-        assertThat(out.hiddenState()).hasSize(2 * batch.sequenceLength() * 384);
+        assertThat(out.tensors().keySet()).containsExactly("last_hidden_state");
+        assertThat(out.hiddenState().shape()).containsExactly(2, batch.sequenceLength(), 384);
+        assertThat(out.hiddenState().data()).hasSize(2 * batch.sequenceLength() * 384);
         assertThat(out.runNanos()).isPositive();
     }
 
@@ -241,7 +242,7 @@ class OnnxRuntimeEngineTest {
                     boolean counted = false;
                     while (true) {
                         try {
-                            assertThat(engine.run(batch).size()).isEqualTo(2);
+                            assertThat(engine.run(batch).hiddenState().rows()).isEqualTo(2);
                         } catch (EngineException e) {
                             return e.getMessage();
                         }

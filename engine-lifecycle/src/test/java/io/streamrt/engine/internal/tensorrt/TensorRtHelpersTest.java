@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.streamrt.engine.EncoderBatch;
 import io.streamrt.engine.EngineException;
 import io.streamrt.engine.EngineInfo;
+import io.streamrt.engine.onnx.ModelSignature;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /** The TensorRT backend's pure parts: limits, host data, messages, options, release order. */
 class TensorRtHelpersTest {
 
-    private static final EngineInfo INFO = new EngineInfo("tensorrt", "all-minilm-l6-v2", "fp32", 8, 64, 384, 2);
+    private static final EngineInfo INFO = new EngineInfo("tensorrt", "all-minilm-l6-v2", "fp32", 8, 64,
+            List.of(new ModelSignature.Tensor("last_hidden_state", "float32", new long[] {-1, -1, 384})), 2);
 
     @Test
     void batchesOverTheLimitsAreRefusedWithTheFix() {

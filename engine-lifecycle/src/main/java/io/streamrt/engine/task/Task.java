@@ -1,0 +1,45 @@
+package io.streamrt.engine.task;
+
+import java.util.Locale;
+
+/**
+ * What a model is used for, as {@code --task} and the printed configuration name it.
+ *
+ * <pre>{@code
+ * Task task = Task.of("token-classification");
+ * }</pre>
+ */
+public enum Task {
+    /** A sentence embedding per record ({@code inference.embedding}); zero-shot labels on top when configured. */
+    EMBEDDING("embedding"),
+    /** A label and its probability per record ({@code *ForSequenceClassification}). */
+    CLASSIFICATION("classification"),
+    /** Entities found in the text ({@code *ForTokenClassification}). */
+    TOKEN_CLASSIFICATION("token-classification");
+
+    private final String id;
+
+    Task(String id) {
+        this.id = id;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /**
+     * The task named {@code id}.
+     *
+     * @throws IllegalArgumentException naming the accepted ids
+     */
+    public static Task of(String id) {
+        String wanted = id.trim().toLowerCase(Locale.ROOT);
+        for (Task task : values()) {
+            if (task.id.equals(wanted)) {
+                return task;
+            }
+        }
+        throw new IllegalArgumentException("unknown task '" + id + "': expected one of embedding, classification, "
+                + "token-classification");
+    }
+}
