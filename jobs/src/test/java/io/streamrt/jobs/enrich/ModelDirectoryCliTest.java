@@ -3,17 +3,12 @@ package io.streamrt.jobs.enrich;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamrt.engine.ModelFiles;
-import io.streamrt.jobs.StreamRtCli;
+import io.streamrt.jobs.testing.Cli;
 import io.streamrt.jobs.testing.OwnModels;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,36 +24,20 @@ class ModelDirectoryCliTest {
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream stdout;
-    private PrintStream stderr;
-
-    @BeforeEach
-    void capture() {
-        stdout = System.out;
-        stderr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(stdout);
-        System.setErr(stderr);
-    }
+    private String err;
 
     private int enrich(String... extra) {
         String[] args = new String[1 + REQUIRED.length + extra.length];
         args[0] = "enrich";
         System.arraycopy(REQUIRED, 0, args, 1, REQUIRED.length);
         System.arraycopy(extra, 0, args, 1 + REQUIRED.length, extra.length);
-        err.reset();
-        return StreamRtCli.execute(args);
+        Cli.Run run = Cli.run(args);
+        err = run.err();
+        return run.exit();
     }
 
     private String err() {
-        return err.toString(StandardCharsets.UTF_8);
+        return err;
     }
 
     /** The INT8 MiniLM as an export directory with the given config.json. */

@@ -2,6 +2,7 @@ package io.streamrt.jobs.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamrt.jobs.testing.Cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -59,7 +60,7 @@ class ModelBadFilesTest {
             default -> throw new IllegalArgumentException(tool);
         };
 
-        ModelCli.Run run = ModelCli.run(args);
+        Cli.Run run = ModelCli.run(args);
 
         assertThat(run.exit()).as(run.toString()).isEqualTo(1);
         assertThat(run.err()).as(run.toString())
@@ -92,13 +93,13 @@ class ModelBadFilesTest {
     void aMissingTextsFileIsRefusedByName() {
         Path missing = dir.resolve("no-texts.txt");
 
-        ModelCli.Run evaluate = ModelCli.run("model", "evaluate", ModelCli.fp32().toString(),
+        Cli.Run evaluate = ModelCli.run("model", "evaluate", ModelCli.fp32().toString(),
                 ModelCli.fp32().toString(), "--texts", missing.toString());
         assertThat(evaluate.exit()).isEqualTo(1);
         assertThat(evaluate.err()).contains("text file " + missing + " (--texts) does not exist")
                 .contains("one text per line").doesNotContain("\tat ");
 
-        ModelCli.Run quantize = ModelCli.run("model", "quantize", ModelCli.fp32().toString(),
+        Cli.Run quantize = ModelCli.run("model", "quantize", ModelCli.fp32().toString(),
                 dir.resolve("out.onnx").toString(), "--calibration", missing.toString());
         assertThat(quantize.exit()).isEqualTo(1);
         assertThat(quantize.err()).contains("text file " + missing + " (--calibration) does not exist");
@@ -108,7 +109,7 @@ class ModelBadFilesTest {
     void aMissingTokenizerIsRefusedByName() {
         Path missing = dir.resolve("tokenizer.json");
 
-        ModelCli.Run run = ModelCli.run("model", "evaluate", ModelCli.fp32().toString(), ModelCli.fp32().toString(),
+        Cli.Run run = ModelCli.run("model", "evaluate", ModelCli.fp32().toString(), ModelCli.fp32().toString(),
                 "--texts", texts.toString(), "--tokenizer", missing.toString());
 
         assertThat(run.exit()).isEqualTo(1);
@@ -119,7 +120,7 @@ class ModelBadFilesTest {
     void evaluateNeedsTwoTexts() throws IOException {
         Path one = Files.write(dir.resolve("one.txt"), List.of("Only one text."));
 
-        ModelCli.Run run = ModelCli.run("model", "evaluate", ModelCli.fp32().toString(), ModelCli.fp32().toString(),
+        Cli.Run run = ModelCli.run("model", "evaluate", ModelCli.fp32().toString(), ModelCli.fp32().toString(),
                 "--texts", one.toString());
 
         assertThat(run.exit()).isEqualTo(1);

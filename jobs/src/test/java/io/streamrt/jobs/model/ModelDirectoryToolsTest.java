@@ -3,6 +3,7 @@ package io.streamrt.jobs.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.streamrt.jobs.testing.Cli;
 import io.streamrt.jobs.testing.OwnModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +41,7 @@ class ModelDirectoryToolsTest {
         assertThat(texts(task.get("inputs"))).containsExactly("input_ids", "attention_mask", "token_type_ids");
         assertThat(texts(task.get("config_files"))).contains("config.json", "modules.json", "1_Pooling/config.json");
 
-        ModelCli.Run text = ModelCli.run("model", "inspect", bge.toString());
+        Cli.Run text = ModelCli.run("model", "inspect", bge.toString());
         assertThat(text.exit()).as(text.toString()).isZero();
         assertThat(text.out()).containsPattern("Task +embedding \\(.*pooling cls").contains("Fed inputs");
     }
@@ -69,7 +70,7 @@ class ModelDirectoryToolsTest {
         Path calibration = Files.write(dir.resolve("calibration.txt"), ModelQuantizeEvaluateTest.CALIBRATION);
         Path int8 = dir.resolve("classifier-int8");
 
-        ModelCli.Run quantize = ModelCli.run("model", "quantize", classifier.toString(), int8.toString(),
+        Cli.Run quantize = ModelCli.run("model", "quantize", classifier.toString(), int8.toString(),
                 "--calibration", calibration.toString());
 
         assertThat(quantize.exit()).as(quantize.toString()).isZero();
@@ -83,13 +84,13 @@ class ModelDirectoryToolsTest {
         assertThat(texts(quantized.get("outputs"))).containsExactly("logits");
 
         Path sparse = dir.resolve("classifier-sparse");
-        ModelCli.Run sparsify = ModelCli.run("model", "sparsify", classifier.toString(), sparse.toString());
+        Cli.Run sparsify = ModelCli.run("model", "sparsify", classifier.toString(), sparse.toString());
         assertThat(sparsify.exit()).as(sparsify.toString()).isZero();
         JsonNode pruned = ModelInspectCommandTest.inspectJson(sparse.toString());
         assertThat(pruned.get("task").get("task").asText()).isEqualTo("classification");
         assertThat(texts(pruned.get("task").get("labels"))).isEqualTo(labels);
 
-        ModelCli.Run inside = ModelCli.run("model", "sparsify", classifier.toString(),
+        Cli.Run inside = ModelCli.run("model", "sparsify", classifier.toString(),
                 classifier.resolve("sparse").toString());
         assertThat(inside.exit()).isEqualTo(1);
         assertThat(inside.err()).contains("is inside the model directory");
@@ -112,14 +113,14 @@ class ModelDirectoryToolsTest {
         Path tagger = OwnModels.tokenClassifier(dir.resolve("tagger"), labels.subList(0, 64), weights, new float[64]);
         Path calibration = Files.write(dir.resolve("calibration.txt"), ModelQuantizeEvaluateTest.CALIBRATION);
 
-        ModelCli.Run quantize = ModelCli.run("model", "quantize", tagger.toString(), dir.resolve("int8").toString(),
+        Cli.Run quantize = ModelCli.run("model", "quantize", tagger.toString(), dir.resolve("int8").toString(),
                 "--calibration", calibration.toString());
         assertThat(quantize.exit()).as(quantize.toString()).isZero();
         assertThat(quantize.out()).contains("head_weight: the model's token-classification head (feeds logits): "
                 + "kept as trained");
         assertThat(weight(dir.resolve("int8"), "head_weight").get("dtype").asText()).isEqualTo("float32");
 
-        ModelCli.Run sparsify = ModelCli.run("model", "sparsify", tagger.toString(), dir.resolve("sparse").toString());
+        Cli.Run sparsify = ModelCli.run("model", "sparsify", tagger.toString(), dir.resolve("sparse").toString());
         assertThat(sparsify.exit()).as(sparsify.toString()).isZero();
         assertThat(sparsify.out()).contains("head_weight: the model's token-classification head");
         assertThat(weight(dir.resolve("sparse"), "head_weight").get("sparsity_2_4").asDouble()).isLessThan(0.5);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamrt.jobs.testing.Cli;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class ModelInspectCommandTest {
 
     static JsonNode inspectJson(String model) throws Exception {
-        ModelCli.Run run = ModelCli.run("model", "inspect", model, "--json");
+        Cli.Run run = ModelCli.run("model", "inspect", model, "--json");
         assertThat(run.exit()).as(run.toString()).isZero();
         return new ObjectMapper().readTree(run.out());
     }
@@ -62,7 +63,7 @@ class ModelInspectCommandTest {
 
     @Test
     void textReportNamesEachSectionAndOneLinePerWeight() {
-        ModelCli.Run run = ModelCli.run("model", "inspect", ModelCli.fp32().toString());
+        Cli.Run run = ModelCli.run("model", "inspect", ModelCli.fp32().toString());
 
         assertThat(run.exit()).as(run.toString()).isZero();
         assertThat(run.out()).contains("IR version", "Opset         11", "Producer", "Inputs        ",
@@ -75,7 +76,7 @@ class ModelInspectCommandTest {
 
     @Test
     void helpDocumentsTheJsonFlag() {
-        ModelCli.Run run = ModelCli.run("model", "inspect", "--help");
+        Cli.Run run = ModelCli.run("model", "inspect", "--help");
 
         assertThat(run.exit()).isZero();
         assertThat(run.out()).contains("MODEL", "--json", "sparsity_2_4");
@@ -83,7 +84,7 @@ class ModelInspectCommandTest {
 
     @Test
     void modelWithoutASubcommandIsAUsageError() {
-        ModelCli.Run run = ModelCli.run("model");
+        Cli.Run run = ModelCli.run("model");
 
         assertThat(run.exit()).isEqualTo(2);
         assertThat(run.err()).contains("a subcommand is required: inspect, sparsify, quantize or evaluate");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamrt.jobs.testing.Cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -83,7 +84,7 @@ class ModelQuantizeEvaluateTest {
         Path quantized = dir.resolve("minilm-int8-qdq.onnx");
         String fp32 = ModelCli.fp32().toString();
 
-        ModelCli.Run quantize = ModelCli.run("model", "quantize", fp32, quantized.toString(),
+        Cli.Run quantize = ModelCli.run("model", "quantize", fp32, quantized.toString(),
                 "--calibration", calibration.toString());
 
         assertThat(quantize.exit()).as(quantize.toString()).isZero();
@@ -97,7 +98,7 @@ class ModelQuantizeEvaluateTest {
         assertThat(ModelInspectCommandTest.inspectJson(quantized.toString()).get("quantization").asText())
                 .isEqualTo("qdq");
 
-        ModelCli.Run evaluate = ModelCli.run("model", "evaluate", fp32, quantized.toString(), "--texts",
+        Cli.Run evaluate = ModelCli.run("model", "evaluate", fp32, quantized.toString(), "--texts",
                 texts.toString(), "--json");
 
         assertThat(evaluate.exit()).as(evaluate.toString()).isZero();
@@ -114,7 +115,7 @@ class ModelQuantizeEvaluateTest {
         assertThat(result.get("b").get("texts_per_s").asDouble()).isPositive();
 
         // The text form, on the engines the JSON run left warm.
-        ModelCli.Run text = ModelCli.run("model", "evaluate", fp32, quantized.toString(), "--texts",
+        Cli.Run text = ModelCli.run("model", "evaluate", fp32, quantized.toString(), "--texts",
                 texts.toString(), "--batch-size", "8");
         assertThat(text.exit()).as(text.toString()).isZero();
         assertThat(text.out()).containsPattern("Mean cosine A vs B: +0\\.9[89]\\d\\d|Mean cosine A vs B: +1\\.0000")
@@ -130,7 +131,7 @@ class ModelQuantizeEvaluateTest {
     void anEmptyCalibrationFileIsRefusedByName() throws Exception {
         Path empty = Files.write(dir.resolve("empty.txt"), List.of("", "  "));
 
-        ModelCli.Run run = ModelCli.run("model", "quantize", ModelCli.fp32().toString(),
+        Cli.Run run = ModelCli.run("model", "quantize", ModelCli.fp32().toString(),
                 dir.resolve("out.onnx").toString(), "--calibration", empty.toString());
 
         assertThat(run.exit()).isEqualTo(1);
@@ -143,7 +144,7 @@ class ModelQuantizeEvaluateTest {
     void anAlreadyQuantizedModelIsRefusedBeforeCalibrating() throws Exception {
         Path calibration = Files.write(dir.resolve("calibration.txt"), CALIBRATION);
 
-        ModelCli.Run run = ModelCli.run("model", "quantize", ModelCli.int8().toString(),
+        Cli.Run run = ModelCli.run("model", "quantize", ModelCli.int8().toString(),
                 dir.resolve("out.onnx").toString(), "--calibration", calibration.toString());
 
         assertThat(run.exit()).isEqualTo(1);
@@ -152,34 +153,34 @@ class ModelQuantizeEvaluateTest {
 
     @Test
     void badCalibrationSettingsAreUsageErrors() {
-        ModelCli.Run method = ModelCli.run("model", "quantize", "in.onnx", "out.onnx", "--calibration", "c.txt",
+        Cli.Run method = ModelCli.run("model", "quantize", "in.onnx", "out.onnx", "--calibration", "c.txt",
                 "--method", "entropy");
         assertThat(method.exit()).isEqualTo(2);
         assertThat(method.err()).contains("'--method': expected one of [percentile, max] but was 'entropy'");
 
-        ModelCli.Run percentile = ModelCli.run("model", "quantize", "in.onnx", "out.onnx", "--calibration", "c.txt",
+        Cli.Run percentile = ModelCli.run("model", "quantize", "in.onnx", "out.onnx", "--calibration", "c.txt",
                 "--percentile", "0");
         assertThat(percentile.exit()).isEqualTo(2);
         assertThat(percentile.err()).contains("--percentile must be in (0, 100], found 0.0");
 
-        ModelCli.Run missing = ModelCli.run("model", "quantize", "in.onnx", "out.onnx");
+        Cli.Run missing = ModelCli.run("model", "quantize", "in.onnx", "out.onnx");
         assertThat(missing.exit()).isEqualTo(2);
         assertThat(missing.err()).contains("Missing required option").contains("--calibration");
     }
 
     @Test
     void helpDocumentsEveryOption() {
-        ModelCli.Run quantize = ModelCli.run("model", "quantize", "--help");
+        Cli.Run quantize = ModelCli.run("model", "quantize", "--help");
         assertThat(quantize.exit()).isZero();
         assertThat(quantize.out()).contains("IN", "OUT", "--calibration", "--method", "--percentile",
                 "--max-sequence-length", "--tokenizer");
 
-        ModelCli.Run evaluate = ModelCli.run("model", "evaluate", "--help");
+        Cli.Run evaluate = ModelCli.run("model", "evaluate", "--help");
         assertThat(evaluate.exit()).isZero();
         assertThat(evaluate.out()).contains("--texts", "--tokenizer", "--max-sequence-length", "--batch-size",
                 "--json");
 
-        ModelCli.Run sparsify = ModelCli.run("model", "sparsify", "--help");
+        Cli.Run sparsify = ModelCli.run("model", "sparsify", "--help");
         assertThat(sparsify.exit()).isZero();
         assertThat(sparsify.out()).contains("IN", "OUT", "--min-dimension");
     }

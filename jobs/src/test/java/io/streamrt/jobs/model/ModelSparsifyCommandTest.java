@@ -3,6 +3,7 @@ package io.streamrt.jobs.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.streamrt.jobs.testing.Cli;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,7 +18,7 @@ class ModelSparsifyCommandTest {
     void everyPrunedWeightIsTwoFourSparseInTheWrittenModel() throws Exception {
         Path sparse = dir.resolve("sparse.onnx");
 
-        ModelCli.Run run = ModelCli.run("model", "sparsify", ModelCli.fp32().toString(), sparse.toString());
+        Cli.Run run = ModelCli.run("model", "sparsify", ModelCli.fp32().toString(), sparse.toString());
 
         assertThat(run.exit()).as(run.toString()).isZero();
         assertThat(run.out()).contains("Pruned 36 of 36 MatMul/Gemm weights to 2:4 sparsity")
@@ -34,7 +35,7 @@ class ModelSparsifyCommandTest {
     void weightsBelowTheMinimumDimensionAreSkippedWithTheReason() {
         Path out = dir.resolve("dense.onnx");
 
-        ModelCli.Run run = ModelCli.run("model", "sparsify", ModelCli.fp32().toString(), out.toString(),
+        Cli.Run run = ModelCli.run("model", "sparsify", ModelCli.fp32().toString(), out.toString(),
                 "--min-dimension", "512");
 
         assertThat(run.exit()).as(run.toString()).isZero();
@@ -46,7 +47,7 @@ class ModelSparsifyCommandTest {
 
     @Test
     void aMinimumDimensionBelowOneGroupIsAUsageError() {
-        ModelCli.Run run = ModelCli.run("model", "sparsify", "in.onnx", dir.resolve("out.onnx").toString(),
+        Cli.Run run = ModelCli.run("model", "sparsify", "in.onnx", dir.resolve("out.onnx").toString(),
                 "--min-dimension", "2");
 
         assertThat(run.exit()).isEqualTo(2);
