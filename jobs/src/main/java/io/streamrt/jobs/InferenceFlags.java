@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 public final class InferenceFlags {
 
     @Option(names = "--model", paramLabel = "MODEL", defaultValue = "builtin:all-minilm-l6-v2-int8",
-            description = "builtin:all-minilm-l6-v2-int8 (default), builtin:all-minilm-l6-v2, or PATH.onnx.")
+            description = "builtin:all-minilm-l6-v2-int8 (default), builtin:all-minilm-l6-v2, a Hugging Face export "
+                    + "directory (model.onnx or onnx/model.onnx, tokenizer.json, config files), or PATH.onnx.")
     public String model;
 
     @Option(names = "--tokenizer", paramLabel = "PATH",

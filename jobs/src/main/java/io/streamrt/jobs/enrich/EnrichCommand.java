@@ -7,6 +7,7 @@ import io.streamrt.engine.task.Aggregation;
 import io.streamrt.engine.task.Pooling;
 import io.streamrt.engine.task.Task;
 import io.streamrt.jobs.InferenceFlags;
+import io.streamrt.operators.BatchingMode;
 import io.streamrt.operators.StreamInference;
 import io.streamrt.serde.EmbeddingEncoding;
 import io.streamrt.serde.OutputFields;
@@ -125,6 +126,16 @@ public final class EnrichCommand implements Callable<Integer> {
                     + "score. Default: none.")
     String labels;
 
+    @Option(names = "--batching", paramLabel = "MODE", defaultValue = "adaptive",
+            description = "adaptive (default): batches grouped by length and cut to --latency-target-ms; static: up "
+                    + "to --max-batch-size records, first in first out, waiting at most --max-delay-ms to fill.")
+    String batching;
+
+    @Option(names = "--max-delay-ms", paramLabel = "MS", defaultValue = "10",
+            description = "With --batching static: the longest a record waits for its batch to fill. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    long maxDelayMs;
+
     @Option(names = "--ordered", description = "Emit in input order (default: as completed).")
     boolean ordered;
 
@@ -190,6 +201,13 @@ public final class EnrichCommand implements Callable<Integer> {
                     + transactionTimeout + "'");
         }
         InferenceFlags.atLeast(spec.commandLine(), "--top-k", topK, 0);
+        InferenceFlags.atLeast(spec.commandLine(), "--max-delay-ms", maxDelayMs, 0);
+        if (!batching.equals("adaptive") && !batching.equals("static")) {
+            throw bad("Invalid value for option '--batching': expected one of [adaptive, static] but was '" + batching
+                    + "'");
+        }
+        EnrichConfig.Batching batchingChoice = new EnrichConfig.Batching(batching.equals("static")
+                ? BatchingMode.STATIC : BatchingMode.ADAPTIVE, maxDelayMs);
         OutputFields output;
         try {
             output = OutputFields.parse(outputFields, EmbeddingEncoding.parse(embeddingEncoding));
@@ -210,7 +228,8 @@ public final class EnrichCommand implements Callable<Integer> {
             return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId,
                     inference.model, inference.tokenizer, inference.engine, textField, idField, labelList,
                     inference.maxBatchSize, inference.maxSequenceLength, inference.latencyTargetMs, inference.capacity,
-                    ordered, parallelism, checkpointIntervalMs, deliveryMode, offsets, bounded, kafka, modelTask);
+                    ordered, parallelism, checkpointIntervalMs, deliveryMode, offsets, bounded, kafka, modelTask,
+                    batchingChoice);
         } catch (IllegalArgumentException e) {
             throw bad(e.getMessage());
         }

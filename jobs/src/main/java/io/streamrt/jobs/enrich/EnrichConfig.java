@@ -6,6 +6,7 @@ import io.streamrt.engine.task.Aggregation;
 import io.streamrt.engine.task.Pooling;
 import io.streamrt.engine.task.Task;
 import io.streamrt.engine.task.TaskPlan;
+import io.streamrt.operators.BatchingMode;
 import io.streamrt.serde.OutputFields;
 import java.io.Serializable;
 import java.util.List;
@@ -45,7 +46,42 @@ public record EnrichConfig(
         StartingOffsets startingOffsets,
         boolean bounded,
         Map<String, String> kafkaProperties,
-        ModelTask modelTask) implements Serializable {
+        ModelTask modelTask,
+        Batching batching) implements Serializable {
+
+    /**
+     * How the operator forms batches ({@code --batching}, {@code --max-delay-ms}).
+     *
+     * @param mode adaptive (StreamRT's scheduler, the default) or static (fixed size and wait, first in first out)
+     * @param maxDelayMs static only: the longest a record waits for its batch to fill
+     */
+    public record Batching(BatchingMode mode, long maxDelayMs) implements Serializable {
+
+        public Batching {
+            Objects.requireNonNull(mode, "mode");
+            if (maxDelayMs < 0) {
+                throw new IllegalArgumentException("max delay must be 0 ms or more, found " + maxDelayMs);
+            }
+        }
+
+        /** Adaptive, and 10 ms for static. */
+        public static Batching defaults() {
+            return new Batching(BatchingMode.ADAPTIVE, 10);
+        }
+    }
+
+    /** As the canonical constructor, with the default batching. */
+    public EnrichConfig(String bootstrapServers, String inputTopic, String outputTopic, String deadLetterTopic,
+            String groupId, String model, String tokenizer, String engine, String textField, String idField,
+            List<String> labels, int maxBatchSize, int maxSequenceLength, long latencyTargetMs, int capacity,
+            boolean ordered, int parallelism, long checkpointIntervalMs, Delivery delivery,
+            StartingOffsets startingOffsets, boolean bounded, Map<String, String> kafkaProperties,
+            ModelTask modelTask) {
+        this(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer, engine, textField,
+                idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered, parallelism,
+                checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, modelTask,
+                Batching.defaults());
+    }
 
     /**
      * What the model is used for and how, as {@code --task}, {@code --pooling}, {@code --aggregation},
@@ -148,6 +184,7 @@ public record EnrichConfig(
         labels = List.copyOf(labels);
         kafkaProperties = Map.copyOf(kafkaProperties);
         Objects.requireNonNull(modelTask, "modelTask");
+        Objects.requireNonNull(batching, "batching");
         if (inputTopic.equals(outputTopic) || inputTopic.equals(deadLetterTopic) || outputTopic.equals(deadLetterTopic)) {
             throw new IllegalArgumentException("input, output and dead-letter topics must differ, found '" + inputTopic
                     + "', '" + outputTopic + "', '" + deadLetterTopic + "'");
@@ -165,32 +202,44 @@ public record EnrichConfig(
     public EnrichConfig withBounded(boolean value) {
         return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer,
                 engine, textField, idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
-                parallelism, checkpointIntervalMs, delivery, startingOffsets, value, kafkaProperties, modelTask);
+                parallelism, checkpointIntervalMs, delivery, startingOffsets, value, kafkaProperties, modelTask,
+                batching);
     }
 
     /** The same with another model (a builtin name or a path to an .onnx file with tokenizer.json beside it). */
     public EnrichConfig withModel(String value) {
         return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, value, tokenizer,
                 engine, textField, idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
-                parallelism, checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, modelTask);
+                parallelism, checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, modelTask,
+                batching);
     }
 
     public EnrichConfig withModelTask(ModelTask value) {
         return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer,
                 engine, textField, idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
-                parallelism, checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, value);
+                parallelism, checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, value,
+                batching);
+    }
+
+    public EnrichConfig withBatching(Batching value) {
+        return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer,
+                engine, textField, idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
+                parallelism, checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, modelTask,
+                value);
     }
 
     public EnrichConfig withLabels(List<String> value) {
         return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer,
                 engine, textField, idField, value, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
-                parallelism, checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, modelTask);
+                parallelism, checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, modelTask,
+                batching);
     }
 
     public EnrichConfig withParallelismAndCheckpoints(int parallelismValue, long checkpointMs) {
         return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer,
                 engine, textField, idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
-                parallelismValue, checkpointMs, delivery, startingOffsets, bounded, kafkaProperties, modelTask);
+                parallelismValue, checkpointMs, delivery, startingOffsets, bounded, kafkaProperties, modelTask,
+                batching);
     }
     /** Kafka client settings whose values are secrets: never printed. */
     private static final Pattern SECRET_KEY =
@@ -211,6 +260,7 @@ public record EnrichConfig(
                 + maxSequenceLength + ", latencyTargetMs=" + latencyTargetMs + ", capacity=" + capacity
                 + ", ordered=" + ordered + ", parallelism=" + parallelism + ", checkpointIntervalMs="
                 + checkpointIntervalMs + ", delivery=" + delivery + ", startingOffsets=" + startingOffsets
-                + ", bounded=" + bounded + ", kafkaProperties=" + shown + ", modelTask=" + modelTask + "]";
+                + ", bounded=" + bounded + ", kafkaProperties=" + shown + ", modelTask=" + modelTask + ", batching="
+                + batching + "]";
     }
 }

@@ -8,6 +8,7 @@ import io.streamrt.serde.DeadLetter;
 import io.streamrt.serde.KafkaRecord;
 import io.streamrt.serde.RecordDecoder;
 import io.streamrt.serde.TextRecord;
+import java.time.Duration;
 import java.util.Properties;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
@@ -95,6 +96,7 @@ public final class EnrichPipeline {
             inference.aggregation(choices.aggregation());
         }
         inference.prefix(task.prefix()).topK(task.topK()).output(task.output());
+        inference.batching(config.batching().mode()).maxDelay(Duration.ofMillis(config.batching().maxDelayMs()));
         if (task.textPairField() != null) {
             inference.textPair((SerializableFunction<TextRecord, String>) TextRecord::getPair);
         }

@@ -3,6 +3,8 @@ package io.streamrt.jobs.enrich;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.streamrt.operators.BatchingMode;
+import io.streamrt.operators.InferenceSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -66,5 +68,23 @@ class EnrichCommandTest {
         assertThatThrownBy(() -> parse("--kafka-properties-file", missing.toString()))
                 .isInstanceOf(CommandLine.ParameterException.class)
                 .hasMessageContaining("--kafka-properties-file " + missing + " does not exist");
+    }
+
+    @Test
+    void batchingIsAdaptiveByDefaultAndStaticWithItsDelayWhenAsked() {
+        assertThat(parse().batching()).isEqualTo(new EnrichConfig.Batching(BatchingMode.ADAPTIVE, 10));
+
+        EnrichConfig config = parse("--batching", "static", "--max-delay-ms", "25");
+
+        assertThat(config.batching()).isEqualTo(new EnrichConfig.Batching(BatchingMode.STATIC, 25));
+        // What the job's operator is built with.
+        InferenceSettings settings = EnrichPipeline.inference(config).build().settings();
+        assertThat(settings.batching()).isEqualTo(BatchingMode.STATIC);
+        assertThat(settings.maxDelayMs()).isEqualTo(25);
+        assertThatThrownBy(() -> parse("--batching", "fixed")).isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessage("Invalid value for option '--batching': expected one of [adaptive, static] but was "
+                        + "'fixed'");
+        assertThatThrownBy(() -> parse("--max-delay-ms", "-1")).hasMessageContaining("--max-delay-ms must be at "
+                + "least 0, found -1");
     }
 }
