@@ -1,6 +1,7 @@
 package io.streamrt.engine;
 
 import java.io.Serializable;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -20,6 +21,7 @@ import java.util.Objects;
  * @param maxBatchSize largest batch the engine must accept
  * @param maxSequenceLength longest sequence (in tokens, with special tokens) the engine must accept
  * @param threads CPU threads for a CPU backend; 0 picks the number of available processors
+ * @param options backend settings by key (e.g. {@code simulated.time-scale}); empty for none
  */
 public record EngineSpec(
         String model,
@@ -28,7 +30,8 @@ public record EngineSpec(
         int device,
         int maxBatchSize,
         int maxSequenceLength,
-        int threads) implements Serializable {
+        int threads,
+        Map<String, String> options) implements Serializable {
 
     /** Picks the best backend that can run here. */
     public static final String AUTO = "auto";
@@ -39,9 +42,22 @@ public record EngineSpec(
     /** TensorRT on a GPU; fails fast with a message naming what is missing. */
     public static final String TENSORRT = "tensorrt";
 
+    /**
+     * A simulated GPU: sleeps for the time NVIDIA's published TensorRT BERT-Base table gives a batch, for capacity
+     * planning and for testing the scheduler; never chosen by {@link #AUTO}.
+     */
+    public static final String SIMULATED_GPU = "simulated-gpu";
+
+    /** As the canonical constructor, without backend options. */
+    public EngineSpec(String model, String tokenizer, String engine, int device, int maxBatchSize,
+            int maxSequenceLength, int threads) {
+        this(model, tokenizer, engine, device, maxBatchSize, maxSequenceLength, threads, Map.of());
+    }
+
     public EngineSpec {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(engine, "engine");
+        options = Map.copyOf(Objects.requireNonNull(options, "options"));
         if (maxBatchSize < 1) {
             throw new IllegalArgumentException("maxBatchSize must be at least 1, found " + maxBatchSize);
         }
@@ -52,5 +68,10 @@ public record EngineSpec(
         if (threads < 0 || device < 0) {
             throw new IllegalArgumentException("threads and device must not be negative, found " + threads + ", " + device);
         }
+    }
+
+    /** The same spec on another device. */
+    public EngineSpec withDevice(int value) {
+        return new EngineSpec(model, tokenizer, engine, value, maxBatchSize, maxSequenceLength, threads, options);
     }
 }

@@ -1,7 +1,9 @@
 package io.streamrt.jobs;
 
 import io.streamrt.engine.EngineSpec;
+import io.streamrt.engine.SimulatedGpu;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -28,8 +30,19 @@ public final class InferenceFlags {
 
     @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "auto",
             description = "auto (default): TensorRT where a GPU and TensorRT are usable, else ONNX Runtime; "
-                    + "onnxruntime; tensorrt (fails if not usable).")
+                    + "onnxruntime; tensorrt (fails if not usable); simulated-gpu (sleeps for NVIDIA's published "
+                    + "TensorRT BERT-Base A100 batch times and computes nothing: capacity planning and scheduler "
+                    + "tests, never results).")
     public String engine;
+
+    @Option(names = "--simulated-time-scale", paramLabel = "K", defaultValue = "" + SimulatedGpu.DEFAULT_TIME_SCALE,
+            description = "With --engine simulated-gpu: the factor applied to the published batch times. "
+                    + "Default: ${DEFAULT-VALUE} (makes the simulated engine, not this CPU, the bottleneck).")
+    public double simulatedTimeScale;
+
+    @Option(names = "--simulated-streams", paramLabel = "N", defaultValue = "" + SimulatedGpu.DEFAULT_STREAMS,
+            description = "With --engine simulated-gpu: batches run at once. Default: ${DEFAULT-VALUE}.")
+    public int simulatedStreams;
 
     @Option(names = "--max-batch-size", paramLabel = "N", defaultValue = "64",
             description = "Most records per batch. Default: ${DEFAULT-VALUE}.")
@@ -58,11 +71,27 @@ public final class InferenceFlags {
         atLeast(commandLine, "--capacity", capacity, 1);
         atLeast(commandLine, "--latency-target-ms", latencyTargetMs, 1);
         atLeast(commandLine, "--max-sequence-length", maxSequenceLength, 3);
-        List<String> engines = List.of(EngineSpec.AUTO, EngineSpec.ONNXRUNTIME, EngineSpec.TENSORRT);
+        List<String> engines = List.of(EngineSpec.AUTO, EngineSpec.ONNXRUNTIME, EngineSpec.TENSORRT,
+                EngineSpec.SIMULATED_GPU);
+        if (!(simulatedTimeScale > 0) || Double.isInfinite(simulatedTimeScale)) {
+            throw new CommandLine.ParameterException(commandLine, "--simulated-time-scale must be a positive number, "
+                    + "found " + simulatedTimeScale);
+        }
+        atLeast(commandLine, "--simulated-streams", simulatedStreams, 1);
+        if (simulatedStreams > 64) {
+            throw new CommandLine.ParameterException(commandLine, "--simulated-streams must be at most 64, found "
+                    + simulatedStreams);
+        }
         if (!engines.contains(engine)) {
             throw new CommandLine.ParameterException(commandLine, "Invalid value for option '--engine': expected one of "
                     + engines + " but was '" + engine + "'");
         }
+    }
+
+    /** The engine's backend settings: the simulated GPU's time scale and streams where it is the engine. */
+    public Map<String, String> engineOptions() {
+        return EngineSpec.SIMULATED_GPU.equals(engine) ? SimulatedGpu.options(simulatedTimeScale, simulatedStreams)
+                : Map.of();
     }
 
     /** Throws a usage error naming {@code flag} unless {@code value >= min}. */

@@ -75,7 +75,12 @@ class StreamRtCliTest {
     @Test
     void wrongValuesNameTheFlagAndTheAcceptedValues() {
         assertThat(StreamRtCli.execute(enrich("--engine", "cuda"))).isEqualTo(2);
-        assertThat(err()).contains("'--engine': expected one of [auto, onnxruntime, tensorrt] but was 'cuda'");
+        assertThat(err()).contains("'--engine': expected one of [auto, onnxruntime, tensorrt, simulated-gpu] but was "
+                + "'cuda'");
+
+        assertThat(StreamRtCli.execute(enrich("--engine", "simulated-gpu", "--simulated-time-scale", "0")))
+                .isEqualTo(2);
+        assertThat(err()).contains("--simulated-time-scale must be a positive number, found 0.0");
 
         assertThat(StreamRtCli.execute(enrich("--delivery", "exactly_once"))).isEqualTo(2);
         assertThat(err()).contains("'--delivery': expected one of [exactly-once, at-least-once] but was 'exactly_once'");

@@ -4,6 +4,7 @@ import static org.apache.flink.configuration.ConfigOptions.key;
 
 import io.streamrt.engine.EngineSpec;
 import io.streamrt.engine.ModelFiles;
+import io.streamrt.engine.SimulatedGpu;
 import java.util.List;
 import org.apache.flink.configuration.ConfigOption;
 
@@ -36,7 +37,8 @@ public final class InferenceOptions {
             .stringType()
             .defaultValue(EngineSpec.AUTO)
             .withDescription("auto (TensorRT where a GPU and TensorRT are usable, else ONNX Runtime on CPU, with a "
-                    + "log line saying why), onnxruntime, or tensorrt (fails fast if not usable).");
+                    + "log line saying why), onnxruntime, tensorrt (fails fast if not usable), or simulated-gpu (sleeps "
+                    + "for a published GPU batch time and computes nothing: capacity planning, scheduler tests).");
 
     public static final ConfigOption<Integer> ENGINE_CPU_THREADS = key("streamrt.engine.cpu-threads")
             .intType()
@@ -152,6 +154,18 @@ public final class InferenceOptions {
             .defaultValue("json")
             .withDescription("How an output encoder writes the embedding: json (numbers), base64-f32 or base64-f16 "
                     + "(base64 of the little-endian floats). Default: json.");
+
+    public static final ConfigOption<Double> SIMULATED_TIME_SCALE = key("streamrt.engine.simulated.time-scale")
+            .doubleType()
+            .defaultValue(SimulatedGpu.DEFAULT_TIME_SCALE)
+            .withDescription("engine simulated-gpu only: the factor applied to NVIDIA's published TensorRT BERT-Base "
+                    + "INT8 A100 batch times it sleeps for. The default makes the simulated engine, not the CPU "
+                    + "pipeline around it, the bottleneck on a 2-core machine.");
+
+    public static final ConfigOption<Integer> SIMULATED_STREAMS = key("streamrt.engine.simulated.streams")
+            .intType()
+            .defaultValue(SimulatedGpu.DEFAULT_STREAMS)
+            .withDescription("engine simulated-gpu only: how many batches it runs at once. Default: 1.");
 
     private InferenceOptions() {}
 }

@@ -1,6 +1,7 @@
 package io.streamrt.operators;
 
 import io.streamrt.engine.EngineSpec;
+import io.streamrt.engine.SimulatedGpu;
 import io.streamrt.engine.task.Aggregation;
 import io.streamrt.engine.task.Pooling;
 import io.streamrt.engine.task.Task;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
@@ -182,6 +184,10 @@ public final class StreamInference<T> implements Serializable {
             }
             config.getOptional(InferenceOptions.TOP_K).ifPresent(this::topK);
             config.getOptional(InferenceOptions.OUTPUT_FIELDS).ifPresent(v -> conf.set(InferenceOptions.OUTPUT_FIELDS, v));
+            config.getOptional(InferenceOptions.SIMULATED_TIME_SCALE)
+                    .ifPresent(v -> conf.set(InferenceOptions.SIMULATED_TIME_SCALE, v));
+            config.getOptional(InferenceOptions.SIMULATED_STREAMS)
+                    .ifPresent(v -> conf.set(InferenceOptions.SIMULATED_STREAMS, v));
             config.getOptional(InferenceOptions.EMBEDDING_ENCODING)
                     .ifPresent(v -> conf.set(InferenceOptions.EMBEDDING_ENCODING, v));
             return this;
@@ -338,6 +344,16 @@ public final class StreamInference<T> implements Serializable {
             return this;
         }
 
+        /**
+         * Engine {@code simulated-gpu} only: the factor applied to the published batch times and the number of
+         * batches run at once (see {@link SimulatedGpu}).
+         */
+        public Builder<T> simulatedGpu(double timeScale, int streams) {
+            conf.set(InferenceOptions.SIMULATED_TIME_SCALE, timeScale);
+            conf.set(InferenceOptions.SIMULATED_STREAMS, streams);
+            return this;
+        }
+
         public Builder<T> labels(List<String> labels) {
             conf.set(InferenceOptions.LABELS, new ArrayList<>(Objects.requireNonNull(labels, "labels")));
             return this;
@@ -388,9 +404,16 @@ public final class StreamInference<T> implements Serializable {
                 require(missingFields(output, choices.task(), !labels.isEmpty(), topK).isEmpty(),
                         missingFieldsMessage(output, choices.task(), !labels.isEmpty(), topK));
             }
+            double timeScale = conf.get(InferenceOptions.SIMULATED_TIME_SCALE);
+            int streams = conf.get(InferenceOptions.SIMULATED_STREAMS);
+            require(timeScale > 0 && !Double.isInfinite(timeScale), "simulated time scale must be a positive number, "
+                    + "found " + timeScale);
+            require(streams >= 1 && streams <= 64, "simulated streams must be in 1..64, found " + streams);
+            String backend = conf.get(InferenceOptions.ENGINE);
+            // Options only where they mean something: other engines' specs stay equal, and shared.
             EngineSpec engine = new EngineSpec(conf.get(InferenceOptions.MODEL),
-                    conf.getOptional(InferenceOptions.TOKENIZER).orElse(null), conf.get(InferenceOptions.ENGINE), 0,
-                    maxBatch, maxSeq, threads);
+                    conf.getOptional(InferenceOptions.TOKENIZER).orElse(null), backend, 0, maxBatch, maxSeq, threads,
+                    EngineSpec.SIMULATED_GPU.equals(backend) ? SimulatedGpu.options(timeScale, streams) : Map.of());
             InferenceSettings settings = new InferenceSettings(engine, budget == 0 ? (long) maxBatch * maxSeq : budget,
                     latency, capacity, timeout, conf.get(InferenceOptions.ORDERED), conf.get(InferenceOptions.ON_FAILURE),
                     List.copyOf(labels), conf.get(InferenceOptions.BATCHING), maxDelay, choices,

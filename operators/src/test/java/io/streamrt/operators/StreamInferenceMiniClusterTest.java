@@ -135,6 +135,35 @@ class StreamInferenceMiniClusterTest {
     }
 
     @Test
+    void theSimulatedGpuRunsTheJobAndEveryResultSaysSo() throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        StreamInference<String> inference = StreamInference.builder((SerializableFunction<String, String>) s -> s)
+                .engine("simulated-gpu")
+                .simulatedGpu(2, 2)
+                .maxBatchSize(16)
+                .build();
+        assertThat(inference.settings().engine().options()).containsEntry("simulated.time-scale", "2.0")
+                .containsEntry("simulated.streams", "2");
+        assertThat(StreamInference.builder((SerializableFunction<String, String>) s -> s).simulatedGpu(2, 2).build()
+                .settings().engine().options()).as("another engine's spec carries none").isEmpty();
+
+        List<InferenceResult<String>> results = new ArrayList<>();
+        List<String> inputs = new ArrayList<>(SENTENCES.keySet());
+        try (CloseableIterator<InferenceResult<String>> it =
+                inference.apply(env.fromData(Types.STRING, inputs.toArray(new String[0])).rebalance()).collectAsync()) {
+            env.execute("simulated");
+            it.forEachRemaining(results::add);
+        }
+
+        assertThat(results).hasSize(inputs.size()).allSatisfy(r -> {
+            assertThat(r.isSuccess()).isTrue();
+            assertThat(r.getOutput().getEngine()).isEqualTo("simulated-gpu");
+            assertThat(r.getOutput().getEmbedding()).hasSize(384);
+        });
+    }
+
+    @Test
     void invalidSettingsAreRejectedWithTheSettingAndTheAcceptedRange() {
         SerializableFunction<String, String> text = s -> s;
         assertThatThrownBy(() -> StreamInference.builder(text).maxBatchSize(0).build())

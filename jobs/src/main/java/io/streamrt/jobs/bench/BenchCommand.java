@@ -325,7 +325,7 @@ public final class BenchCommand implements Callable<Integer> {
                 inference.model, inference.tokenizer, inference.engine, "text", "id", List.of(),
                 inference.maxBatchSize, inference.maxSequenceLength, inference.latencyTargetMs, inference.capacity,
                 false, parallelism, 1000, EnrichConfig.Delivery.AT_LEAST_ONCE, EnrichConfig.StartingOffsets.EARLIEST,
-                false, Map.of());
+                false, Map.of()).withEngineOptions(inference.engineOptions());
     }
 
     private void validate() {

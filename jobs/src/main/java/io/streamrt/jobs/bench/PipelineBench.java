@@ -443,7 +443,7 @@ final class PipelineBench {
                 t.tokenizer(), t.engine(), t.textField(), t.idField(), t.labels(), t.maxBatchSize(),
                 t.maxSequenceLength(), t.latencyTargetMs(), t.capacity(), t.ordered(), t.parallelism(),
                 t.checkpointIntervalMs(), EnrichConfig.Delivery.AT_LEAST_ONCE, EnrichConfig.StartingOffsets.EARLIEST,
-                false, t.kafkaProperties(), t.modelTask(), t.batching());
+                false, t.kafkaProperties(), t.modelTask(), t.batching(), t.engineOptions());
     }
 
     /** A fresh local mini cluster per run, every address on the loopback. */

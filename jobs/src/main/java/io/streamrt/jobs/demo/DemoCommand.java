@@ -101,7 +101,8 @@ public final class DemoCommand implements Callable<Integer> {
                     inference.model, inference.tokenizer, inference.engine, "text", "id",
                     Arrays.stream(labels.split(",")).map(String::trim).toList(), inference.maxBatchSize,
                     inference.maxSequenceLength, inference.latencyTargetMs, inference.capacity, false, parallelism, 1000,
-                    EnrichConfig.Delivery.EXACTLY_ONCE, EnrichConfig.StartingOffsets.EARLIEST, true, Map.of());
+                    EnrichConfig.Delivery.EXACTLY_ONCE, EnrichConfig.StartingOffsets.EARLIEST, true, Map.of())
+                    .withEngineOptions(inference.engineOptions());
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism,
                     new Configuration());
             EnrichPipeline.build(env, config);

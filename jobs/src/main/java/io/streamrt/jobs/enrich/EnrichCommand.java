@@ -229,7 +229,7 @@ public final class EnrichCommand implements Callable<Integer> {
                     inference.model, inference.tokenizer, inference.engine, textField, idField, labelList,
                     inference.maxBatchSize, inference.maxSequenceLength, inference.latencyTargetMs, inference.capacity,
                     ordered, parallelism, checkpointIntervalMs, deliveryMode, offsets, bounded, kafka, modelTask,
-                    batchingChoice);
+                    batchingChoice, inference.engineOptions());
         } catch (IllegalArgumentException e) {
             throw bad(e.getMessage());
         }

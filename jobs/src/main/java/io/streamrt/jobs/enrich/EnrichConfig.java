@@ -47,7 +47,8 @@ public record EnrichConfig(
         boolean bounded,
         Map<String, String> kafkaProperties,
         ModelTask modelTask,
-        Batching batching) implements Serializable {
+        Batching batching,
+        Map<String, String> engineOptions) implements Serializable {
 
     /**
      * How the operator forms batches ({@code --batching}, {@code --max-delay-ms}).
@@ -80,7 +81,20 @@ public record EnrichConfig(
         this(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer, engine, textField,
                 idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered, parallelism,
                 checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, modelTask,
-                Batching.defaults());
+                Batching.defaults(), Map.of());
+    }
+
+    /** As the canonical constructor, without engine options. */
+    public EnrichConfig(String bootstrapServers, String inputTopic, String outputTopic, String deadLetterTopic,
+            String groupId, String model, String tokenizer, String engine, String textField, String idField,
+            List<String> labels, int maxBatchSize, int maxSequenceLength, long latencyTargetMs, int capacity,
+            boolean ordered, int parallelism, long checkpointIntervalMs, Delivery delivery,
+            StartingOffsets startingOffsets, boolean bounded, Map<String, String> kafkaProperties,
+            ModelTask modelTask, Batching batching) {
+        this(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer, engine, textField,
+                idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered, parallelism,
+                checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, modelTask, batching,
+                Map.of());
     }
 
     /**
@@ -185,6 +199,7 @@ public record EnrichConfig(
         kafkaProperties = Map.copyOf(kafkaProperties);
         Objects.requireNonNull(modelTask, "modelTask");
         Objects.requireNonNull(batching, "batching");
+        engineOptions = Map.copyOf(engineOptions);
         if (inputTopic.equals(outputTopic) || inputTopic.equals(deadLetterTopic) || outputTopic.equals(deadLetterTopic)) {
             throw new IllegalArgumentException("input, output and dead-letter topics must differ, found '" + inputTopic
                     + "', '" + outputTopic + "', '" + deadLetterTopic + "'");
@@ -203,7 +218,7 @@ public record EnrichConfig(
         return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer,
                 engine, textField, idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
                 parallelism, checkpointIntervalMs, delivery, startingOffsets, value, kafkaProperties, modelTask,
-                batching);
+                batching, engineOptions);
     }
 
     /** The same with another model (a builtin name or a path to an .onnx file with tokenizer.json beside it). */
@@ -211,35 +226,43 @@ public record EnrichConfig(
         return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, value, tokenizer,
                 engine, textField, idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
                 parallelism, checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, modelTask,
-                batching);
+                batching, engineOptions);
     }
 
     public EnrichConfig withModelTask(ModelTask value) {
         return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer,
                 engine, textField, idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
                 parallelism, checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, value,
-                batching);
+                batching, engineOptions);
     }
 
     public EnrichConfig withBatching(Batching value) {
         return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer,
                 engine, textField, idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
                 parallelism, checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, modelTask,
-                value);
+                value, engineOptions);
+    }
+
+    /** The same with backend settings for the engine (e.g. {@link io.streamrt.engine.SimulatedGpu#options}). */
+    public EnrichConfig withEngineOptions(Map<String, String> value) {
+        return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer,
+                engine, textField, idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
+                parallelism, checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, modelTask,
+                batching, value);
     }
 
     public EnrichConfig withLabels(List<String> value) {
         return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer,
                 engine, textField, idField, value, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
                 parallelism, checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, modelTask,
-                batching);
+                batching, engineOptions);
     }
 
     public EnrichConfig withParallelismAndCheckpoints(int parallelismValue, long checkpointMs) {
         return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer,
                 engine, textField, idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
                 parallelismValue, checkpointMs, delivery, startingOffsets, bounded, kafkaProperties, modelTask,
-                batching);
+                batching, engineOptions);
     }
     /** Kafka client settings whose values are secrets: never printed. */
     private static final Pattern SECRET_KEY =
@@ -261,6 +284,6 @@ public record EnrichConfig(
                 + ", ordered=" + ordered + ", parallelism=" + parallelism + ", checkpointIntervalMs="
                 + checkpointIntervalMs + ", delivery=" + delivery + ", startingOffsets=" + startingOffsets
                 + ", bounded=" + bounded + ", kafkaProperties=" + shown + ", modelTask=" + modelTask + ", batching="
-                + batching + "]";
+                + batching + ", engineOptions=" + engineOptions + "]";
     }
 }

@@ -1,5 +1,6 @@
 package io.streamrt.jobs.enrich;
 
+import io.streamrt.engine.SimulatedGpu;
 import io.streamrt.engine.task.TaskPlan;
 import io.streamrt.operators.FailurePolicy;
 import io.streamrt.operators.InferenceResult;
@@ -9,6 +10,7 @@ import io.streamrt.serde.KafkaRecord;
 import io.streamrt.serde.RecordDecoder;
 import io.streamrt.serde.TextRecord;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
@@ -97,6 +99,12 @@ public final class EnrichPipeline {
         }
         inference.prefix(task.prefix()).topK(task.topK()).output(task.output());
         inference.batching(config.batching().mode()).maxDelay(Duration.ofMillis(config.batching().maxDelayMs()));
+        Map<String, String> options = config.engineOptions();
+        if (options.containsKey(SimulatedGpu.TIME_SCALE) || options.containsKey(SimulatedGpu.STREAMS)) {
+            inference.simulatedGpu(Double.parseDouble(options.getOrDefault(SimulatedGpu.TIME_SCALE,
+                    Double.toString(SimulatedGpu.DEFAULT_TIME_SCALE))), Integer.parseInt(options.getOrDefault(
+                    SimulatedGpu.STREAMS, Integer.toString(SimulatedGpu.DEFAULT_STREAMS))));
+        }
         if (task.textPairField() != null) {
             inference.textPair((SerializableFunction<TextRecord, String>) TextRecord::getPair);
         }

@@ -57,7 +57,6 @@ public final class GpuAssignment {
         }
         indexes.sort(null);
         int device = indexes.get(Math.floorMod(subtaskIndex, indexes.size()));
-        return new EngineSpec(spec.model(), spec.tokenizer(), spec.engine(), device, spec.maxBatchSize(),
-                spec.maxSequenceLength(), spec.threads());
+        return spec.withDevice(device);
     }
 }
