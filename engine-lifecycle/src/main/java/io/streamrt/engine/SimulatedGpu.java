@@ -24,7 +24,7 @@ public final class SimulatedGpu {
      * The default time scale: on the 2-core development machine it makes the simulated engine, not the CPU pipeline
      * around it, the bottleneck (README, "A simulated GPU", has the measurement).
      */
-    public static final double DEFAULT_TIME_SCALE = 25;
+    public static final double DEFAULT_TIME_SCALE = 60;
 
     /** One stream: batches run one after another, as on one CUDA stream. */
     public static final int DEFAULT_STREAMS = 1;

@@ -145,6 +145,24 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Where the encodings' figures go. Default: ${DEFAULT-VALUE}.")
     Path encodingsOutput;
 
+    @Option(names = "--latency-bound-ms", paramLabel = "MS", defaultValue = "250",
+            description = "After the scenarios, each one's latency-bounded throughput: the highest offered rate whose "
+                    + "p99 end-to-end latency stays within MS and whose achieved rate is >= 98% of offered, found "
+                    + "by open-loop steps of --duration-s each; 0 skips it. Default: ${DEFAULT-VALUE}.")
+    long latencyBoundMs;
+
+    @Option(names = "--latency-bounded-only", description = "Measure only the engine alone, the backlog maxima and "
+            + "the latency-bounded throughput (no fixed-load steps, no encodings).")
+    boolean latencyBoundedOnly;
+
+    @Option(names = "--latency-bounded-output", paramLabel = "FILE", defaultValue = "bench-latency-bounded.json",
+            description = "Where the latency-bounded figures go. Default: ${DEFAULT-VALUE}.")
+    Path latencyBoundedOutput;
+
+    @Option(names = "--latency-bounded-chart", paramLabel = "FILE", defaultValue = "bench-latency-bounded.png",
+            description = "Where the latency-bounded chart goes. Default: ${DEFAULT-VALUE}.")
+    Path latencyBoundedChart;
+
     private int engineRounds;
 
     @Override
@@ -208,7 +226,7 @@ public final class BenchCommand implements Callable<Integer> {
                         adaptiveMax = max.recordsPerS();
                     }
                     List<PipelineBench.OpenLoopResult> points = new ArrayList<>();
-                    for (double load : loads) {
+                    for (double load : latencyBoundedOnly ? List.<Double>of() : loads) {
                         double offered = load * adaptiveMax;
                         progress.step(String.format(Locale.ROOT, "%s: open loop at %.0f%% (%.1f records/s for %d s)",
                                 scenario.label(), load * 100, offered, windowS));
@@ -222,6 +240,10 @@ public final class BenchCommand implements Callable<Integer> {
                                 r.deadLetters() > 0 ? ", " + r.deadLetters() + " dead letters" : ""));
                     }
                     openLoops.put(scenario, points);
+                }
+                if (latencyBoundedOnly) {
+                    latencyBounded(pipeline, engine, maxima, info, date, progress, out);
+                    return 0;
                 }
 
                 String setup = String.format(Locale.ROOT, "Parallelism %d, max batch %d, max sequence %d tokens, "
@@ -243,12 +265,40 @@ public final class BenchCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "Wrote %s and %s in %.0f s.%n", output, chart,
                         (System.nanoTime() - started) / 1e9);
                 encodings(pipeline, variants, info, date, progress, out);
+                if (latencyBoundMs > 0) {
+                    latencyBounded(pipeline, engine, maxima, info, date, progress, out);
+                }
                 out.flush();
             }
         } finally {
             deleteQuietly(work);
         }
         return 0;
+    }
+
+    private void latencyBounded(PipelineBench pipeline, List<EngineAloneBench.Point> engine,
+            Map<BenchScenario, PipelineBench.MaxResult> maxima, EngineInfo info, String date, Progress progress,
+            PrintWriter out) throws Exception {
+        if (latencyBoundMs <= 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--latency-bounded-only needs a positive --latency-bound-ms, found " + latencyBoundMs);
+        }
+        Map<BenchScenario, Double> rates = new EnumMap<>(BenchScenario.class);
+        maxima.forEach((scenario, max) -> rates.put(scenario, max.recordsPerS()));
+        double engineBest = engine.stream().mapToDouble(EngineAloneBench.Point::recordsPerS).max().orElse(0);
+        LatencyBoundedBench.Result result = LatencyBoundedBench.run(pipeline::openLoop, rates, latencyBoundMs,
+                engineBest,
+                what -> progress.step("latency-bounded: " + what),
+                step -> progress.done(String.format(Locale.ROOT, "%s: p99 %s%.0f ms, achieved %.1f/s, mean batch %.1f",
+                        step.pass() ? "within" : "over", step.censored() ? ">=" : "", step.p99Ms(),
+                        step.achievedPerS(), step.meanBatchSize())));
+        createParent(latencyBoundedOutput);
+        createParent(latencyBoundedChart);
+        result.write(latencyBoundedOutput, date, machine(), info.model(), info.backend());
+        result.chart(latencyBoundedChart);
+        out.println(result.markdown());
+        out.printf("Wrote %s and %s.%n", latencyBoundedOutput, latencyBoundedChart);
+        out.flush();
     }
 
     private void encodings(PipelineBench pipeline, List<String> variants, EngineInfo info, String date,
