@@ -175,7 +175,14 @@ final class BatchPlanner {
         if (reason != null) {
             lastCut = reason;
         }
-        return chosen < 0 ? null : take(chosen, nowNanos);
+        if (chosen < 0) {
+            return null;
+        }
+        int carrier = rideUp(chosen);
+        // The carrier's batch must take every request, the due ones included.
+        boolean room = carrier == chosen
+                || buckets.get(carrier).size() + mergeableRows(carrier) <= rowsInTime(carrier, nowNanos);
+        return take(room ? carrier : chosen, nowNanos);
     }
 
     /** As {@link #poll(long, boolean)} with a busy engine: only full or due buckets. */
@@ -286,7 +293,8 @@ final class BatchPlanner {
         if (config.mode() == BatchingMode.STATIC) {
             return oldest.arrivalNanos + config.maxDelayNanos();
         }
-        return oldest.deadlineNanos - runTime.predictNanos(rowsFor(b), bucketLengths[b]);
+        int carrier = rideUp(b);
+        return oldest.deadlineNanos - runTime.predictNanos(rowsFor(carrier), bucketLengths[carrier]);
     }
 
     /**
@@ -361,6 +369,26 @@ final class BatchPlanner {
             rows--;
         }
         return rows;
+    }
+
+    /**
+     * The bucket whose batch carries bucket {@code b}'s requests (adaptive only): the longest bucket that takes
+     * {@code b}'s requests along ({@link #mergeFrom}: padding them costs less than a batch's overhead) and whose
+     * batch has room for every request it would take; else {@code b}. On an engine with a large fixed cost per batch
+     * (a GPU) one batch then carries what would otherwise be a batch per length, each paying that cost; on one whose
+     * cost is all per token, nothing rides up. {@link #cutAtNanos} plans {@code b}'s deadline for that batch.
+     */
+    private int rideUp(int b) {
+        if (config.mode() != BatchingMode.ADAPTIVE) {
+            return b;
+        }
+        for (int t = buckets.size() - 1; t > b; t--) {
+            if (!buckets.get(t).isEmpty() && mergeFrom(t) <= b
+                    && buckets.get(t).size() + mergeableRows(t) <= limitFor(t)) {
+                return t;
+            }
+        }
+        return b;
     }
 
     /** Bucket {@code b}'s requests, oldest first, then those of the mergeable shorter buckets, nearest first. */

@@ -115,6 +115,32 @@ class BatchPlannerTest {
     }
 
     @Test
+    void whenAShortBucketIsDueLongerRequestsGoInItsBatchIfTheEnginesCostIsMostlyPerBatch() {
+        // A GPU-like engine: 30 ms a batch plus 27 us a padded token, so padding a row by up to ~1,100 tokens costs
+        // less than a batch of its own: the short request's due batch carries the longer ones, padded to 104.
+        BatchPlanner gpu = new BatchPlanner(64, 128, 64 * 128, 1_000);
+        teach(gpu, 30 * MS, 27_000);
+        gpu.add(request(10, 0, 100 * MS));
+        gpu.add(request(50, 20 * MS, 100 * MS));
+        gpu.add(request(100, 40 * MS, 100 * MS));
+        long due = gpu.nextDecisionNanos();
+
+        assertThat(gpu.poll(due)).extracting(InferenceRequest::length).containsExactlyInAnyOrder(10, 50, 100);
+        assertThat(gpu.queued()).isZero();
+
+        // A CPU-like engine: 0.2 ms a batch plus 20 us a token: padding a row by more than 10 tokens costs more than
+        // a batch of its own, so each length goes in its own batch.
+        BatchPlanner cpu = new BatchPlanner(64, 128, 64 * 128, 1_000);
+        teach(cpu, 200_000, 20_000);
+        cpu.add(request(10, 0, 100 * MS));
+        cpu.add(request(50, 20 * MS, 100 * MS));
+        cpu.add(request(100, 40 * MS, 100 * MS));
+
+        assertThat(cpu.poll(cpu.nextDecisionNanos())).extracting(InferenceRequest::length).containsExactly(10);
+        assertThat(cpu.queued()).isEqualTo(2);
+    }
+
+    @Test
     void aBatchIsNoLargerThanCanFinishBeforeItsOldestRequestsDeadline() {
         // 0.2 ms per padded token: a row of 40 tokens costs 8 ms; the bucket is full at 64 rows (512 ms).
         BatchPlanner planner = new BatchPlanner(64, 128, 64 * 128, 200_000);
