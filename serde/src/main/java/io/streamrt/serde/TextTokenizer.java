@@ -79,16 +79,26 @@ public final class TextTokenizer implements AutoCloseable {
     }
 
     /**
-     * Tokens for one text or a text pair, truncated to {@link #maxSequenceLength()}.
+     * Token ids (and type ids) for one text or a text pair, truncated to {@link #maxSequenceLength()}; without the
+     * tokens' strings and spans, which only token classification needs ({@link #encodeWithSpans}).
      *
-     * @param prefix prepended to the text before tokenizing (e5's {@code "query: "}); its tokens are not the text's
-     *     ({@link TokenizedText#starts()} counts from the text's own start); empty for none
+     * @param prefix prepended to the text before tokenizing (e5's {@code "query: "}); empty for none
      * @param pair the second text of a pair (a cross-encoder's passage), encoded as the tokenizer's pair encoding
      *     with real token type ids; null for a single text
      */
     public TokenizedText encode(String prefix, String text, String pair) {
-        String input = prefix + text;
-        Encoding encoding = pair == null ? tokenizer.encode(input) : tokenizer.encode(input, pair);
+        Encoding encoding = encoding(prefix, text, pair);
+        return new TokenizedText(encoding.getIds(), encoding.exceedMaxLength(),
+                pair == null ? null : encoding.getTypeIds(), null, null, null);
+    }
+
+    /**
+     * As {@link #encode(String, String, String)}, with each token's string and its span in the text, for token
+     * classification: the prefix's tokens are not the text's ({@link TokenizedText#starts()} counts from the text's
+     * own start), nor are special tokens or a pair's second text.
+     */
+    public TokenizedText encodeWithSpans(String prefix, String text, String pair) {
+        Encoding encoding = encoding(prefix, text, pair);
         long[] ids = encoding.getIds();
         long[] sequence = encoding.getSequenceIds();
         long[] special = encoding.getSpecialTokenMask();
@@ -105,6 +115,11 @@ public final class TextTokenizer implements AutoCloseable {
         }
         return new TokenizedText(ids, encoding.exceedMaxLength(), pair == null ? null : encoding.getTypeIds(),
                 encoding.getTokens(), starts, ends);
+    }
+
+    private Encoding encoding(String prefix, String text, String pair) {
+        String input = prefix + text;
+        return pair == null ? tokenizer.encode(input) : tokenizer.encode(input, pair);
     }
 
     /**

@@ -259,7 +259,10 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
                 return;
             }
         }
-        TokenizedText tokens = tokenizer.encode(settings.prefix(), text, pair);
+        // Only token classification maps tags back onto the text: the other tasks skip the tokens' spans.
+        TokenizedText tokens = plan.task() == Task.TOKEN_CLASSIFICATION
+                ? tokenizer.encodeWithSpans(settings.prefix(), text, pair)
+                : tokenizer.encode(settings.prefix(), text, pair);
         if (tokens.truncated()) {
             truncated.inc();
         }
@@ -453,13 +456,13 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
                 case TOKEN_CLASSIFICATION -> {
                     OutputTensor logits = row.output().tensor(plan.output());
                     int width = logits.lastDimension();
-                    float[] values = logits.row(row.index());
+                    int base = row.index() * logits.rowLength();
                     List<EntityGrouper.Token> inText = new ArrayList<>();
                     for (int t = 0; t < row.length(); t++) {
                         if (tokens.inText(t)) {
                             inText.add(new EntityGrouper.Token(tokens.tokens()[t], tokens.starts()[t],
-                                    tokens.ends()[t], Activation.SOFTMAX.apply(
-                                            java.util.Arrays.copyOfRange(values, t * width, (t + 1) * width))));
+                                    tokens.ends()[t], Activation.SOFTMAX.apply(java.util.Arrays.copyOfRange(
+                                            logits.data(), base + t * width, base + (t + 1) * width))));
                         }
                     }
                     List<EntityGrouper.Entity> found = grouper.group(text, inText, plan.aggregation());
