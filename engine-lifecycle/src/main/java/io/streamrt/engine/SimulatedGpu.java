@@ -31,8 +31,55 @@ public final class SimulatedGpu {
 
     private SimulatedGpu() {}
 
-    /** The spec options for a time scale and a number of streams. */
+    /**
+     * The spec options for a time scale and a number of streams.
+     *
+     * @throws IllegalArgumentException for a time scale that is not a positive number, or streams outside 1..64
+     */
     public static Map<String, String> options(double timeScale, int streams) {
+        checkTimeScale(timeScale);
+        checkStreams(streams);
         return Map.of(TIME_SCALE, Double.toString(timeScale), STREAMS, Integer.toString(streams));
+    }
+
+    /** The time scale {@code options} give ({@link #DEFAULT_TIME_SCALE} where absent), checked. */
+    public static double timeScale(Map<String, String> options) {
+        return checkTimeScale(parse(options, TIME_SCALE, DEFAULT_TIME_SCALE));
+    }
+
+    /** The streams {@code options} give ({@link #DEFAULT_STREAMS} where absent), checked. */
+    public static int streams(Map<String, String> options) {
+        double streams = parse(options, STREAMS, DEFAULT_STREAMS);
+        if (streams != Math.rint(streams)) {
+            throw new IllegalArgumentException("simulated streams must be a whole number in 1..64, found "
+                    + options.get(STREAMS));
+        }
+        return checkStreams((int) streams);
+    }
+
+    private static double checkTimeScale(double scale) {
+        if (!(scale > 0) || Double.isInfinite(scale)) {
+            throw new IllegalArgumentException("simulated time scale must be a positive number, found " + scale);
+        }
+        return scale;
+    }
+
+    private static int checkStreams(int streams) {
+        if (streams < 1 || streams > 64) {
+            throw new IllegalArgumentException("simulated streams must be a whole number in 1..64, found " + streams);
+        }
+        return streams;
+    }
+
+    private static double parse(Map<String, String> options, String key, double fallback) {
+        String value = options.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Double.parseDouble(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a number, found '" + value + "'", e);
+        }
     }
 }

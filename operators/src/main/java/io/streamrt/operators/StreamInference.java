@@ -90,18 +90,6 @@ public final class StreamInference<T> implements Serializable {
         return out.returns(InferenceResult.typeInfo(input.getType())).name("StreamRT inference");
     }
 
-    private static Task task(String id) {
-        return Task.of(id);
-    }
-
-    private static Pooling pooling(String id) {
-        return Pooling.of(id);
-    }
-
-    private static Aggregation aggregation(String id) {
-        return Aggregation.of(id);
-    }
-
     /**
      * The result fields a task gives: {@code model}, {@code engine}, {@code batch_size}, {@code queue_ms} and
      * {@code infer_ms} always; an embedding model {@code embedding} (and {@code label}, {@code score} with zero-shot
@@ -382,9 +370,9 @@ public final class StreamInference<T> implements Serializable {
             int topK = conf.get(InferenceOptions.TOP_K);
             require(topK >= 0, "top-k must be 0 (off) or more labels, found " + topK);
             TaskPlan.Choices choices = new TaskPlan.Choices(
-                    conf.getOptional(InferenceOptions.TASK).map(StreamInference::task).orElse(null),
-                    conf.getOptional(InferenceOptions.POOLING).map(StreamInference::pooling).orElse(null),
-                    conf.getOptional(InferenceOptions.AGGREGATION).map(StreamInference::aggregation).orElse(null));
+                    conf.getOptional(InferenceOptions.TASK).map(Task::of).orElse(null),
+                    conf.getOptional(InferenceOptions.POOLING).map(Pooling::of).orElse(null),
+                    conf.getOptional(InferenceOptions.AGGREGATION).map(Aggregation::of).orElse(null));
             List<String> labels = conf.getOptional(InferenceOptions.LABELS).orElse(List.of());
             require(labels.isEmpty() || choices.task() == null || choices.task() == Task.EMBEDDING,
                     "zero-shot labels work on embeddings, not on task " + (choices.task() == null ? ""
@@ -404,16 +392,14 @@ public final class StreamInference<T> implements Serializable {
                 require(missingFields(output, choices.task(), !labels.isEmpty(), topK).isEmpty(),
                         missingFieldsMessage(output, choices.task(), !labels.isEmpty(), topK));
             }
-            double timeScale = conf.get(InferenceOptions.SIMULATED_TIME_SCALE);
-            int streams = conf.get(InferenceOptions.SIMULATED_STREAMS);
-            require(timeScale > 0 && !Double.isInfinite(timeScale), "simulated time scale must be a positive number, "
-                    + "found " + timeScale);
-            require(streams >= 1 && streams <= 64, "simulated streams must be in 1..64, found " + streams);
+            // Checked whatever the engine; carried only where they mean something, so that other engines' specs
+            // stay equal, and shared.
+            Map<String, String> simulated = SimulatedGpu.options(conf.get(InferenceOptions.SIMULATED_TIME_SCALE),
+                    conf.get(InferenceOptions.SIMULATED_STREAMS));
             String backend = conf.get(InferenceOptions.ENGINE);
-            // Options only where they mean something: other engines' specs stay equal, and shared.
             EngineSpec engine = new EngineSpec(conf.get(InferenceOptions.MODEL),
                     conf.getOptional(InferenceOptions.TOKENIZER).orElse(null), backend, 0, maxBatch, maxSeq, threads,
-                    EngineSpec.SIMULATED_GPU.equals(backend) ? SimulatedGpu.options(timeScale, streams) : Map.of());
+                    EngineSpec.SIMULATED_GPU.equals(backend) ? simulated : Map.of());
             InferenceSettings settings = new InferenceSettings(engine, budget == 0 ? (long) maxBatch * maxSeq : budget,
                     latency, capacity, timeout, conf.get(InferenceOptions.ORDERED), conf.get(InferenceOptions.ON_FAILURE),
                     List.copyOf(labels), conf.get(InferenceOptions.BATCHING), maxDelay, choices,

@@ -1,7 +1,5 @@
 package io.streamrt.engine.task;
 
-import java.util.Locale;
-
 /**
  * How token-classification tags become entities, as Hugging Face's token-classification pipeline names its
  * {@code aggregation_strategy}: {@code simple} groups consecutive tokens by B-/I- tags and averages their scores;
@@ -34,13 +32,6 @@ public enum Aggregation {
      * @throws IllegalArgumentException naming the accepted ids
      */
     public static Aggregation of(String id) {
-        String wanted = id.trim().toLowerCase(Locale.ROOT);
-        for (Aggregation aggregation : values()) {
-            if (aggregation.id.equals(wanted)) {
-                return aggregation;
-            }
-        }
-        throw new IllegalArgumentException("unknown aggregation '" + id + "': expected one of simple, first, average, "
-                + "max");
+        return Ids.byId(values(), Aggregation::id, "aggregation", id);
     }
 }

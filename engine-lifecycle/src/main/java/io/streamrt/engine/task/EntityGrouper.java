@@ -124,8 +124,7 @@ public final class EntityGrouper {
     }
 
     private void addGroup(String text, List<Tagged> group, List<Entity> entities) {
-        String label = group.get(0).label();
-        String type = label.contains("-") ? label.substring(label.indexOf('-') + 1) : label;
+        String type = tag(group.get(0).label())[1];
         if (type.equals("O")) {
             return;
         }

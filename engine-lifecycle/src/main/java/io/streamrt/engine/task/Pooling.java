@@ -1,7 +1,6 @@
 package io.streamrt.engine.task;
 
 import io.streamrt.engine.OutputTensor;
-import java.util.Locale;
 
 /**
  * How a sentence embedding is made from the token vectors of the last hidden state {@code [batch, sequence,
@@ -41,14 +40,7 @@ public enum Pooling {
      * @throws IllegalArgumentException naming the accepted ids
      */
     public static Pooling of(String id) {
-        String wanted = id.trim().toLowerCase(Locale.ROOT);
-        for (Pooling pooling : values()) {
-            if (pooling.id.equals(wanted)) {
-                return pooling;
-            }
-        }
-        throw new IllegalArgumentException("unknown pooling '" + id + "': expected one of cls, mean, max, "
-                + "mean-sqrt-len, last-token");
+        return Ids.byId(values(), Pooling::id, "pooling", id);
     }
 
     /**

@@ -1,7 +1,5 @@
 package io.streamrt.engine.task;
 
-import java.util.Locale;
-
 /**
  * What a model is used for, as {@code --task} and the printed configuration name it.
  *
@@ -33,13 +31,6 @@ public enum Task {
      * @throws IllegalArgumentException naming the accepted ids
      */
     public static Task of(String id) {
-        String wanted = id.trim().toLowerCase(Locale.ROOT);
-        for (Task task : values()) {
-            if (task.id.equals(wanted)) {
-                return task;
-            }
-        }
-        throw new IllegalArgumentException("unknown task '" + id + "': expected one of embedding, classification, "
-                + "token-classification");
+        return Ids.byId(values(), Task::id, "task", id);
     }
 }

@@ -127,7 +127,7 @@ public record TaskPlan(Task task, String output, Pooling pooling, boolean normal
         Tensor pooled = named(outputs, "sentence_embedding");
         if (choices.pooling() == null && pooled != null && pooled.rank() == 2) {
             decisions.add("output " + pooled + ", pooled by the model");
-            decisions.add(config.normalize() ? "normalized (modules.json has a Normalize step)" : "not normalized");
+            decisions.add(normalization(config));
             return new TaskPlan(Task.EMBEDDING, pooled.name(), null, config.normalize(), List.of(), null, null,
                     decisions);
         }
@@ -159,28 +159,21 @@ public record TaskPlan(Task task, String output, Pooling pooling, boolean normal
                     : "the default: no 1_Pooling/config.json") + ")");
         }
         decisions.add("output " + hidden);
-        decisions.add(config.normalize() ? "normalized (" + (config.files().isEmpty() ? "as the builtins are"
-                : "modules.json has a Normalize step") + ")" : "not normalized (no Normalize step in modules.json)");
+        decisions.add(normalization(config));
         return new TaskPlan(Task.EMBEDDING, hidden.name(), pooling, config.normalize(), List.of(), null, null,
                 decisions);
     }
 
     private static TaskPlan classification(String model, ModelConfig config, List<Tensor> outputs,
             List<String> decisions) {
-        Tensor logits = named(outputs, "logits");
-        if (logits == null || logits.rank() != 2) {
-            logits = outputs.stream().filter(o -> o.rank() == 2).findFirst().orElse(null);
-        }
-        if (logits == null || logits.shape()[1] < 1) {
+        Tensor logits = logits(outputs, 2);
+        if (logits == null) {
             throw new ModelRejectedException("model '" + model + "' cannot classify: expected a float output logits "
                     + "[batch, labels] with a fixed number of labels, found " + outputs
                     + "; export it with its classification head (optimum-cli export onnx --task text-classification)");
         }
-        List<String> labels = labels(model, config, (int) logits.shape()[1]);
+        List<String> labels = labels(model, config, logits, decisions);
         Activation activation = Activation.forClassifier(config.problemType(), labels.size());
-        decisions.add("output " + logits);
-        decisions.add("labels " + labels + (config.labels().isEmpty() ? " (no id2label in config.json)"
-                : " (config.json id2label)"));
         decisions.add("scores " + activation.name().toLowerCase(Locale.ROOT) + " (" + (config.problemType().isEmpty()
                 ? labels.size() + " label" + (labels.size() == 1 ? "" : "s") : "problem_type " + config.problemType())
                 + ")");
@@ -189,40 +182,55 @@ public record TaskPlan(Task task, String output, Pooling pooling, boolean normal
 
     private static TaskPlan tokenClassification(String model, ModelConfig config, List<Tensor> outputs,
             Choices choices, List<String> decisions) {
-        Tensor logits = named(outputs, "logits");
-        if (logits == null || logits.rank() != 3) {
-            logits = outputs.stream().filter(o -> o.rank() == 3).findFirst().orElse(null);
-        }
-        if (logits == null || logits.shape()[2] < 1) {
+        Tensor logits = logits(outputs, 3);
+        if (logits == null) {
             throw new ModelRejectedException("model '" + model + "' cannot tag tokens: expected a float output "
                     + "logits [batch, sequence, labels] with a fixed number of labels, found " + outputs
                     + "; export it with its head (optimum-cli export onnx --task token-classification)");
         }
-        List<String> labels = labels(model, config, (int) logits.shape()[2]);
+        List<String> labels = labels(model, config, logits, decisions);
         Aggregation aggregation = choices.aggregation() == null ? Aggregation.SIMPLE : choices.aggregation();
-        decisions.add("output " + logits);
-        decisions.add("labels " + labels + (config.labels().isEmpty() ? " (no id2label in config.json)"
-                : " (config.json id2label)"));
         decisions.add("aggregation " + aggregation.id() + (choices.aggregation() == null ? " (the default)"
                 : " (--aggregation)"));
         return new TaskPlan(Task.TOKEN_CLASSIFICATION, logits.name(), null, false, labels, Activation.SOFTMAX,
                 aggregation, decisions);
     }
 
-    private static List<String> labels(String model, ModelConfig config, int width) {
-        if (config.labels().isEmpty()) {
-            List<String> labels = new ArrayList<>();
+    /** The output named logits if it has {@code rank}, else the first output that has; null if it has no labels. */
+    private static Tensor logits(List<Tensor> outputs, int rank) {
+        Tensor logits = named(outputs, "logits");
+        if (logits == null || logits.rank() != rank) {
+            logits = outputs.stream().filter(o -> o.rank() == rank).findFirst().orElse(null);
+        }
+        return logits == null || logits.shape()[rank - 1] < 1 ? null : logits;
+    }
+
+    /** The labels of {@code logits}' last dimension (id2label, else LABEL_i); notes the output and the labels. */
+    private static List<String> labels(String model, ModelConfig config, Tensor logits, List<String> decisions) {
+        int width = (int) logits.shape()[logits.rank() - 1];
+        List<String> labels = config.labels();
+        if (labels.isEmpty()) {
+            labels = new ArrayList<>();
             for (int i = 0; i < width; i++) {
                 labels.add("LABEL_" + i);
             }
-            return labels;
-        }
-        if (config.labels().size() != width) {
-            throw new ModelRejectedException("model '" + model + "' has " + config.labels().size() + " labels in "
-                    + "config.json's id2label " + config.labels() + " but its logits have " + width
+        } else if (labels.size() != width) {
+            throw new ModelRejectedException("model '" + model + "' has " + labels.size() + " labels in "
+                    + "config.json's id2label " + labels + " but its logits have " + width
                     + ": expected as many labels as logits; fix id2label or export the matching model");
         }
-        return config.labels();
+        decisions.add("output " + logits);
+        decisions.add("labels " + labels + (config.labels().isEmpty() ? " (no id2label in config.json)"
+                : " (config.json id2label)"));
+        return labels;
+    }
+
+    private static String normalization(ModelConfig config) {
+        if (!config.normalize()) {
+            return "not normalized (no Normalize step in modules.json)";
+        }
+        return "normalized (" + (config.files().isEmpty() ? "as the builtins are" : "modules.json has a Normalize step")
+                + ")";
     }
 
     private static Tensor named(List<Tensor> outputs, String name) {

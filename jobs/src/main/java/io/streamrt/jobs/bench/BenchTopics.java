@@ -103,7 +103,8 @@ final class BenchTopics implements AutoCloseable {
         for (ConsumerRecord<byte[], byte[]> record : reader.poll(timeout)) {
             String key = record.key() == null ? "" : new String(record.key(), StandardCharsets.UTF_8);
             if (record.topic().equals(output())) {
-                outputs.accept(new Output(key, record.timestamp(), queueMs(record.value()), record.serializedValueSize()));
+                outputs.accept(new Output(key, record.timestamp(), queueMs(record.value()),
+                        record.serializedValueSize()));
             } else {
                 deadLetters.accept(new Output(key, record.timestamp(), Double.NaN, record.serializedValueSize()));
             }

@@ -101,9 +101,7 @@ public final class EnrichPipeline {
         inference.batching(config.batching().mode()).maxDelay(Duration.ofMillis(config.batching().maxDelayMs()));
         Map<String, String> options = config.engineOptions();
         if (options.containsKey(SimulatedGpu.TIME_SCALE) || options.containsKey(SimulatedGpu.STREAMS)) {
-            inference.simulatedGpu(Double.parseDouble(options.getOrDefault(SimulatedGpu.TIME_SCALE,
-                    Double.toString(SimulatedGpu.DEFAULT_TIME_SCALE))), Integer.parseInt(options.getOrDefault(
-                    SimulatedGpu.STREAMS, Integer.toString(SimulatedGpu.DEFAULT_STREAMS))));
+            inference.simulatedGpu(SimulatedGpu.timeScale(options), SimulatedGpu.streams(options));
         }
         if (task.textPairField() != null) {
             inference.textPair((SerializableFunction<TextRecord, String>) TextRecord::getPair);

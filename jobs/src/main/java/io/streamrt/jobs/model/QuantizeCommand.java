@@ -93,11 +93,7 @@ public final class QuantizeCommand implements Callable<Integer> {
         List<EncoderBatch> batches = chosen.batches(texts, CALIBRATION_BATCH_SIZE, maxSequenceLength);
 
         QdqQuantizer.Builder settings = QdqQuantizer.builder();
-        TaskReport task = TaskReport.of(source);
-        String head = task == null ? null : task.headWeight(model);
-        if (head != null) {
-            settings.keepWeight(head, task.headReason());
-        }
+        TaskReport.keptHead(source, model).forEach(settings::keepWeight);
         QdqQuantizer quantizer = settings.build();
         List<String> activations = quantizer.activationsToCalibrate(model);
         ActivationCalibrator.Method calibrationMethod = MAX.equals(method)

@@ -56,11 +56,7 @@ public final class SparsifyCommand implements Callable<Integer> {
         ModelSource source = ModelSource.of(in);
         OnnxModel model = source.read();
         Sparsifier.Builder settings = Sparsifier.builder().minDimension(minDimension);
-        TaskReport task = TaskReport.of(source);
-        String head = task == null ? null : task.headWeight(model);
-        if (head != null) {
-            settings.keep(head, task.headReason());
-        }
+        TaskReport.keptHead(source, model).forEach(settings::keep);
         Sparsifier.Result result = settings.build().sparsify(model);
         ExportDirectory directory = source.directory() ? ExportDirectory.prepare(source, out) : null;
         Path written = directory == null ? out : directory.model();

@@ -11,6 +11,7 @@ import io.streamrt.engine.onnx.ModelSignature;
 import io.streamrt.engine.onnx.OnnxModel;
 import io.streamrt.engine.task.Task;
 import io.streamrt.engine.task.TaskPlan;
+import java.util.Map;
 
 /**
  * What {@code enrich} would do with a model, for {@code model inspect}: the task detected from its config files and
@@ -40,20 +41,19 @@ record TaskReport(ModelCheck check, String error) {
     }
 
     /**
-     * The weight of a classifier's head (the MatMul/Gemm behind its logits), which the tools keep as trained; null
-     * for an embedding model, a refused one, or a head they cannot find.
+     * The weight of a classifier's head (the MatMul/Gemm behind its logits), which the tools keep as trained, with
+     * the reason they list it under; empty for a bare .onnx file, an embedding model, a refused one, or a head they
+     * cannot find.
      */
-    String headWeight(OnnxModel model) {
-        if (check == null || check.plan().task() == Task.EMBEDDING) {
-            return null;
+    static Map<String, String> keptHead(ModelSource source, OnnxModel model) {
+        TaskReport report = of(source);
+        if (report == null || report.check == null || report.check.plan().task() == Task.EMBEDDING) {
+            return Map.of();
         }
-        return model.headWeight(check.plan().output());
-    }
-
-    /** "the model's head (feeds logits)", for the tools' lists of what they left alone. */
-    String headReason() {
-        return "the model's " + check.plan().task().id() + " head (feeds " + check.plan().output() + "): kept as "
-                + "trained";
+        TaskPlan plan = report.check.plan();
+        String head = model.headWeight(plan.output());
+        return head == null ? Map.of() : Map.of(head, "the model's " + plan.task().id() + " head (feeds "
+                + plan.output() + "): kept as trained");
     }
 
     /** Aligned rows under the report's: Task, Inputs fed, Config files. */

@@ -63,41 +63,11 @@ public final class SimulatedGpuProvider implements EngineProvider {
         return checked.outputs();
     }
 
-    /** The time scale and streams of {@code spec}, checked. */
-    static double timeScale(EngineSpec spec) {
-        double scale = parse(spec, SimulatedGpu.TIME_SCALE, SimulatedGpu.DEFAULT_TIME_SCALE);
-        if (!(scale > 0) || Double.isInfinite(scale)) {
-            throw new IllegalArgumentException("simulated time scale must be a positive number, found " + scale);
-        }
-        return scale;
-    }
-
-    static int streams(EngineSpec spec) {
-        double streams = parse(spec, SimulatedGpu.STREAMS, SimulatedGpu.DEFAULT_STREAMS);
-        if (streams < 1 || streams != Math.rint(streams) || streams > 64) {
-            throw new IllegalArgumentException("simulated streams must be a whole number in 1..64, found "
-                    + spec.options().get(SimulatedGpu.STREAMS));
-        }
-        return (int) streams;
-    }
-
-    private static double parse(EngineSpec spec, String key, double fallback) {
-        String value = spec.options().get(key);
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            return Double.parseDouble(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " must be a number, found '" + value + "'", e);
-        }
-    }
-
     @Override
     public InferenceEngine create(EngineSpec spec, ModelFiles model) {
         List<Tensor> outputs = outputs(model);
-        double scale = timeScale(spec);
-        int streams = streams(spec);
+        double scale = SimulatedGpu.timeScale(spec.options());
+        int streams = SimulatedGpu.streams(spec.options());
         LOG.warn("engine simulated-gpu for model {}: NOT a GPU and computes nothing. Each batch sleeps for NVIDIA's "
                 + "published TensorRT BERT-Base INT8 A100 time x {} on one of {} stream(s) and returns "
                 + "pseudo-outputs; for capacity planning and for testing the scheduler, never for results",
