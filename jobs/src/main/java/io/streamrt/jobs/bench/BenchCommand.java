@@ -163,6 +163,15 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Where the latency-bounded chart goes. Default: ${DEFAULT-VALUE}.")
     Path latencyBoundedChart;
 
+    @Option(names = "--stages-only", description = "Measure only where the pipeline's CPU goes: one adaptive "
+            + "backlog run of --records records under async-profiler, CPU microseconds per record by stage.")
+    boolean stagesOnly;
+
+    @Option(names = "--stages-output", paramLabel = "FILE", defaultValue = "bench-stages.json",
+            description = "Where the per-stage figures go; the raw stacks go beside it (.stacks.txt). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    Path stagesOutput;
+
     private int engineRounds;
 
     @Override
@@ -177,8 +186,8 @@ public final class BenchCommand implements Callable<Integer> {
         String loadBefore = loadAverage();
         PrintWriter out = spec.commandLine().getOut();
         List<String> variants = encodings.contains("none") ? List.of() : encodings;
-        Progress progress = new Progress(spec.commandLine().getErr(), soakMinutes > 0 ? 2 : encodingsOnly
-                ? 2 + variants.size() : 2 + 3 * (1 + loads.size()) + variants.size());
+        Progress progress = new Progress(spec.commandLine().getErr(), soakMinutes > 0 || stagesOnly ? 2
+                : encodingsOnly ? 2 + variants.size() : 2 + 3 * (1 + loads.size()) + variants.size());
 
         List<DemoTexts.DemoText> texts = DemoTexts.generate(recordCount, seed);
         List<byte[]> values = texts.stream().map(t -> DemoTexts.toJson(t, "text", "id")).toList();
@@ -195,6 +204,15 @@ public final class BenchCommand implements Callable<Integer> {
                                 Duration.ofSeconds(Math.max(5, windowS)), Duration.ofMinutes(5)), progress::detail);
                 if (soakMinutes > 0) {
                     return soak(pipeline, info, date, progress, out);
+                }
+                if (stagesOnly) {
+                    // Two warm-up runs: after one, the JIT compilers still took a fifth of the profiled CPU.
+                    progress.step("pipeline warm-up: two unmeasured adaptive runs, " + recordCount + " records each");
+                    pipeline.maxThroughput(BenchScenario.ADAPTIVE);
+                    pipeline.maxThroughput(BenchScenario.ADAPTIVE);
+                    progress.done("done");
+                    stages(pipeline, info, date, progress, out);
+                    return 0;
                 }
                 if (encodingsOnly) {
                     progress.step("pipeline warm-up: one unmeasured adaptive run, " + recordCount + " records");
@@ -298,6 +316,22 @@ public final class BenchCommand implements Callable<Integer> {
         result.chart(latencyBoundedChart);
         out.println(result.markdown());
         out.printf("Wrote %s and %s.%n", latencyBoundedOutput, latencyBoundedChart);
+        out.flush();
+    }
+
+    private void stages(PipelineBench pipeline, EngineInfo info, String date, Progress progress, PrintWriter out)
+            throws Exception {
+        progress.step("stages: adaptive max throughput under the profiler");
+        StageProfile.Result result = StageProfile.run(pipeline, BenchScenario.ADAPTIVE);
+        progress.done(String.format(Locale.ROOT, "%.1f records/s, pipeline CPU %.0f µs per record",
+                result.recordsPerS(), result.pipelineMicrosPerRecord()));
+        createParent(stagesOutput);
+        result.write(stagesOutput, date, machine(), info.model(), info.backend());
+        Path stacks = stagesOutput.resolveSibling(stagesOutput.getFileName().toString().replaceFirst("\\.json$", "")
+                + ".stacks.txt");
+        Files.writeString(stacks, result.samples());
+        out.println(result.markdown());
+        out.printf("Wrote %s and %s.%n", stagesOutput, stacks);
         out.flush();
     }
 
@@ -405,6 +439,23 @@ public final class BenchCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(commandLine, "--encodings takes some of "
                         + String.join(", ", EncodingBench.VARIANTS) + ", or none; found '" + variant + "'");
             }
+        }
+        List<String> modes = new ArrayList<>();
+        if (soakMinutes > 0) {
+            modes.add("--soak-minutes");
+        }
+        if (encodingsOnly) {
+            modes.add("--encodings-only");
+        }
+        if (latencyBoundedOnly) {
+            modes.add("--latency-bounded-only");
+        }
+        if (stagesOnly) {
+            modes.add("--stages-only");
+        }
+        if (modes.size() > 1) {
+            throw new CommandLine.ParameterException(commandLine, "each of " + String.join(", ", modes)
+                    + " runs on its own; choose one per bench run");
         }
         for (double load : loads) {
             if (!(load > 0 && load <= 2)) {

@@ -1,9 +1,9 @@
 package io.streamrt.jobs.bench;
 
-import io.streamrt.jobs.kafka.EmbeddedKafka;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.streamrt.jobs.kafka.EmbeddedKafka;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -44,6 +45,9 @@ final class BenchTopics implements AutoCloseable {
     private static final JsonFactory JSON = new JsonFactory();
 
     private final String run;
+    /** The client id prefix of the harness's own producer and reader. */
+    static final String HARNESS_CLIENT_PREFIX = "bench-harness-";
+
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaConsumer<byte[], byte[]> reader;
 
@@ -59,12 +63,15 @@ final class BenchTopics implements AutoCloseable {
         Properties producerProps = kafka.clientProperties();
         producerProps.setProperty(ProducerConfig.LINGER_MS_CONFIG, "0");
         producerProps.setProperty(ProducerConfig.ACKS_CONFIG, "1");
+        // Named so that a profile tells the harness's threads from the job's (StageProfile).
+        producerProps.setProperty(ProducerConfig.CLIENT_ID_CONFIG, HARNESS_CLIENT_PREFIX + run + "-producer");
         KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
         KafkaConsumer<byte[], byte[]> reader = null;
         try {
-            reader = new KafkaConsumer<>(kafka.clientProperties(), new ByteArrayDeserializer(),
-                    new ByteArrayDeserializer());
+            Properties readerProps = kafka.clientProperties();
+            readerProps.setProperty(ConsumerConfig.CLIENT_ID_CONFIG, HARNESS_CLIENT_PREFIX + run + "-reader");
+            reader = new KafkaConsumer<>(readerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
             List<TopicPartition> partitionsToRead = new ArrayList<>();
             for (String topic : List.of(run + "-out", run + "-dlq")) {
                 reader.partitionsFor(topic).forEach(p -> partitionsToRead.add(new TopicPartition(topic, p.partition())));

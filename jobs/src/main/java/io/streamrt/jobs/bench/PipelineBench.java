@@ -229,7 +229,7 @@ final class PipelineBench {
     }
 
     /** Writes every input record at once and times the outputs of all of them. */
-    private MaxResult backlog(BenchTopics topics, RunningJob job, String run) throws Exception {
+    MaxResult backlog(BenchTopics topics, RunningJob job, String run) throws Exception {
         int n = values.size();
         BatchStatistics.Totals before = BatchStatistics.totals();
         for (int i = 0; i < n; i++) {
