@@ -51,6 +51,36 @@ class TextTokenizerTest {
     }
 
     @Test
+    void idsAloneMatchTheFullEncodingForTextsPairsPrefixesAndTruncation() {
+        // encode() calls the binding directly; encodeWithSpans() goes through HuggingFaceTokenizer's full Encoding.
+        String[][] cases = {
+                {"", "Hello World", null},
+                {"query: ", "Ünïcödé façade, naïve café — 東京 🙂", null},
+                {"", "one two three four five six seven eight nine ten eleven twelve thirteen fourteen", null},
+                {"", "short question?", "a passage long enough to be cut at sixteen tokens for this tokenizer"},
+                {"", "", null}};
+        for (String[] c : cases) {
+            TokenizedText lean = tokenizer.encode(c[0], c[1], c[2]);
+            TokenizedText full = tokenizer.encodeWithSpans(c[0], c[1], c[2]);
+            assertThat(lean.ids()).as("ids of %s", (Object) c).containsExactly(full.ids());
+            assertThat(lean.truncated()).as("truncated, %s", (Object) c).isEqualTo(full.truncated());
+            if (c[2] == null) {
+                assertThat(lean.typeIds()).isNull();
+            } else {
+                assertThat(lean.typeIds()).containsExactly(full.typeIds());
+                assertThat(lean.typeIds()).contains(1L);
+            }
+        }
+    }
+
+    @Test
+    void encodingAfterCloseFailsClearly() throws Exception {
+        TextTokenizer closed = TextTokenizer.open(dir.resolve("tokenizer.json"), 16);
+        closed.close();
+        assertThatThrownBy(() -> closed.encode("after close")).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void missingTokenizerFileSaysWhatToPass() {
         assertThatThrownBy(() -> TextTokenizer.open(dir.resolve("nope.json"), 128))
                 .hasMessageContaining("nope.json does not exist")

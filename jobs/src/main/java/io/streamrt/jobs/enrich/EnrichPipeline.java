@@ -126,6 +126,10 @@ public final class EnrichPipeline {
         if (config.parallelism() > 0) {
             env.setParallelism(config.parallelism());
         }
+        // Chained operators hand records over as they are instead of copying each through its serializer (the
+        // source's record, the decoded text, the result with its embedding): none of the job's functions keeps or
+        // changes a record it was given, and the async operator copies its input itself when reuse is on.
+        env.getConfig().enableObjectReuse();
         env.enableCheckpointing(config.checkpointIntervalMs(), config.delivery() == EnrichConfig.Delivery.EXACTLY_ONCE
                 ? CheckpointingMode.EXACTLY_ONCE : CheckpointingMode.AT_LEAST_ONCE);
 

@@ -119,6 +119,45 @@ class BenchCommandTest {
     }
 
     @Test
+    void stagesOnlyChargesTheRealPipelinesCpuToItsStages() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "bench-stages");
+        Path json = dir.resolve("stages.json");
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        int exit;
+        try {
+            exit = StreamRtCli.execute("bench", "--stages-only", "--records", "120", "--parallelism", "1",
+                    "--warm-up-records", "20", "--max-batch-size", "16", "--stages-output", json.toString());
+        } finally {
+            System.setOut(stdout);
+        }
+        String out = captured.toString(StandardCharsets.UTF_8);
+        assertThat(exit).as(out).isZero();
+        assertThat(out).contains("| stage | CPU µs/record | share of pipeline |").contains("| tokenize |");
+
+        JsonNode root = new ObjectMapper().readTree(json.toFile());
+        assertThat(root.get("records").asInt()).isEqualTo(120);
+        assertThat(root.get("event").asText()).isIn("cpu", "itimer");
+        java.util.Map<String, Double> micros = new java.util.HashMap<>();
+        root.get("stages").forEach(s -> micros.put(s.get("stage").asText(), s.get("cpu_us_per_record").asDouble()));
+        assertThat(micros.keySet()).contains("source", "decode", "tokenize", "hand-off", "engine", "post-processing",
+                "encode", "sink", "broker", "harness", "jit");
+        // The model is most of a record's CPU on this path, and tokenizing and the broker are sampled at all.
+        assertThat(micros.get("engine")).isGreaterThan(micros.get("tokenize")).isGreaterThan(0);
+        assertThat(micros.get("broker")).isGreaterThan(0);
+        assertThat(root.get("pipeline_cpu_us_per_record").asDouble())
+                .isGreaterThan(root.get("record_path_cpu_us_per_record").asDouble());
+        assertThat(Files.readString(dir.resolve("stages.stacks.txt"))).contains("OrtSession.run");
+    }
+
+    @Test
+    void rejectsTwoModesInOneRun() {
+        assertThat(rejection("--stages-only", "--encodings-only"))
+                .contains("each of --encodings-only, --stages-only runs on its own");
+    }
+
+    @Test
     void rejectsALoadOutsideItsRangeWithTheFlagNamed() {
         assertThat(rejection("--loads", "0.3,3")).contains("--loads must be shares of the adaptive maximum");
         assertThat(rejection("--encodings", "json,base64")).contains("--encodings takes some of json, base64-f32, "
