@@ -18,6 +18,16 @@ public interface EngineProvider {
     Availability availability();
 
     /**
+     * Whether this backend can run this model here: {@link #availability()}, then what the model's files say
+     * without loading it (an operator set the backend's parser does not take, say). {@link EngineSpec#AUTO} passes
+     * a backend over for a model it cannot run, with the reason in its log line; a backend asked for by name fails
+     * with it. Never throws.
+     */
+    default Availability availabilityFor(ModelFiles model) {
+        return availability();
+    }
+
+    /**
      * Rank for {@link EngineSpec#AUTO}: the available provider with the highest rank wins; 0 or less means
      * never chosen automatically (test backends).
      */

@@ -192,7 +192,7 @@ public final class EngineRegistry {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(choices, "choices");
         ModelFiles model = ModelFiles.resolve(spec.model(), spec.tokenizer());
-        EngineProvider provider = BackendSelector.select(providers, spec);
+        EngineProvider provider = BackendSelector.select(providers, spec, model);
         provider.checkModel(model);
         EncoderContract.Checked contract = EncoderContract.check(model.name(), ModelSignature.read(model.onnx()),
                 Set.of("int64", "int32"));
@@ -225,8 +225,8 @@ public final class EngineRegistry {
     private void build(RegistryEntry entry) {
         EngineSpec spec = entry.spec;
         try {
-            EngineProvider provider = BackendSelector.select(providers, spec);
             ModelFiles model = ModelFiles.resolve(spec.model(), spec.tokenizer());
+            EngineProvider provider = BackendSelector.select(providers, spec, model);
             long start = System.nanoTime();
             InferenceEngine engine = provider.create(spec, model);
             String engineId = JVM_TOKEN + "-" + ENGINE_COUNTER.incrementAndGet() + "-" + provider.name() + "-"

@@ -505,6 +505,46 @@ class EngineRegistryTest {
         }
     }
 
+    @Test
+    void autoPassesOverABackendThatCannotRunTheModelAndSaysWhy() {
+        // Usable here, ranked above ONNX Runtime, but not for this model: auto must not pick it (the task would fail
+        // in open() and restart forever), and a job that names it fails before it starts, with the reason.
+        EngineProvider picky = new EngineProvider() {
+            @Override
+            public String name() {
+                return "picky";
+            }
+
+            @Override
+            public Availability availability() {
+                return Availability.yes();
+            }
+
+            @Override
+            public Availability availabilityFor(ModelFiles model) {
+                return Availability.no("model '" + model.name() + "' is not picky's kind");
+            }
+
+            @Override
+            public int autoRank() {
+                return 1_000;
+            }
+
+            @Override
+            public InferenceEngine create(EngineSpec spec, ModelFiles model) {
+                throw new AssertionError("must not be asked to build a model it cannot run");
+            }
+        };
+        EngineRegistry registry = new EngineRegistry(List.of(picky, new OnnxRuntimeProvider()), GRACE, timer);
+        EngineSpec auto = new EngineSpec(ModelFiles.BUILTIN_MINILM_INT8, null, EngineSpec.AUTO, 0, 8, 64, 1);
+        assertThat(registry.check(auto)).isEqualTo(EngineSpec.ONNXRUNTIME);
+
+        EngineSpec named = new EngineSpec(ModelFiles.BUILTIN_MINILM_INT8, null, "picky", 0, 8, 64, 1);
+        assertThatThrownBy(() -> registry.check(named))
+                .hasMessageContaining("engine 'picky' is not available here: model 'all-minilm-l6-v2-int8' is not "
+                        + "picky's kind");
+    }
+
     private record FakeProvider(String name, int autoRank, String reason) implements EngineProvider {
         @Override
         public Availability availability() {

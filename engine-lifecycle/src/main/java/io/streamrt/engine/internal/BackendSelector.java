@@ -3,18 +3,22 @@ package io.streamrt.engine.internal;
 import io.streamrt.engine.EngineException;
 import io.streamrt.engine.EngineProvider;
 import io.streamrt.engine.EngineSpec;
+import io.streamrt.engine.ModelFiles;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Picks the backend for a spec: by name, or for {@code auto} the available provider with the highest rank,
- * with one log line saying why the others were not picked.
+ * Picks the backend for a spec and its model: by name, or for {@code auto} the provider with the highest rank that
+ * can run the model here ({@link EngineProvider#availabilityFor}), with one log line saying why the others were
+ * not picked.
  *
  * <pre>{@code
- * EngineProvider provider = BackendSelector.select(providers, spec);
+ * EngineProvider provider = BackendSelector.select(providers, spec, ModelFiles.resolve(spec.model(), null));
  * }</pre>
  */
 public final class BackendSelector {
@@ -24,18 +28,18 @@ public final class BackendSelector {
     private BackendSelector() {}
 
     /**
-     * The provider for {@code spec.engine()}.
+     * The provider for {@code spec.engine()} and its model.
      *
      * @throws EngineException naming what is missing and which engines can be used instead
      */
-    public static EngineProvider select(List<EngineProvider> providers, EngineSpec spec) {
+    public static EngineProvider select(List<EngineProvider> providers, EngineSpec spec, ModelFiles model) {
         String wanted = spec.engine().trim().toLowerCase(Locale.ROOT);
         if (EngineSpec.AUTO.equals(wanted)) {
-            return selectAuto(providers, spec);
+            return selectAuto(providers, spec, model);
         }
         for (EngineProvider provider : providers) {
             if (provider.name().equalsIgnoreCase(wanted)) {
-                EngineProvider.Availability availability = provider.availability();
+                EngineProvider.Availability availability = provider.availabilityFor(model);
                 if (!availability.available()) {
                     throw new EngineException("engine '" + spec.engine() + "' is not available here: "
                             + availability.reason() + "; or use --engine auto");
@@ -50,10 +54,14 @@ public final class BackendSelector {
                 + "--engine auto (available engines: " + availableNames(providers) + ")");
     }
 
-    private static EngineProvider selectAuto(List<EngineProvider> providers, EngineSpec spec) {
+    private static EngineProvider selectAuto(List<EngineProvider> providers, EngineSpec spec, ModelFiles model) {
+        Map<EngineProvider, EngineProvider.Availability> verdicts = new IdentityHashMap<>();
+        for (EngineProvider provider : providers) {
+            verdicts.put(provider, provider.autoRank() > 0 ? provider.availabilityFor(model) : provider.availability());
+        }
         EngineProvider best = null;
         for (EngineProvider provider : providers) {
-            if (provider.autoRank() > 0 && provider.availability().available()
+            if (provider.autoRank() > 0 && verdicts.get(provider).available()
                     && (best == null || provider.autoRank() > best.autoRank())) {
                 best = provider;
             }
@@ -65,7 +73,7 @@ public final class BackendSelector {
             if (provider == best) {
                 continue;
             }
-            EngineProvider.Availability availability = provider.availability();
+            EngineProvider.Availability availability = verdicts.get(provider);
             String why = provider.autoRank() <= 0 ? "never picked by auto"
                     : !availability.available() ? availability.reason()
                     : "ranked " + provider.autoRank() + ", below " + best.autoRank();

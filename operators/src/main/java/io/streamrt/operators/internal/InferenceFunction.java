@@ -73,6 +73,8 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
     private transient EngineLease lease;
     private transient BatchScheduler scheduler;
     private transient TextTokenizer tokenizer;
+    /** This subtask's place among this JVM's subtasks of the same engine, and so its GPU. */
+    private transient GpuAssignment.Claim gpu;
     private transient String backend;
     private transient String modelName;
     private transient float[][] labelEmbeddings;
@@ -131,9 +133,9 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
     @Override
     public void open(OpenContext openContext) throws Exception {
         try {
-            lease = EngineRegistry.shared().acquire(GpuAssignment.forSubtask(settings.engine(),
-                    getRuntimeContext().getExternalResourceInfos(GpuAssignment.RESOURCE_NAME),
-                    getRuntimeContext().getTaskInfo().getIndexOfThisSubtask()));
+            gpu = GpuAssignment.claim(settings.engine(),
+                    getRuntimeContext().getExternalResourceInfos(GpuAssignment.RESOURCE_NAME));
+            lease = EngineRegistry.shared().acquire(gpu.spec());
             plan = TaskPlan.plan(lease.model().name(), ModelConfig.read(lease.model()),
                     lease.engine().info().outputs(), settings.task());
             if (!settings.labels().isEmpty() && plan.task() != Task.EMBEDDING) {
@@ -357,8 +359,14 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
         if (pending != null) {
             pending.clear();
         }
-        if (lease != null) {
-            lease.close();
+        try {
+            if (lease != null) {
+                lease.close();
+            }
+        } finally {
+            if (gpu != null) {
+                gpu.close();
+            }
         }
     }
 

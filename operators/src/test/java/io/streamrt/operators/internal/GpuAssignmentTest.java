@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamrt.engine.EngineSpec;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -41,38 +43,77 @@ class GpuAssignmentTest {
 
     @Test
     void withoutTheResourceTheSpecKeepsItsDevice() {
-        assertThat(GpuAssignment.forSubtask(AUTO, Set.of(), 3)).isEqualTo(AUTO);
+        try (GpuAssignment.Claim claim = GpuAssignment.claim(AUTO, Set.of())) {
+            assertThat(claim.spec()).isEqualTo(AUTO);
+        }
     }
 
     @Test
     void everySlotOfATaskManagerWithOneGpuUsesItSoTheyShareOneEngine() {
         Set<ExternalResourceInfo> one = gpus("3");
+        EngineSpec spec = spec("one-gpu");
 
-        assertThat(GpuAssignment.forSubtask(AUTO, one, 0).device()).isEqualTo(3);
-        assertThat(GpuAssignment.forSubtask(AUTO, one, 1)).isEqualTo(GpuAssignment.forSubtask(AUTO, one, 0));
+        try (GpuAssignment.Claim first = GpuAssignment.claim(spec, one);
+                GpuAssignment.Claim second = GpuAssignment.claim(spec, one)) {
+            assertThat(first.spec().device()).isEqualTo(3);
+            assertThat(second.spec()).isEqualTo(first.spec());
+        }
     }
 
     @Test
-    void subtasksSpreadOverSeveralGpusInIndexOrder() {
+    void theSubtasksOfThisJvmTakeTheGpusRoundRobinWhateverTheirGlobalIndexes() {
+        // A TaskManager holding subtasks 0, 2, 4 and 6 of an operator, with two GPUs: two on each.
         Set<ExternalResourceInfo> two = gpus("1", "0");
+        EngineSpec spec = spec("round-robin");
+        List<GpuAssignment.Claim> claims = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                claims.add(GpuAssignment.claim(spec, two));
+            }
+            assertThat(claims).extracting(c -> c.spec().device()).containsExactly(0, 1, 0, 1);
+            assertThat(claims).extracting(GpuAssignment.Claim::place).containsExactly(0, 1, 2, 3);
 
-        assertThat(GpuAssignment.forSubtask(AUTO, two, 0).device()).isZero();
-        assertThat(GpuAssignment.forSubtask(AUTO, two, 1).device()).isEqualTo(1);
-        assertThat(GpuAssignment.forSubtask(AUTO, two, 2).device()).isZero();
+            // A failed subtask gives its place back; its restart takes the lowest free one, on the same GPU.
+            claims.get(1).close();
+            claims.get(1).close();
+            GpuAssignment.Claim restarted = GpuAssignment.claim(spec, two);
+            claims.set(1, restarted);
+            assertThat(restarted.place()).isEqualTo(1);
+            assertThat(restarted.spec().device()).isEqualTo(1);
+        } finally {
+            claims.forEach(GpuAssignment.Claim::close);
+        }
+    }
+
+    @Test
+    void anotherOperatorsSubtasksCountOnTheirOwn() {
+        Set<ExternalResourceInfo> two = gpus("0", "1");
+        try (GpuAssignment.Claim a = GpuAssignment.claim(spec("operator-a"), two);
+                GpuAssignment.Claim b = GpuAssignment.claim(spec("operator-b"), two)) {
+            assertThat(a.spec().device()).isZero();
+            assertThat(b.spec().device()).isZero();
+        }
     }
 
     @Test
     void aCpuEngineIgnoresGpus() {
         EngineSpec cpu = new EngineSpec("builtin:all-minilm-l6-v2", null, EngineSpec.ONNXRUNTIME, 0, 64, 128, 0);
 
-        assertThat(GpuAssignment.forSubtask(cpu, gpus("2"), 0)).isEqualTo(cpu);
+        try (GpuAssignment.Claim claim = GpuAssignment.claim(cpu, gpus("2"))) {
+            assertThat(claim.spec()).isEqualTo(cpu);
+        }
     }
 
     @Test
     void aGpuWithoutAUsableIndexIsRefusedWithTheFix() {
-        assertThatThrownBy(() -> GpuAssignment.forSubtask(AUTO, Set.of(new Gpu(Map.of("uuid", "GPU-1"))), 0))
+        assertThatThrownBy(() -> GpuAssignment.claim(AUTO, Set.of(new Gpu(Map.of("uuid", "GPU-1")))))
                 .hasMessageContaining("without an 'index' property").hasMessageContaining("GPUDriverFactory");
-        assertThatThrownBy(() -> GpuAssignment.forSubtask(AUTO, gpus("first"), 0))
+        assertThatThrownBy(() -> GpuAssignment.claim(AUTO, gpus("first")))
                 .hasMessageContaining("index 'first'").hasMessageContaining("non-negative number");
+    }
+
+    /** A spec of its own per test, so that tests running in one JVM do not share places. */
+    private static EngineSpec spec(String model) {
+        return new EngineSpec("builtin:" + model, null, EngineSpec.AUTO, 0, 64, 128, 0);
     }
 }

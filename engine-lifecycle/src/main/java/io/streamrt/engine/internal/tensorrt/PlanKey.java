@@ -1,6 +1,13 @@
 package io.streamrt.engine.internal.tensorrt;
 
+import com.google.protobuf.CodedInputStream;
 import io.streamrt.engine.EngineException;
+import io.streamrt.engine.onnx.proto.Onnx.AttributeProto;
+import io.streamrt.engine.onnx.proto.Onnx.GraphProto;
+import io.streamrt.engine.onnx.proto.Onnx.ModelProto;
+import io.streamrt.engine.onnx.proto.Onnx.NodeProto;
+import io.streamrt.engine.onnx.proto.Onnx.StringStringEntryProto;
+import io.streamrt.engine.onnx.proto.Onnx.TensorProto;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -8,9 +15,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -19,11 +30,12 @@ import java.util.regex.Pattern;
  * {@link #canonical()} strings are, and the cache file is named after that string's SHA-256.
  *
  * <pre>{@code
- * PlanKey key = new PlanKey(PlanKey.sha256Of(model.onnx()), "11.2.1", "8.9", "fp32", true,
+ * PlanKey key = new PlanKey(PlanKey.sha256OfModel(model.onnx()), "11.2.1", "8.9", "fp32", true,
  *         OptimizationProfile.forLimits(64, 256));
  * }</pre>
  *
- * @param modelSha256 SHA-256 of the ONNX file, 64 lower-case hex digits
+ * @param modelSha256 SHA-256 of the ONNX file and its external data files ({@link #sha256OfModel}), 64 lower-case
+ *     hex digits
  * @param tensorRtVersion the loaded libnvinfer's version, e.g. {@code 11.2.1}
  * @param computeCapability the GPU's compute capability, e.g. {@code 8.9}: plans are specific to it
  * @param precision the precision the network was built in, e.g. {@code fp32}, {@code fp16}, {@code int8-qdq}
@@ -70,9 +82,74 @@ public record PlanKey(
         return sha256Hex(canonical().getBytes(StandardCharsets.UTF_8)) + ".plan";
     }
 
+    /**
+     * SHA-256 of a model: its ONNX file's bytes and, in name order, each external data file its tensors name
+     * ({@code model.onnx_data} and the like, beside the ONNX file), name and bytes; so new weights in external data
+     * give another key, not a stale plan.
+     *
+     * @throws EngineException if the model cannot be read, or names an external data file that is not there
+     */
+    public static String sha256OfModel(Path onnx) {
+        MessageDigest digest = sha256();
+        update(digest, onnx);
+        for (String location : externalDataFiles(onnx)) {
+            Path data = onnx.toAbsolutePath().getParent().resolve(location).normalize();
+            if (!Files.isRegularFile(data)) {
+                throw new EngineException("model " + onnx + " keeps tensors in the external data file '" + location
+                        + "', which is not at " + data + "; copy it beside the model");
+            }
+            digest.update(("\0" + location + "\0").getBytes(StandardCharsets.UTF_8));
+            update(digest, data);
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    /** The external data files the model's tensors name, sorted, each once; none for a self-contained model. */
+    static SortedSet<String> externalDataFiles(Path onnx) {
+        ModelProto model;
+        try (InputStream in = Files.newInputStream(onnx)) {
+            CodedInputStream coded = CodedInputStream.newInstance(in);
+            coded.setRecursionLimit(1000); // deep subgraphs, as OnnxModel allows
+            model = ModelProto.parser().parseFrom(coded);
+        } catch (IOException e) {
+            throw new EngineException("could not read " + onnx + " as an ONNX model to find its external data for "
+                    + "the TensorRT plan cache: " + e.getMessage(), e);
+        }
+        SortedSet<String> locations = new TreeSet<>();
+        collect(model.getGraph(), locations);
+        return locations;
+    }
+
+    private static void collect(GraphProto graph, SortedSet<String> locations) {
+        List<TensorProto> tensors = new ArrayList<>(graph.getInitializerList());
+        for (NodeProto node : graph.getNodeList()) {
+            for (AttributeProto attribute : node.getAttributeList()) {
+                if (attribute.hasT()) {
+                    tensors.add(attribute.getT());
+                }
+                tensors.addAll(attribute.getTensorsList());
+                if (attribute.hasG()) {
+                    collect(attribute.getG(), locations);
+                }
+                attribute.getGraphsList().forEach(sub -> collect(sub, locations));
+            }
+        }
+        for (TensorProto tensor : tensors) {
+            if (tensor.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
+                tensor.getExternalDataList().stream().filter(e -> "location".equals(e.getKey()))
+                        .map(StringStringEntryProto::getValue).forEach(locations::add);
+            }
+        }
+    }
+
     /** SHA-256 of a file's bytes, streamed (models reach gigabytes). */
     public static String sha256Of(Path file) {
         MessageDigest digest = sha256();
+        update(digest, file);
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static void update(MessageDigest digest, Path file) {
         byte[] buffer = new byte[1 << 16];
         try (InputStream in = Files.newInputStream(file)) {
             for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
@@ -82,7 +159,6 @@ public record PlanKey(
             throw new EngineException("could not read " + file + " to compute its SHA-256 for the TensorRT plan cache: "
                     + e.getMessage() + "; check that the model file exists and is readable", e);
         }
-        return HexFormat.of().formatHex(digest.digest());
     }
 
     static String sha256Hex(byte[] bytes) {

@@ -94,7 +94,7 @@ public final class TensorRtEngine implements InferenceEngine {
         PlanCache cache = new PlanCache(options.planCacheDirectory());
         Path timingCache = options.planCacheDirectory()
                 .resolve("timing-trt" + tensorRtVersion + "-sm" + computeCapability + ".cache");
-        String modelSha256 = PlanKey.sha256Of(model.onnx());
+        String modelSha256 = PlanKey.sha256OfModel(model.onnx());
 
         NativeStack natives = new NativeStack();
         try {
@@ -145,7 +145,8 @@ public final class TensorRtEngine implements InferenceEngine {
                     device, computeCapability, tensorRtVersion, loaded ? "loaded from cache" : "built", profile.canonical(),
                     options.streams());
             return new TensorRtEngine(info, device, natives.transfer(), slots, loaded);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // An Error too (an UnsatisfiedLinkError, an OutOfMemoryError): the natives made so far are freed either way.
             TensorRtPlanBuilder.closeAfterFailure(natives, e);
             throw e;
         }

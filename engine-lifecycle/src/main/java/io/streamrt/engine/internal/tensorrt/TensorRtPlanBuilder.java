@@ -90,7 +90,7 @@ final class TensorRtPlanBuilder implements AutoCloseable {
             checkInputs(model.name(), inputs);
             return new TensorRtPlanBuilder(natives.transfer(), builder, network, List.copyOf(inputs),
                     precisionOf(network));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             closeAfterFailure(natives, e);
             throw e;
         }
@@ -279,7 +279,7 @@ final class TensorRtPlanBuilder implements AutoCloseable {
         return 0;
     }
 
-    static void closeAfterFailure(NativeStack natives, RuntimeException primary) {
+    static void closeAfterFailure(NativeStack natives, Throwable primary) {
         try {
             natives.close();
         } catch (RuntimeException e) {

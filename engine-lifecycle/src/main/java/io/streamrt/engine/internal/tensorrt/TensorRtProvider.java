@@ -6,7 +6,9 @@ import io.streamrt.engine.EngineProvider;
 import io.streamrt.engine.EngineSpec;
 import io.streamrt.engine.InferenceEngine;
 import io.streamrt.engine.ModelFiles;
+import io.streamrt.engine.onnx.ModelReport;
 import io.streamrt.engine.onnx.ModelSignature;
+import io.streamrt.engine.onnx.OnnxModel;
 import java.util.Set;
 
 /**
@@ -34,6 +36,40 @@ public final class TensorRtProvider implements EngineProvider {
     @Override
     public Availability availability() {
         return TensorRtProbe.verdict().availability();
+    }
+
+    /**
+     * Not for a model TensorRT's ONNX parser does not take, even where TensorRT runs: dynamically quantized
+     * (DynamicQuantizeLinear, MatMulInteger: the default builtin's kind) or QOperator models. Auto then picks ONNX
+     * Runtime and says why, where before it picked TensorRT and the task failed in open() and restarted forever.
+     */
+    @Override
+    public Availability availabilityFor(ModelFiles model) {
+        Availability here = availability();
+        if (!here.available()) {
+            return here;
+        }
+        return modelVerdict(model);
+    }
+
+    /** Whether TensorRT's parser takes the model's operators, from its file alone. Never throws. */
+    static Availability modelVerdict(ModelFiles model) {
+        ModelReport.Quantization quantization;
+        try {
+            quantization = OnnxModel.read(model.onnx()).inspect().quantization();
+        } catch (RuntimeException e) {
+            // A model the inspector cannot read (external data, say) is TensorRT's parser's to judge at open.
+            return Availability.yes();
+        }
+        return switch (quantization) {
+            case DYNAMIC, QOPERATOR -> Availability.no("model '" + model.name() + "' uses "
+                    + (quantization == ModelReport.Quantization.DYNAMIC
+                    ? "dynamic quantization (DynamicQuantizeLinear, MatMulInteger)"
+                    : "QOperator quantization (QLinearMatMul and the like)")
+                    + ", which TensorRT's ONNX parser does not take; for TensorRT use a Q/DQ model (`model quantize "
+                    + "DIR OUT_DIR`) or an FP32 or FP16 one, e.g. builtin:all-minilm-l6-v2");
+            default -> Availability.yes();
+        };
     }
 
     @Override

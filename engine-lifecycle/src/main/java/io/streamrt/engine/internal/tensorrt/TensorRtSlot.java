@@ -1,9 +1,11 @@
 package io.streamrt.engine.internal.tensorrt;
 
-import static org.bytedeco.cuda.global.cudart.cudaEventCreate;
+import static org.bytedeco.cuda.global.cudart.cudaEventBlockingSync;
+import static org.bytedeco.cuda.global.cudart.cudaEventCreateWithFlags;
 import static org.bytedeco.cuda.global.cudart.cudaEventDestroy;
 import static org.bytedeco.cuda.global.cudart.cudaEventElapsedTime;
 import static org.bytedeco.cuda.global.cudart.cudaEventRecord;
+import static org.bytedeco.cuda.global.cudart.cudaEventSynchronize;
 import static org.bytedeco.cuda.global.cudart.cudaFree;
 import static org.bytedeco.cuda.global.cudart.cudaFreeHost;
 import static org.bytedeco.cuda.global.cudart.cudaMalloc;
@@ -14,7 +16,6 @@ import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
 import static org.bytedeco.cuda.global.cudart.cudaStreamCreateWithFlags;
 import static org.bytedeco.cuda.global.cudart.cudaStreamDestroy;
 import static org.bytedeco.cuda.global.cudart.cudaStreamNonBlocking;
-import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
 
 import io.streamrt.engine.EncoderBatch;
 import io.streamrt.engine.EncoderContract;
@@ -164,7 +165,9 @@ final class TensorRtSlot {
         Cuda.check(cudaMemcpyAsync(hostOutput, deviceOutput, outputBytes, cudaMemcpyDeviceToHost, stream),
                 "cudaMemcpyAsync(" + layout.output() + ", device to host)", device, true);
         Cuda.check(cudaEventRecord(stop, stream), "cudaEventRecord(stop)", device, true);
-        Cuda.check(cudaStreamSynchronize(stream), "cudaStreamSynchronize", device, true);
+        // The stop event is blocking-sync: the worker sleeps until the GPU is done instead of spinning a core, as
+        // cudaStreamSynchronize does under the default device scheduling (the cores are Kafka's and Flink's too).
+        Cuda.check(cudaEventSynchronize(stop), "cudaEventSynchronize", device, true);
         float[] millis = new float[1];
         Cuda.check(cudaEventElapsedTime(millis, start, stop), "cudaEventElapsedTime", device, true);
         int values = Math.toIntExact(tokens * layout.hidden());
@@ -206,7 +209,7 @@ final class TensorRtSlot {
 
     private static CUevent_st event(int device, NativeStack natives) {
         CUevent_st event = new CUevent_st();
-        Cuda.check(cudaEventCreate(event), "cudaEventCreate", device, false);
+        Cuda.check(cudaEventCreateWithFlags(event, cudaEventBlockingSync), "cudaEventCreateWithFlags", device, false);
         natives.push("cudaEventDestroy", () -> cudaEventDestroy(event));
         return event;
     }

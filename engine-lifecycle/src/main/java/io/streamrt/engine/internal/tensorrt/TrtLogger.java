@@ -1,16 +1,14 @@
 package io.streamrt.engine.internal.tensorrt;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import org.bytedeco.tensorrt.nvinfer.ILogger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * TensorRT's log, forwarded to slf4j; keeps the last error lines so that a failed call's exception can quote them.
- * One instance per JVM: TensorRT keeps the pointer for as long as any builder, runtime or engine lives.
+ * TensorRT's log, forwarded to slf4j; keeps the last error lines of each thread ({@link RecentErrors}) so that a
+ * failed call's exception quotes its own errors, not another engine's. One instance per JVM: TensorRT keeps the
+ * pointer for as long as any builder, runtime or engine lives.
  *
  * <pre>{@code
  * IRuntime runtime = createInferRuntime(TrtLogger.INSTANCE);
@@ -23,7 +21,7 @@ final class TrtLogger extends ILogger {
     private static final Logger LOG = LoggerFactory.getLogger("io.streamrt.engine.tensorrt");
     private static final int KEPT_ERRORS = 8;
 
-    private final Deque<String> recentErrors = new ArrayDeque<>();
+    private final RecentErrors recentErrors = new RecentErrors(KEPT_ERRORS);
 
     private TrtLogger() {}
 
@@ -32,12 +30,7 @@ final class TrtLogger extends ILogger {
         int level = severity.value;
         if (level <= ILogger.Severity.kERROR.value) {
             LOG.error("TensorRT: {}", message);
-            synchronized (recentErrors) {
-                if (recentErrors.size() == KEPT_ERRORS) {
-                    recentErrors.removeFirst();
-                }
-                recentErrors.addLast(message);
-            }
+            recentErrors.add(message);
         } else if (level == ILogger.Severity.kWARNING.value) {
             LOG.warn("TensorRT: {}", message);
         } else if (level == ILogger.Severity.kINFO.value) {
@@ -47,12 +40,8 @@ final class TrtLogger extends ILogger {
         }
     }
 
-    /** The last error lines, oldest first; cleared, so the next failure quotes only its own. */
+    /** The calling thread's last error lines, oldest first; cleared, so its next failure quotes only its own. */
     List<String> takeRecentErrors() {
-        synchronized (recentErrors) {
-            List<String> taken = new ArrayList<>(recentErrors);
-            recentErrors.clear();
-            return taken;
-        }
+        return recentErrors.take();
     }
 }

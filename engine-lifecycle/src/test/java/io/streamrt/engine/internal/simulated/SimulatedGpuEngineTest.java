@@ -80,8 +80,8 @@ class SimulatedGpuEngineTest {
     @Test
     void autoNeverPicksItAndBadSettingsAreNamed() {
         EngineSpec auto = new EngineSpec(ModelFiles.BUILTIN_MINILM_INT8, null, EngineSpec.AUTO, 0, 8, 32, 1);
-        assertThat(BackendSelector.select(List.of(new SimulatedGpuProvider(), new OnnxRuntimeProvider()), auto)
-                .name()).isEqualTo("onnxruntime");
+        assertThat(BackendSelector.select(List.of(new SimulatedGpuProvider(), new OnnxRuntimeProvider()), auto,
+                ModelFiles.resolve(auto.model(), null)).name()).isEqualTo("onnxruntime");
         assertThat(new SimulatedGpuProvider().autoRank()).isZero();
 
         EngineSpec bad = new EngineSpec(ModelFiles.BUILTIN_MINILM_INT8, null, EngineSpec.SIMULATED_GPU, 0, 8, 32, 1,

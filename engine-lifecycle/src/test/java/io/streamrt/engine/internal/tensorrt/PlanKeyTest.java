@@ -3,6 +3,10 @@ package io.streamrt.engine.internal.tensorrt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.streamrt.engine.onnx.proto.Onnx.GraphProto;
+import io.streamrt.engine.onnx.proto.Onnx.ModelProto;
+import io.streamrt.engine.onnx.proto.Onnx.StringStringEntryProto;
+import io.streamrt.engine.onnx.proto.Onnx.TensorProto;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,6 +75,46 @@ class PlanKeyTest {
         assertThatThrownBy(() -> PlanKey.sha256Of(dir.resolve("missing.onnx")))
                 .hasMessageContaining("could not read " + dir.resolve("missing.onnx"))
                 .hasMessageContaining("check that the model file exists and is readable");
+    }
+
+    @Test
+    void newWeightsInExternalDataGiveAnotherModelHash(@TempDir Path dir) throws IOException {
+        Path onnx = dir.resolve("model.onnx");
+        Files.write(onnx, modelWithExternalWeights("model.onnx_data").toByteArray());
+        Files.write(dir.resolve("model.onnx_data"), new byte[] {1, 2, 3, 4});
+        String before = PlanKey.sha256OfModel(onnx);
+
+        assertThat(PlanKey.externalDataFiles(onnx)).containsExactly("model.onnx_data");
+        assertThat(PlanKey.sha256OfModel(onnx)).isEqualTo(before);
+        Files.write(dir.resolve("model.onnx_data"), new byte[] {1, 2, 3, 5});
+        assertThat(PlanKey.sha256OfModel(onnx)).as("same .onnx bytes, other weights").isNotEqualTo(before)
+                .matches("[0-9a-f]{64}");
+
+        Files.delete(dir.resolve("model.onnx_data"));
+        assertThatThrownBy(() -> PlanKey.sha256OfModel(onnx))
+                .hasMessageContaining("external data file 'model.onnx_data'").hasMessageContaining("beside the model");
+    }
+
+    @Test
+    void aSelfContainedModelHashesItsOwnBytesOnly(@TempDir Path dir) throws IOException {
+        Path onnx = dir.resolve("model.onnx");
+        Files.write(onnx, ModelProto.newBuilder().setIrVersion(8).setGraph(GraphProto.newBuilder().setName("g")
+                .addInitializer(TensorProto.newBuilder().setName("w").setDataType(1).addDims(1).addFloatData(1f)))
+                .build().toByteArray());
+        Files.write(dir.resolve("unrelated.bin"), new byte[] {9});
+
+        assertThat(PlanKey.externalDataFiles(onnx)).isEmpty();
+        assertThat(PlanKey.sha256OfModel(onnx)).isEqualTo(PlanKey.sha256Of(onnx));
+    }
+
+    private static ModelProto modelWithExternalWeights(String location) {
+        TensorProto weights = TensorProto.newBuilder().setName("w").setDataType(1).addDims(1)
+                .setDataLocation(TensorProto.DataLocation.EXTERNAL)
+                .addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue(location))
+                .addExternalData(StringStringEntryProto.newBuilder().setKey("length").setValue("4"))
+                .build();
+        return ModelProto.newBuilder().setIrVersion(8)
+                .setGraph(GraphProto.newBuilder().setName("g").addInitializer(weights)).build();
     }
 
     @Test

@@ -55,6 +55,25 @@ class TensorRtProviderTest {
     }
 
     @Test
+    void aDynamicallyQuantizedModelIsNotTensorRtsEvenWhereTensorRtRuns() {
+        // The default builtin: DynamicQuantizeLinear and MatMulInteger, which TensorRT's ONNX parser refuses.
+        EngineProvider.Availability dynamic =
+                TensorRtProvider.modelVerdict(ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_INT8, null));
+        assertThat(dynamic.available()).isFalse();
+        assertThat(dynamic.reason()).contains("uses dynamic quantization (DynamicQuantizeLinear, MatMulInteger)")
+                .contains("model quantize").contains("builtin:all-minilm-l6-v2");
+
+        assertThat(TensorRtProvider.modelVerdict(ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_FP32, null)).available())
+                .as("an FP32 model is TensorRT's").isTrue();
+        // Where TensorRT cannot run at all, that reason comes first.
+        TensorRtProvider provider = new TensorRtProvider();
+        if (!provider.availability().available()) {
+            assertThat(provider.availabilityFor(ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_FP32, null)))
+                    .isEqualTo(provider.availability());
+        }
+    }
+
+    @Test
     void creatingAnEngineWhereTensorRtCannotRunFailsWithTheReason() {
         TensorRtProvider provider = new TensorRtProvider();
         assumeFalse(provider.availability().available(), "TensorRT is usable here");
