@@ -1,7 +1,5 @@
 package io.streamrt.jobs.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamrt.serde.EmbeddingEncoding;
@@ -67,18 +65,14 @@ final class EncodingBench {
 
         /** {@code {"input_bytes_per_record", "encodings": [{"embedding", "bytes_per_record", "records_per_s"}]}}. */
         void write(Path file, String date, String machine, String model) throws IOException {
-            ObjectMapper mapper = new ObjectMapper();
-            ObjectNode root = mapper.createObjectNode();
-            root.put("date", date);
-            root.put("machine", machine);
-            root.put("model", model);
+            ObjectNode root = BenchJson.root(date, machine, model);
             root.put("input_bytes_per_record", bytesPerInput);
             ArrayNode array = root.putArray("encodings");
             for (Point p : points) {
                 array.addObject().put("embedding", p.variant()).put("bytes_per_record", p.bytesPerRecord())
                         .put("records_per_s", p.recordsPerS());
             }
-            mapper.enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), root);
+            BenchJson.write(file, root);
         }
     }
 

@@ -1,7 +1,5 @@
 package io.streamrt.jobs.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.awt.BasicStroke;
@@ -105,11 +103,7 @@ final class LatencyBoundedBench {
 
         /** The figures as JSON. */
         void write(Path file, String date, String machine, String model, String engine) throws IOException {
-            ObjectMapper mapper = new ObjectMapper();
-            ObjectNode root = mapper.createObjectNode();
-            root.put("date", date);
-            root.put("machine", machine);
-            root.put("model", model);
+            ObjectNode root = BenchJson.root(date, machine, model);
             root.put("engine", engine);
             root.put("latency_bound_ms", boundMs);
             root.put("min_achieved_share", MIN_ACHIEVED_SHARE);
@@ -128,7 +122,7 @@ final class LatencyBoundedBench {
                             .put("pass", step.pass());
                 }
             }
-            mapper.enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), root);
+            BenchJson.write(file, root);
         }
 
         /** p99 against the offered rate per scenario, the bound marked. */

@@ -1,7 +1,5 @@
 package io.streamrt.jobs.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -160,11 +158,7 @@ final class StageProfile {
 
         /** {@code {"scenario", "event", "records", "records_per_s", "stages": [{"stage", "cpu_us_per_record"}]}}. */
         void write(Path file, String date, String machine, String model, String backend) throws IOException {
-            ObjectMapper mapper = new ObjectMapper();
-            ObjectNode root = mapper.createObjectNode();
-            root.put("date", date);
-            root.put("machine", machine);
-            root.put("model", model);
+            ObjectNode root = BenchJson.root(date, machine, model);
             root.put("backend", backend);
             root.put("scenario", scenario.label());
             root.put("event", event);
@@ -177,7 +171,7 @@ final class StageProfile {
                 stages.addObject().put("stage", stage.id()).put("description", stage.description)
                         .put("pipeline", stage.pipeline).put("cpu_us_per_record", microsPerRecord(stage));
             }
-            mapper.enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), root);
+            BenchJson.write(file, root);
         }
     }
 

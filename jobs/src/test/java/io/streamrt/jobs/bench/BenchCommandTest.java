@@ -35,21 +35,10 @@ class BenchCommandTest {
         Path png = dir.resolve("results.png");
         Path encodings = dir.resolve("encodings.json");
 
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream stdout = System.out;
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        int exit;
-        try {
-            exit = StreamRtCli.execute("bench", "--records", "150", "--duration-s", "2", "--loads", "0.5",
-                    "--parallelism", "1", "--warm-up-records", "20", "--warm-up-s", "1", "--max-batch-size", "16",
-                    "--output", json.toString(), "--chart", png.toString(), "--encodings",
-                    "json,base64-f16,no-embedding", "--encodings-output", encodings.toString(), "--latency-bound-ms",
-                    "0");
-        } finally {
-            System.setOut(stdout);
-        }
-        String out = captured.toString(StandardCharsets.UTF_8);
-        assertThat(exit).as(out).isZero();
+        String out = benchOutput("--records", "150", "--duration-s", "2", "--loads", "0.5", "--parallelism", "1",
+                "--warm-up-records", "20", "--warm-up-s", "1", "--max-batch-size", "16", "--output", json.toString(),
+                "--chart", png.toString(), "--encodings", "json,base64-f16,no-embedding", "--encodings-output",
+                encodings.toString(), "--latency-bound-ms", "0");
         assertThat(out).contains("| scenario | load |").contains("engine alone, batch 16")
                 .contains("adaptive max >= 1.3 x per-record max")
                 .contains("after 20 warm-up records and 1 s paced at the window's rate");
@@ -122,18 +111,8 @@ class BenchCommandTest {
     void stagesOnlyChargesTheRealPipelinesCpuToItsStages() throws Exception {
         Path dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "bench-stages");
         Path json = dir.resolve("stages.json");
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream stdout = System.out;
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        int exit;
-        try {
-            exit = StreamRtCli.execute("bench", "--stages-only", "--records", "120", "--parallelism", "1",
-                    "--warm-up-records", "20", "--max-batch-size", "16", "--stages-output", json.toString());
-        } finally {
-            System.setOut(stdout);
-        }
-        String out = captured.toString(StandardCharsets.UTF_8);
-        assertThat(exit).as(out).isZero();
+        String out = benchOutput("--stages-only", "--records", "120", "--parallelism", "1", "--warm-up-records",
+                "20", "--max-batch-size", "16", "--stages-output", json.toString());
         assertThat(out).contains("| stage | CPU µs/record | share of pipeline |").contains("| tokenize |");
 
         JsonNode root = new ObjectMapper().readTree(json.toFile());
@@ -169,6 +148,22 @@ class BenchCommandTest {
         assertThat(rejection("--warm-up-s", "-1")).contains("--warm-up-s must be at least 0");
     }
 
+    /** What {@code bench} prints on standard output for the given flags, once it has exited 0. */
+    private static String benchOutput(String... flags) {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        int exit;
+        try {
+            exit = StreamRtCli.execute(bench(flags));
+        } finally {
+            System.setOut(stdout);
+        }
+        String out = captured.toString(StandardCharsets.UTF_8);
+        assertThat(exit).as(out).isZero();
+        return out;
+    }
+
     /** What {@code bench} prints on standard error for the given flags, once it has exited 2 (a usage error). */
     private static String rejection(String... flags) {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
@@ -176,16 +171,20 @@ class BenchCommandTest {
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
         int exit;
         try {
-            String[] args = new String[flags.length + 1];
-            args[0] = "bench";
-            System.arraycopy(flags, 0, args, 1, flags.length);
-            exit = StreamRtCli.execute(args);
+            exit = StreamRtCli.execute(bench(flags));
         } finally {
             System.setErr(stderr);
         }
         String err = captured.toString(StandardCharsets.UTF_8);
         assertThat(exit).as(err).isEqualTo(2);
         return err;
+    }
+
+    private static String[] bench(String... flags) {
+        String[] args = new String[flags.length + 1];
+        args[0] = "bench";
+        System.arraycopy(flags, 0, args, 1, flags.length);
+        return args;
     }
 
     private static List<String> fieldNames(JsonNode node) {
