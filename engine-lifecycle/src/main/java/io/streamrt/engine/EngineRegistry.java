@@ -18,6 +18,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -54,6 +56,13 @@ public final class EngineRegistry {
     private static final String JVM_TOKEN = UUID.randomUUID().toString().substring(0, 6);
 
     private static final AtomicLong ENGINE_COUNTER = new AtomicLong();
+    private static final AtomicLong BUILD_THREADS = new AtomicLong();
+    /** Where engines are built: daemon threads, one per build at a time, gone when idle. */
+    private static final ExecutorService BUILDS = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "streamrt-engine-build-" + BUILD_THREADS.incrementAndGet());
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private final List<EngineProvider> providers;
     private final Duration gracePeriod;
@@ -149,7 +158,11 @@ public final class EngineRegistry {
             entry.cancelPendingClose();
         }
         if (builder) {
-            build(entry);
+            // On a thread of its own: a build can take minutes of native code (a TensorRT plan) that no interrupt
+            // stops; the task that asked waits interruptibly below, so a cancel or failover does not outlast
+            // Flink's task cancellation timeout. A build nobody waits for any more is closed once done.
+            RegistryEntry building = entry;
+            BUILDS.execute(() -> build(building));
         }
         BuiltEngine built;
         try {
@@ -158,7 +171,8 @@ public final class EngineRegistry {
             Thread.currentThread().interrupt();
             release(entry);
             throw new EngineException("interrupted while waiting for the engine for model '" + spec.model()
-                    + "' to be built by another task", e);
+                    + "' to be built" + (builder ? "" : " by another task") + "; the build goes on and its engine "
+                    + "is closed if no task takes it", e);
         } catch (ExecutionException | CancellationException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             if (builder && cause instanceof RuntimeException runtime) {
@@ -235,6 +249,7 @@ public final class EngineRegistry {
                     engine.info().backend(), engine.info().precision(), engine.info().maxBatchSize(),
                     engine.info().maxSequenceLength(), (System.nanoTime() - start) / 1_000_000);
             entry.future.complete(new BuiltEngine(this, entry, engine, model, engineId));
+            closeIfAbandoned(entry);
         } catch (Throwable t) {
             synchronized (lock) {
                 if (entries.get(spec) == entry) {
@@ -243,6 +258,20 @@ public final class EngineRegistry {
             }
             entry.future.completeExceptionally(t);
         }
+    }
+
+    /**
+     * After a build: if every task that waited for it gave up (interrupted) and there is no grace period, nothing
+     * would ever release it, so it closes now. With a grace period the last release already scheduled its close.
+     */
+    private void closeIfAbandoned(RegistryEntry entry) {
+        synchronized (lock) {
+            if (entry.refs > 0 || !gracePeriod.isZero() || entries.get(entry.spec) != entry) {
+                return;
+            }
+            entries.remove(entry.spec);
+        }
+        closeEntry(entry, "every task waiting for its build gave up (no grace period)");
     }
 
     /** A lease was closed: counts it and releases its entry. */
@@ -274,7 +303,7 @@ public final class EngineRegistry {
                     return;
                 }
                 if (!entry.future.isDone()) {
-                    // Only waiters that gave up held it; the builder will find it unused and the next release closes it.
+                    // Only waiters that gave up held it; the build closes it when done (closeIfAbandoned).
                     return;
                 }
                 entries.remove(entry.spec);

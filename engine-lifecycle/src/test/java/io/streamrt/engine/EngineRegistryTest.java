@@ -455,6 +455,57 @@ class EngineRegistryTest {
      * Waits, without a timed sleep, until every thread is parked inside acquire: the builder on the build gate, the
      * others on the shared build. Nothing else in these tasks parks, so WAITING means lined up.
      */
+    @Test
+    void aTaskInterruptedWhileItsEngineBuildsStopsWaitingAtOnceAndTheEngineIsClosedWhenBuilt() throws Exception {
+        // A build is minutes of native code for a TensorRT plan that no interrupt stops: the task that asked must
+        // not sit in it past Flink's cancellation timeout. With no grace period, the engine built for nobody closes.
+        EngineRegistry eager = new EngineRegistry(List.of(new ScriptedEngineProvider()), Duration.ZERO, timer);
+        ScriptedEngine.holdBuilds();
+        List<Thread> threads = new CopyOnWriteArrayList<>();
+        Future<EngineLease> waiting = pool.submit(() -> {
+            threads.add(Thread.currentThread());
+            return eager.acquire(scripted(8));
+        });
+        awaitAllWaiting(threads, 1);
+        threads.get(0).interrupt();
+
+        assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(EngineException.class)
+                .hasMessageContaining("interrupted while waiting for the engine for model")
+                .hasMessageContaining("the build goes on");
+        assertThat(eager.openLeases()).isZero();
+
+        ScriptedEngine.releaseBuilds();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (ScriptedEngine.closed() < 1 && System.nanoTime() < deadline) {
+            Thread.sleep(10); // the build finishes on its own thread
+        }
+        assertThat(ScriptedEngine.created()).isEqualTo(1);
+        assertThat(ScriptedEngine.last().isClosed()).as("built for nobody, closed once built").isTrue();
+        assertThat(eager.openEngines()).isZero();
+    }
+
+    @Test
+    void withAGracePeriodAnEngineBuiltForATaskThatGaveUpWaitsItsGraceForTheRestart() throws Exception {
+        ScriptedEngine.holdBuilds();
+        List<Thread> threads = new CopyOnWriteArrayList<>();
+        Future<EngineLease> waiting = pool.submit(() -> {
+            threads.add(Thread.currentThread());
+            return registry.acquire(scripted(8));
+        });
+        awaitAllWaiting(threads, 1);
+        threads.get(0).interrupt();
+        assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(EngineException.class);
+        ScriptedEngine.releaseBuilds();
+
+        // The restarted task finds the engine (built meanwhile, or still building) instead of building another.
+        try (EngineLease restarted = registry.acquire(scripted(8))) {
+            assertThat(ScriptedEngine.created()).isEqualTo(1);
+            assertThat(restarted.engine().info().maxBatchSize()).isEqualTo(8);
+        }
+        assertThat(timer.fireAll()).isGreaterThanOrEqualTo(1);
+        assertThat(ScriptedEngine.last().isClosed()).isTrue();
+    }
+
     private static void awaitAllWaiting(List<Thread> threads, int count) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (threads.size() < count
