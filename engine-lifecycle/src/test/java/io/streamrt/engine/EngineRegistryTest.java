@@ -460,18 +460,8 @@ class EngineRegistryTest {
         // A build is minutes of native code for a TensorRT plan that no interrupt stops: the task that asked must
         // not sit in it past Flink's cancellation timeout. With no grace period, the engine built for nobody closes.
         EngineRegistry eager = new EngineRegistry(List.of(new ScriptedEngineProvider()), Duration.ZERO, timer);
-        ScriptedEngine.holdBuilds();
-        List<Thread> threads = new CopyOnWriteArrayList<>();
-        Future<EngineLease> waiting = pool.submit(() -> {
-            threads.add(Thread.currentThread());
-            return eager.acquire(scripted(8));
-        });
-        awaitAllWaiting(threads, 1);
-        threads.get(0).interrupt();
-
-        assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(EngineException.class)
-                .hasMessageContaining("interrupted while waiting for the engine for model")
-                .hasMessageContaining("the build goes on");
+        assertThat(interruptedWhileItBuilds(eager)).hasMessageContaining("interrupted while waiting for the engine "
+                + "for model").hasMessageContaining("the build goes on");
         assertThat(eager.openLeases()).isZero();
 
         ScriptedEngine.releaseBuilds();
@@ -486,15 +476,7 @@ class EngineRegistryTest {
 
     @Test
     void withAGracePeriodAnEngineBuiltForATaskThatGaveUpWaitsItsGraceForTheRestart() throws Exception {
-        ScriptedEngine.holdBuilds();
-        List<Thread> threads = new CopyOnWriteArrayList<>();
-        Future<EngineLease> waiting = pool.submit(() -> {
-            threads.add(Thread.currentThread());
-            return registry.acquire(scripted(8));
-        });
-        awaitAllWaiting(threads, 1);
-        threads.get(0).interrupt();
-        assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(EngineException.class);
+        interruptedWhileItBuilds(registry);
         ScriptedEngine.releaseBuilds();
 
         // The restarted task finds the engine (built meanwhile, or still building) instead of building another.
@@ -504,6 +486,28 @@ class EngineRegistryTest {
         }
         assertThat(timer.fireAll()).isGreaterThanOrEqualTo(1);
         assertThat(ScriptedEngine.last().isClosed()).isTrue();
+    }
+
+    /**
+     * Holds builds, has a pool thread acquire {@code scripted(8)} and interrupts it while it waits for the build;
+     * the builds stay held. Returns what the acquire threw.
+     */
+    private Throwable interruptedWhileItBuilds(EngineRegistry target) throws Exception {
+        ScriptedEngine.holdBuilds();
+        List<Thread> threads = new CopyOnWriteArrayList<>();
+        Future<EngineLease> waiting = pool.submit(() -> {
+            threads.add(Thread.currentThread());
+            return target.acquire(scripted(8));
+        });
+        awaitAllWaiting(threads, 1);
+        threads.get(0).interrupt();
+        try {
+            waiting.get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            assertThat(e.getCause()).isInstanceOf(EngineException.class);
+            return e.getCause();
+        }
+        throw new AssertionError("the interrupted acquire returned a lease");
     }
 
     private static void awaitAllWaiting(List<Thread> threads, int count) {
