@@ -20,7 +20,9 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * A self-contained ONNX model in memory, read and written through StreamRT's own schema of the ONNX messages.
@@ -133,39 +135,59 @@ public final class OnnxModel {
     }
 
     private static void checkGraph(GraphProto graph, String source) {
-        if (graph.getUnknownFields().hasField(GRAPH_SPARSE_INITIALIZER)) {
-            throw new OnnxModelException("model " + source + " has sparse initializers (GraphProto.sparse_initializer),"
-                    + " which the model tools do not read: store the weights as dense initializers");
-        }
-        for (TensorProto tensor : graph.getInitializerList()) {
-            checkTensor(tensor, source);
-        }
+        walk(graph, g -> {
+            if (g.getUnknownFields().hasField(GRAPH_SPARSE_INITIALIZER)) {
+                throw new OnnxModelException("model " + source + " has sparse initializers "
+                        + "(GraphProto.sparse_initializer), which the model tools do not read: store the weights as "
+                        + "dense initializers");
+            }
+        }, tensor -> checkTensor(tensor, source));
+    }
+
+    /**
+     * Visits a graph and everything in it, depth first: the graph, its initializers, then each node's attribute
+     * tensors and subgraphs (If/Loop/Scan bodies, visited the same way) in order.
+     *
+     * @param graphs told each graph, the outermost first
+     * @param tensors told each tensor a graph holds: initializers and attribute values
+     */
+    public static void walk(GraphProto graph, Consumer<GraphProto> graphs, Consumer<TensorProto> tensors) {
+        graphs.accept(graph);
+        graph.getInitializerList().forEach(tensors);
         for (NodeProto node : graph.getNodeList()) {
             for (AttributeProto attribute : node.getAttributeList()) {
                 if (attribute.hasT()) {
-                    checkTensor(attribute.getT(), source);
+                    tensors.accept(attribute.getT());
                 }
-                for (TensorProto tensor : attribute.getTensorsList()) {
-                    checkTensor(tensor, source);
-                }
+                attribute.getTensorsList().forEach(tensors);
                 if (attribute.hasG()) {
-                    checkGraph(attribute.getG(), source);
+                    walk(attribute.getG(), graphs, tensors);
                 }
                 for (GraphProto sub : attribute.getGraphsList()) {
-                    checkGraph(sub, source);
+                    walk(sub, graphs, tensors);
                 }
             }
         }
     }
 
+    /**
+     * The external data file a tensor's values are kept in (its {@code location} entry); empty for a tensor whose
+     * values are in the model, or an external one that names no file.
+     */
+    public static Optional<String> externalLocation(TensorProto tensor) {
+        if (tensor.getDataLocation() != TensorProto.DataLocation.EXTERNAL) {
+            return Optional.empty();
+        }
+        return tensor.getExternalDataList().stream().filter(e -> "location".equals(e.getKey()))
+                .map(StringStringEntryProto::getValue).findFirst();
+    }
+
     private static void checkTensor(TensorProto tensor, String source) {
         if (tensor.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
-            String location = tensor.getExternalDataList().stream().filter(e -> "location".equals(e.getKey()))
-                    .map(StringStringEntryProto::getValue).findFirst().orElse("?");
             throw new OnnxModelException("model " + source + " keeps tensor '" + tensor.getName()
-                    + "' in the external data file '" + location + "'; the model tools read self-contained models "
-                    + "only: save it with its tensors inside (in Python: onnx.save_model(model, path, "
-                    + "save_as_external_data=False); possible below 2 GiB)");
+                    + "' in the external data file '" + externalLocation(tensor).orElse("?") + "'; the model tools "
+                    + "read self-contained models only: save it with its tensors inside (in Python: "
+                    + "onnx.save_model(model, path, save_as_external_data=False); possible below 2 GiB)");
         }
     }
 

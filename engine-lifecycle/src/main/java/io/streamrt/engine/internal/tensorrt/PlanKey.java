@@ -2,12 +2,8 @@ package io.streamrt.engine.internal.tensorrt;
 
 import com.google.protobuf.CodedInputStream;
 import io.streamrt.engine.EngineException;
-import io.streamrt.engine.onnx.proto.Onnx.AttributeProto;
-import io.streamrt.engine.onnx.proto.Onnx.GraphProto;
+import io.streamrt.engine.onnx.OnnxModel;
 import io.streamrt.engine.onnx.proto.Onnx.ModelProto;
-import io.streamrt.engine.onnx.proto.Onnx.NodeProto;
-import io.streamrt.engine.onnx.proto.Onnx.StringStringEntryProto;
-import io.streamrt.engine.onnx.proto.Onnx.TensorProto;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,9 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.SortedSet;
@@ -116,30 +110,9 @@ public record PlanKey(
                     + "the TensorRT plan cache: " + e.getMessage(), e);
         }
         SortedSet<String> locations = new TreeSet<>();
-        collect(model.getGraph(), locations);
+        OnnxModel.walk(model.getGraph(), graph -> { }, tensor -> OnnxModel.externalLocation(tensor)
+                .ifPresent(locations::add));
         return locations;
-    }
-
-    private static void collect(GraphProto graph, SortedSet<String> locations) {
-        List<TensorProto> tensors = new ArrayList<>(graph.getInitializerList());
-        for (NodeProto node : graph.getNodeList()) {
-            for (AttributeProto attribute : node.getAttributeList()) {
-                if (attribute.hasT()) {
-                    tensors.add(attribute.getT());
-                }
-                tensors.addAll(attribute.getTensorsList());
-                if (attribute.hasG()) {
-                    collect(attribute.getG(), locations);
-                }
-                attribute.getGraphsList().forEach(sub -> collect(sub, locations));
-            }
-        }
-        for (TensorProto tensor : tensors) {
-            if (tensor.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
-                tensor.getExternalDataList().stream().filter(e -> "location".equals(e.getKey()))
-                        .map(StringStringEntryProto::getValue).forEach(locations::add);
-            }
-        }
     }
 
     /** SHA-256 of a file's bytes, streamed (models reach gigabytes). */
