@@ -79,27 +79,45 @@ final class BenchChart {
             data.addSeries(series);
             labels.add(seriesLabels);
         }
-        JFreeChart chart = ChartFactory.createXYLineChart("p99 latency vs achieved throughput",
-                "achieved records/s", "p99 latency, ms", data, PlotOrientation.VERTICAL, true,
-                false, false);
+        ValueMarker target = dashedMarker(results.latencyTargetMs(),
+                "latency target " + BenchReport.ms(results.latencyTargetMs()) + " ms");
+        target.setLabelAnchor(RectangleAnchor.TOP_LEFT);
+        target.setLabelTextAnchor(TextAnchor.BOTTOM_LEFT);
+        JFreeChart chart = p99Lines("p99 latency vs achieved throughput", "achieved records/s",
+                "p99 end-to-end latency, ms (log); point labels: offered load", data, target);
+        XYLineAndShapeRenderer renderer = (XYLineAndShapeRenderer) chart.getXYPlot().getRenderer();
+        renderer.setDefaultItemLabelGenerator((dataset, series, item) -> labels.get(series).get(item));
+        renderer.setDefaultItemLabelsVisible(true);
+        return chart;
+    }
+
+    /** A dashed grey line across the latency axis at {@code ms}: a target or a bound. */
+    static ValueMarker dashedMarker(double ms, String label) {
+        ValueMarker marker = new ValueMarker(ms, Color.GRAY, new BasicStroke(1f, BasicStroke.CAP_BUTT,
+                BasicStroke.JOIN_MITER, 1f, new float[] {6f, 4f}, 0f));
+        marker.setLabel(label);
+        return marker;
+    }
+
+    /**
+     * The bench's p99-latency line chart: a line with points per series, 2 px wide, a logarithmic latency axis,
+     * {@code marker} across it, white background and light grid. The latency-bounded chart uses it too.
+     */
+    static JFreeChart p99Lines(String title, String xLabel, String yLabel, XYSeriesCollection data,
+            ValueMarker marker) {
+        JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, "p99 latency, ms", data,
+                PlotOrientation.VERTICAL, true, false, false);
         XYPlot plot = chart.getXYPlot();
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
         for (int i = 0; i < data.getSeriesCount(); i++) {
             renderer.setSeriesStroke(i, new BasicStroke(2f));
         }
-        renderer.setDefaultItemLabelGenerator((dataset, series, item) -> labels.get(series).get(item));
-        renderer.setDefaultItemLabelsVisible(true);
         plot.setRenderer(renderer);
-        LogarithmicAxis axis = new LogarithmicAxis("p99 end-to-end latency, ms (log); point labels: offered load");
+        LogarithmicAxis axis = new LogarithmicAxis(yLabel);
         axis.setStrictValuesFlag(false);
         axis.setAllowNegativesFlag(false);
         plot.setRangeAxis(axis);
-        ValueMarker target = new ValueMarker(results.latencyTargetMs(), Color.GRAY, new BasicStroke(1f,
-                BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[] {6f, 4f}, 0f));
-        target.setLabel("latency target " + BenchReport.ms(results.latencyTargetMs()) + " ms");
-        target.setLabelAnchor(RectangleAnchor.TOP_LEFT);
-        target.setLabelTextAnchor(TextAnchor.BOTTOM_LEFT);
-        plot.addRangeMarker(target);
+        plot.addRangeMarker(marker);
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);

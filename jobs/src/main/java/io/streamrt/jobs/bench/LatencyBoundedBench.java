@@ -2,8 +2,6 @@ package io.streamrt.jobs.bench;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.awt.BasicStroke;
-import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,14 +9,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
-import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.LogarithmicAxis;
-import org.jfree.chart.plot.PlotOrientation;
-import org.jfree.chart.plot.ValueMarker;
-import org.jfree.chart.plot.XYPlot;
-import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
@@ -134,26 +126,9 @@ final class LatencyBoundedBench {
                         .forEach(step -> series.add(step.offeredPerS(), step.p99Ms()));
                 data.addSeries(series);
             }
-            JFreeChart chart = ChartFactory.createXYLineChart("p99 end-to-end latency by offered rate",
-                    "offered records/s", "p99 latency, ms", data, PlotOrientation.VERTICAL, true, false, false);
-            XYPlot plot = chart.getXYPlot();
-            XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
-            for (int i = 0; i < data.getSeriesCount(); i++) {
-                renderer.setSeriesStroke(i, new BasicStroke(2f));
-            }
-            plot.setRenderer(renderer);
-            LogarithmicAxis axis = new LogarithmicAxis("p99 end-to-end latency, ms (log)");
-            axis.setStrictValuesFlag(false);
-            axis.setAllowNegativesFlag(false);
-            plot.setRangeAxis(axis);
-            ValueMarker bound = new ValueMarker(boundMs, Color.GRAY, new BasicStroke(1f, BasicStroke.CAP_BUTT,
-                    BasicStroke.JOIN_MITER, 1f, new float[] {6f, 4f}, 0f));
-            bound.setLabel("bound " + Math.round(boundMs) + " ms");
-            plot.addRangeMarker(bound);
-            plot.setBackgroundPaint(Color.WHITE);
-            plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
-            plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-            chart.setBackgroundPaint(Color.WHITE);
+            JFreeChart chart = BenchChart.p99Lines("p99 end-to-end latency by offered rate", "offered records/s",
+                    "p99 end-to-end latency, ms (log)", data,
+                    BenchChart.dashedMarker(boundMs, "bound " + Math.round(boundMs) + " ms"));
             ChartUtils.saveChartAsPNG(png.toFile(), chart, 900, 560);
         }
     }
