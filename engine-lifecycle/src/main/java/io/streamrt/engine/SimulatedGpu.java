@@ -1,5 +1,6 @@
 package io.streamrt.engine;
 
+import io.streamrt.engine.internal.simulated.GpuCostModel;
 import java.util.Map;
 
 /**
@@ -55,6 +56,17 @@ public final class SimulatedGpu {
                     + options.get(STREAMS));
         }
         return checkStreams((int) streams);
+    }
+
+    /**
+     * What a batch of {@code rows} sequences padded to {@code length} tokens costs the simulated engine, in
+     * milliseconds: the published time, interpolated, times {@code timeScale}. For capacity planning, and for
+     * replaying a scheduler against the engine's cost curve without running it.
+     *
+     * @throws IllegalArgumentException for fewer than one row or token, or a time scale that is not positive
+     */
+    public static double batchMillis(int rows, int length, double timeScale) {
+        return GpuCostModel.BERT_BASE_INT8_A100.millis(rows, length) * checkTimeScale(timeScale);
     }
 
     private static double checkTimeScale(double scale) {

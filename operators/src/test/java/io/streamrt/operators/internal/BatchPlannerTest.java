@@ -95,7 +95,7 @@ class BatchPlannerTest {
 
     @Test
     void shortRequestsRideAlongWhenTheirPaddingCostsLessThanABatchOfTheirOwn() {
-        BatchPlanner planner = new BatchPlanner(64, 128, 64 * 128, 1_000);
+        BatchPlanner planner = twoWorkers(1_000);
         // The engine: 1 ms per batch plus 20 us per padded token, so padding a row by up to ~50 tokens is cheaper
         // than a batch of its own.
         for (int i = 0; i < 200; i++) {
@@ -142,11 +142,12 @@ class BatchPlannerTest {
 
     @Test
     void ridersPayTheirPaddingTogether() {
-        // GPU-like: 30 ms a batch plus 27 us a padded token, so one batch's overhead buys ~1,100 padded tokens.
+        // Two workers (a CPU's cores), GPU-like cost: 30 ms a batch plus 27 us a padded token, so one batch's
+        // overhead buys ~1,100 padded tokens.
         // Three 16-token requests padded to the long one's 120 cost ~310 tokens: they ride along. Twenty cost
         // ~2,100, more than a batch of their own: the long one goes alone and they go together, unpadded.
-        BatchPlanner few = new BatchPlanner(64, 128, 64 * 128, 1_000);
-        BatchPlanner many = new BatchPlanner(64, 128, 64 * 128, 1_000);
+        BatchPlanner few = twoWorkers(1_000);
+        BatchPlanner many = twoWorkers(1_000);
         teach(few, 30 * MS, 27_000);
         teach(many, 30 * MS, 27_000);
         few.add(request(120, 0, 100 * MS));
@@ -158,10 +159,66 @@ class BatchPlannerTest {
             many.add(request(16, MS, 100 * MS));
         }
 
-        assertThat(few.poll(2 * MS, true)).hasSize(4);
+        assertThat(few.poll(few.nextDecisionNanos(), true)).hasSize(4);
         // The twenty are the more urgent batch (theirs takes longer to run), then the long one alone.
-        assertThat(many.poll(2 * MS, true)).hasSize(20).allMatch(r -> r.length() == 16);
+        assertThat(many.poll(many.nextDecisionNanos(), true)).hasSize(20).allMatch(r -> r.length() == 16);
+        assertThat(many.poll(many.nextDecisionNanos(), true)).extracting(InferenceRequest::length)
+                .containsExactly(120);
+    }
+
+    @Test
+    void withOneWorkerTheQueueIsSplitWhereItCostsLeastAndTheOldestRequestsBatchGoes() {
+        // One GPU stream, 30 ms a batch plus 27 us a padded token. Three short requests padded to the long one's
+        // 120 tokens cost ~9 ms more, less than a batch of their own: one batch of four.
+        BatchPlanner few = new BatchPlanner(64, 128, 64 * 128, 1_000);
+        teach(few, 30 * MS, 27_000);
+        few.add(request(120, 0, 100 * MS));
+        for (int i = 0; i < 3; i++) {
+            few.add(request(16, MS, 100 * MS));
+        }
+        assertThat(few.poll(2 * MS, true)).hasSize(4);
+
+        // Twenty padded to 120 would cost ~56 ms more: the long one, the oldest, goes alone, then the twenty.
+        BatchPlanner many = new BatchPlanner(64, 128, 64 * 128, 1_000);
+        teach(many, 30 * MS, 27_000);
+        for (int i = 0; i < 20; i++) {
+            many.add(request(16, MS, 100 * MS));
+        }
+        many.add(request(120, 0, 100 * MS));
         assertThat(many.poll(2 * MS, true)).extracting(InferenceRequest::length).containsExactly(120);
+        assertThat(many.poll(2 * MS, true)).hasSize(20).allMatch(r -> r.length() == 16);
+        assertThat(many.queued()).isZero();
+    }
+
+    @Test
+    void withOneWorkerABatchLeftQueuedCountsHalfItsOverhead() {
+        // 30 ms a batch plus 27 us a padded token. Ten 40-token requests padded to 120 cost 21.6 ms more: less than
+        // a batch's whole overhead, more than half of it. Staying queued, their batch will be shared with the
+        // requests that arrive meanwhile, so it counts half an overhead: the long ones, the oldest, go alone.
+        BatchPlanner planner = new BatchPlanner(64, 128, 64 * 128, 1_000);
+        teach(planner, 30 * MS, 27_000);
+        for (int i = 0; i < 12; i++) {
+            planner.add(request(120, 0, 100 * MS));
+        }
+        for (int i = 0; i < 10; i++) {
+            planner.add(request(40, MS, 100 * MS));
+        }
+
+        assertThat(planner.poll(2 * MS, true)).hasSize(12).allMatch(r -> r.length() == 120);
+        assertThat(planner.poll(2 * MS, true)).hasSize(10).allMatch(r -> r.length() == 40);
+    }
+
+    @Test
+    void withOneWorkerAnEngineWhoseCostIsAllPerTokenRunsEachLengthApartAndEqualLengthsTogether() {
+        BatchPlanner planner = new BatchPlanner(64, 128, 64 * 128, 1_000);
+        teach(planner, 0, 20_000);
+        planner.add(request(41, 0, 100 * MS));
+        for (int i = 0; i < 5; i++) {
+            planner.add(request(40, (i + 1) * MS, 100 * MS));
+        }
+
+        assertThat(planner.poll(5 * MS, true)).extracting(InferenceRequest::length).containsExactly(41);
+        assertThat(planner.poll(5 * MS, true)).as("a tie goes to the larger batch").hasSize(5);
     }
 
     @Test
@@ -405,6 +462,7 @@ class BatchPlannerTest {
     void underOverloadBatchesAreFullAndTheQueueStaysWithinTheSubmittersCapacity() {
         int capacity = 200;
         BatchPlanner planner = new BatchPlanner(32, 128, 32 * 128, 20_000);
+        long overhead = MS;
         long now = 0;
         int outstanding = 0;
         int maxQueued = 0;
@@ -422,7 +480,7 @@ class BatchPlannerTest {
                 continue;
             }
             int longest = batch.stream().mapToInt(InferenceRequest::length).max().orElseThrow();
-            long run = 20_000L * batch.size() * longest;
+            long run = overhead + 20_000L * batch.size() * longest;
             planner.observe(batch.size(), longest, run);
             now += run;
             outstanding -= batch.size();

@@ -16,10 +16,10 @@ package io.streamrt.engine.internal.simulated;
  * double ms = GpuCostModel.BERT_BASE_INT8_A100.millis(32, 64);   // what a batch of 32 padded to 64 costs
  * }</pre>
  */
-final class GpuCostModel {
+public final class GpuCostModel {
 
     /** The published table. */
-    static final GpuCostModel BERT_BASE_INT8_A100 = new GpuCostModel(
+    public static final GpuCostModel BERT_BASE_INT8_A100 = new GpuCostModel(
             new int[] {1, 2, 4, 8, 16, 32, 64, 128},
             new double[] {0.54, 0.60, 0.73, 0.95, 1.34, 2.23, 4.12, 8.02},
             new double[] {1.14, 1.32, 1.66, 2.20, 4.00, 7.64, 14.74, 28.74});
@@ -38,7 +38,7 @@ final class GpuCostModel {
     }
 
     /** Milliseconds for {@code rows} sequences padded to {@code length} tokens. */
-    double millis(int rows, int length) {
+    public double millis(int rows, int length) {
         if (rows < 1 || length < 1) {
             throw new IllegalArgumentException("a batch has at least one row and one token, found " + rows + " x "
                     + length);
