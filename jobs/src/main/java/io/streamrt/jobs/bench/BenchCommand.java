@@ -119,7 +119,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--soak-rate", paramLabel = "PER_S", defaultValue = "0",
             description = "The soak's rate, records per second. Default: 0, which measures the adaptive maximum "
-                    + "first and offers 80% of it.")
+                    + "first and offers 80%% of it.")
     double soakRate;
 
     @Option(names = "--soak-output", paramLabel = "FILE", defaultValue = "soak-results.json",
@@ -147,7 +147,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--latency-bound-ms", paramLabel = "MS", defaultValue = "250",
             description = "After the scenarios, each one's latency-bounded throughput: the highest offered rate whose "
-                    + "p99 end-to-end latency stays within MS and whose achieved rate is >= 98% of offered, found "
+                    + "p99 end-to-end latency stays within MS and whose achieved rate is >= 98%% of offered, found "
                     + "by open-loop steps of --duration-s each; 0 skips it. Default: ${DEFAULT-VALUE}.")
     long latencyBoundMs;
 

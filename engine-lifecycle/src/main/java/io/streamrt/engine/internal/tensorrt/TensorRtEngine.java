@@ -94,26 +94,31 @@ public final class TensorRtEngine implements InferenceEngine {
         PlanCache cache = new PlanCache(options.planCacheDirectory());
         Path timingCache = options.planCacheDirectory()
                 .resolve("timing-trt" + tensorRtVersion + "-sm" + computeCapability + ".cache");
-        String modelSha256 = PlanKey.sha256OfModel(model.onnx());
+        // The key from the ONNX file alone: a cached plan loads without TensorRT parsing the model.
+        PlanKey.ModelIdentity identity = PlanKey.identify(model.onnx());
+        String precision = identity.precision();
+        int streams = options.streams();
+        PlanKey key = new PlanKey(identity.sha256(), tensorRtVersion, computeCapability, precision,
+                options.sparseWeights(), profile, streams);
 
         NativeStack natives = new NativeStack();
         try {
             IRuntime runtime = TensorRtPlanBuilder.notNull(createInferRuntime(TrtLogger.INSTANCE), "createInferRuntime");
             natives.push("IRuntime", () -> TensorRtPlanBuilder.free(runtime));
             ICudaEngine engine = null;
-            String precision = null;
             boolean loaded = false;
             // Twice at most: a cached plan that passed the cache's checks but that TensorRT still refuses (another
             // TensorRT build of the same version, say) is deleted and built afresh.
             for (int attempt = 0; attempt < 2 && engine == null; attempt++) {
-                PlanCache.Plan plan;
-                PlanKey key;
-                try (TensorRtPlanBuilder parsed = TensorRtPlanBuilder.parse(model)) {
-                    precision = parsed.precision();
-                    key = new PlanKey(modelSha256, tensorRtVersion, computeCapability, precision,
-                            options.sparseWeights(), profile);
-                    plan = cache.getOrBuild(key, () -> parsed.build(profile, options.sparseWeights(), timingCache));
-                }
+                PlanCache.Plan plan = cache.getOrBuild(key, () -> {
+                    try (TensorRtPlanBuilder parsed = TensorRtPlanBuilder.parse(model)) {
+                        if (!parsed.precision().equals(precision)) {
+                            LOG.warn("Model {}: its ONNX types say {}, TensorRT's network {}; the plan is cached "
+                                    + "under {}", model.name(), precision, parsed.precision(), precision);
+                        }
+                        return parsed.build(profile, streams, options.sparseWeights(), timingCache);
+                    }
+                });
                 engine = deserialize(runtime, plan.bytes());
                 loaded = plan.loaded();
                 if (engine == null) {
@@ -132,18 +137,23 @@ public final class TensorRtEngine implements InferenceEngine {
             }
             ICudaEngine built = engine;
             natives.push("ICudaEngine", () -> TensorRtPlanBuilder.free(built));
+            if (built.getNbOptimizationProfiles() < streams) {
+                throw new EngineException("the plan for model '" + model.name() + "' holds "
+                        + built.getNbOptimizationProfiles() + " optimization profiles, fewer than the " + streams
+                        + " streams that each need their own; delete " + cache.fileFor(key) + " and retry");
+            }
             TensorRtSlot.Layout layout = layout(model.name(), built, spec);
             List<TensorRtSlot> slots = new ArrayList<>();
-            for (int i = 0; i < options.streams(); i++) {
-                slots.add(TensorRtSlot.create(built, layout, device, natives));
+            for (int i = 0; i < streams; i++) {
+                slots.add(TensorRtSlot.create(built, layout, device, i, natives));
             }
             EngineInfo info = new EngineInfo(EngineSpec.TENSORRT, model.name(), precision, spec.maxBatchSize(),
                     spec.maxSequenceLength(), List.of(new ModelSignature.Tensor(layout.output(),
                             layout.halfOutput() ? "float16" : "float32", new long[] {-1, -1, layout.hidden()})),
-                    options.streams());
-            LOG.info("TensorRT engine for {} on GPU {} (sm {}, TensorRT {}): plan {}, {}, {} streams", model.name(),
-                    device, computeCapability, tensorRtVersion, loaded ? "loaded from cache" : "built", profile.canonical(),
-                    options.streams());
+                    streams);
+            LOG.info("TensorRT engine for {} on GPU {} (sm {}, TensorRT {}): plan {}, {}, {} streams, a profile each",
+                    model.name(), device, computeCapability, tensorRtVersion,
+                    loaded ? "loaded from cache (no parse)" : "built", profile.canonical(), streams);
             return new TensorRtEngine(info, device, natives.transfer(), slots, loaded);
         } catch (RuntimeException | Error e) {
             // An Error too (an UnsatisfiedLinkError, an OutOfMemoryError): the natives made so far are freed either way.

@@ -1,5 +1,6 @@
 package io.streamrt.engine.internal.tensorrt;
 
+import io.streamrt.engine.TensorRtSettings;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Objects;
@@ -30,11 +31,11 @@ import java.util.Properties;
  */
 public record TensorRtOptions(int streams, Path planCacheDirectory, boolean sparseWeights) {
 
-    public static final String STREAMS_PROPERTY = "streamrt.tensorrt.streams";
-    public static final String PLAN_CACHE_DIR_PROPERTY = "streamrt.tensorrt.plan-cache-dir";
-    public static final String SPARSE_WEIGHTS_PROPERTY = "streamrt.tensorrt.sparse-weights";
+    public static final String STREAMS_PROPERTY = TensorRtSettings.STREAMS_PROPERTY;
+    public static final String PLAN_CACHE_DIR_PROPERTY = TensorRtSettings.PLAN_CACHE_DIR_PROPERTY;
+    public static final String SPARSE_WEIGHTS_PROPERTY = TensorRtSettings.SPARSE_WEIGHTS_PROPERTY;
 
-    public static final int DEFAULT_STREAMS = 2;
+    public static final int DEFAULT_STREAMS = TensorRtSettings.DEFAULT_STREAMS;
 
     /** More contexts than this only add memory: the GPU runs a handful of encoder batches at a time at most. */
     static final int MAX_STREAMS = 16;

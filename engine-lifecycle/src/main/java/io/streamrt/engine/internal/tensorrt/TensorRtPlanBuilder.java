@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.tensorrt.global.nvinfer.BuilderFlag;
@@ -43,7 +44,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * try (TensorRtPlanBuilder parsed = TensorRtPlanBuilder.parse(model)) {
- *     byte[] plan = parsed.build(OptimizationProfile.forLimits(64, 256), true, timingCacheFile);
+ *     byte[] plan = parsed.build(OptimizationProfile.forLimits(64, 256), 2, true, timingCacheFile);
  * }
  * }</pre>
  */
@@ -67,8 +68,12 @@ final class TensorRtPlanBuilder implements AutoCloseable {
         this.precision = precision;
     }
 
+    /** Parses in this JVM so far: a plan loaded from the cache must not add one (the GPU tests check). */
+    private static final AtomicLong PARSES = new AtomicLong();
+
     /** Parses the model; the caller closes the result. */
     static TensorRtPlanBuilder parse(ModelFiles model) {
+        PARSES.incrementAndGet();
         NativeStack natives = new NativeStack();
         try {
             IBuilder builder = notNull(createInferBuilder(TrtLogger.INSTANCE), "createInferBuilder");
@@ -96,29 +101,38 @@ final class TensorRtPlanBuilder implements AutoCloseable {
         }
     }
 
+    /** How many times {@link #parse} has run in this JVM. */
+    static long parses() {
+        return PARSES.get();
+    }
+
     /** The precision the model's tensors give the network: {@code int8-qdq}, {@code fp16}, {@code bf16} or {@code fp32}. */
     String precision() {
         return precision;
     }
 
     /**
-     * Builds the serialized plan: one optimization profile over every input, {@code kSPARSE_WEIGHTS} if asked, and
-     * the timing cache read from and written back to {@code timingCacheFile} (so later builds, for other profiles
-     * too, skip kernel timings already measured on this GPU). Takes minutes for large models.
+     * Builds the serialized plan: {@code copies} identical optimization profiles over every input (one per
+     * execution context: contexts running at once must not share one), {@code kSPARSE_WEIGHTS} if asked, and the
+     * timing cache read from and written back to {@code timingCacheFile} (so later builds, for other profiles too,
+     * skip kernel timings already measured on this GPU). Takes minutes for large models.
      */
-    byte[] build(OptimizationProfile profile, boolean sparseWeights, Path timingCacheFile) {
+    byte[] build(OptimizationProfile profile, int copies, boolean sparseWeights, Path timingCacheFile) {
         try (NativeStack scratch = new NativeStack()) {
             IBuilderConfig config = notNull(builder.createBuilderConfig(), "IBuilder.createBuilderConfig");
             scratch.push("IBuilderConfig", () -> free(config));
-            // Owned by the builder: not freed here.
-            IOptimizationProfile optimization =
-                    notNull(builder.createOptimizationProfile(), "IBuilder.createOptimizationProfile");
-            for (String input : inputs) {
-                setShapes(optimization, input, profile);
-            }
-            if (config.addOptimizationProfile(optimization) < 0) {
-                throw new EngineException(TensorRtErrors.tensorRt("IBuilderConfig.addOptimizationProfile",
-                        "the profile " + profile.canonical() + " was refused", TrtLogger.INSTANCE.takeRecentErrors()));
+            for (int copy = 0; copy < copies; copy++) {
+                // Owned by the builder: not freed here.
+                IOptimizationProfile optimization =
+                        notNull(builder.createOptimizationProfile(), "IBuilder.createOptimizationProfile");
+                for (String input : inputs) {
+                    setShapes(optimization, input, profile);
+                }
+                if (config.addOptimizationProfile(optimization) != copy) {
+                    throw new EngineException(TensorRtErrors.tensorRt("IBuilderConfig.addOptimizationProfile",
+                            "copy " + copy + " of the profile " + profile.canonical() + " was refused",
+                            TrtLogger.INSTANCE.takeRecentErrors()));
+                }
             }
             if (sparseWeights) {
                 config.setFlag(BuilderFlag.kSPARSE_WEIGHTS);
@@ -138,8 +152,9 @@ final class TensorRtPlanBuilder implements AutoCloseable {
             }
             scratch.push("IHostMemory(plan)", () -> free(serialized));
             byte[] plan = copy(serialized);
-            LOG.info("Built a TensorRT plan ({} MB, precision {}, {}, sparse weights {}) in {} s", plan.length >> 20,
-                    precision, profile.canonical(), sparseWeights, (System.nanoTime() - start) / 1_000_000_000L);
+            LOG.info("Built a TensorRT plan ({} MB, precision {}, {} x {}, sparse weights {}) in {} s",
+                    plan.length >> 20, precision, copies, profile.canonical(), sparseWeights,
+                    (System.nanoTime() - start) / 1_000_000_000L);
             writeTimingCache(timingCache, timingCacheFile);
             return plan;
         }

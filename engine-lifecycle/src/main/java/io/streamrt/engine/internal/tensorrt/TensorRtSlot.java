@@ -16,6 +16,7 @@ import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
 import static org.bytedeco.cuda.global.cudart.cudaStreamCreateWithFlags;
 import static org.bytedeco.cuda.global.cudart.cudaStreamDestroy;
 import static org.bytedeco.cuda.global.cudart.cudaStreamNonBlocking;
+import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
 
 import io.streamrt.engine.EncoderBatch;
 import io.streamrt.engine.EncoderContract;
@@ -42,7 +43,7 @@ import org.bytedeco.tensorrt.nvinfer.IExecutionContext;
  * batch. Used by one batch at a time (the engine hands slots out from a queue).
  *
  * <pre>{@code
- * TensorRtSlot slot = TensorRtSlot.create(engine, layout, device, natives);
+ * TensorRtSlot slot = TensorRtSlot.create(engine, layout, device, 0, natives);   // profile 0
  * EncoderOutput out = slot.run(batch);
  * }</pre>
  */
@@ -92,8 +93,11 @@ final class TensorRtSlot {
         this.hostOutput = hostOutput;
     }
 
-    /** Creates the stream, events, buffers and context; pushes how to free each onto {@code natives}. */
-    static TensorRtSlot create(ICudaEngine engine, Layout layout, int device, NativeStack natives) {
+    /**
+     * Creates the stream, events, buffers and context; pushes how to free each onto {@code natives}. The context uses
+     * optimization profile {@code profile}, which no other slot's context uses.
+     */
+    static TensorRtSlot create(ICudaEngine engine, Layout layout, int device, int profile, NativeStack natives) {
         CUstream_st stream = new CUstream_st();
         Cuda.check(cudaStreamCreateWithFlags(stream, cudaStreamNonBlocking), "cudaStreamCreateWithFlags", device, false);
         natives.push("cudaStreamDestroy", () -> cudaStreamDestroy(stream));
@@ -116,6 +120,12 @@ final class TensorRtSlot {
         IExecutionContext context =
                 TensorRtPlanBuilder.notNull(engine.createExecutionContext(), "ICudaEngine.createExecutionContext");
         natives.push("IExecutionContext", () -> TensorRtPlanBuilder.free(context));
+        // A new context starts on profile 0; contexts that run at once must each have their own (dynamic shapes).
+        if (!context.setOptimizationProfileAsync(profile, stream)) {
+            throw new EngineException(TensorRtErrors.tensorRt("IExecutionContext.setOptimizationProfileAsync(" + profile
+                    + ")", "the profile was refused", TrtLogger.INSTANCE.takeRecentErrors()));
+        }
+        Cuda.check(cudaStreamSynchronize(stream), "cudaStreamSynchronize(profile switch)", device, false);
         // The buffers never move, so their addresses are bound once; only the shapes change per batch.
         for (int i = 0; i < inputs; i++) {
             bind(context, layout.inputs().get(i), deviceInputs[i]);

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 class PlanCacheTest {
 
     private static final OptimizationProfile PROFILE = OptimizationProfile.forLimits(64, 256);
-    private static final PlanKey KEY = new PlanKey("a".repeat(64), "11.2.1", "8.9", "fp32", true, PROFILE);
-    private static final PlanKey OTHER = new PlanKey("b".repeat(64), "11.2.1", "8.9", "fp32", true, PROFILE);
+    private static final PlanKey KEY = new PlanKey("a".repeat(64), "11.2.1", "8.9", "fp32", true, PROFILE, 1);
+    private static final PlanKey OTHER = new PlanKey("b".repeat(64), "11.2.1", "8.9", "fp32", true, PROFILE, 1);
     private static final byte[] PLAN = "pretend this is a serialized TensorRT engine".getBytes(StandardCharsets.UTF_8);
 
     @TempDir

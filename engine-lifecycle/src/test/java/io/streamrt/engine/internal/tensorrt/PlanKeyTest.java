@@ -3,8 +3,10 @@ package io.streamrt.engine.internal.tensorrt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.streamrt.engine.onnx.proto.Onnx.AttributeProto;
 import io.streamrt.engine.onnx.proto.Onnx.GraphProto;
 import io.streamrt.engine.onnx.proto.Onnx.ModelProto;
+import io.streamrt.engine.onnx.proto.Onnx.NodeProto;
 import io.streamrt.engine.onnx.proto.Onnx.StringStringEntryProto;
 import io.streamrt.engine.onnx.proto.Onnx.TensorProto;
 import java.io.IOException;
@@ -21,34 +23,35 @@ class PlanKeyTest {
 
     private static final String MODEL = "a".repeat(64);
     private static final OptimizationProfile PROFILE = new OptimizationProfile(1, 32, 64, 1, 128, 256);
-    private static final PlanKey BASE = new PlanKey(MODEL, "11.2.1", "8.9", "fp32", true, PROFILE);
+    private static final PlanKey BASE = new PlanKey(MODEL, "11.2.1", "8.9", "fp32", true, PROFILE, 1);
 
     @Test
     void equalInputsGiveTheSameFile() {
         PlanKey same = new PlanKey(MODEL, "11.2.1", "8.9", "fp32", true,
-                new OptimizationProfile(1, 32, 64, 1, 128, 256));
+                new OptimizationProfile(1, 32, 64, 1, 128, 256), 1);
 
         assertThat(same.fileName()).isEqualTo(BASE.fileName());
         assertThat(same.canonical()).isEqualTo(BASE.canonical());
         assertThat(BASE.fileName()).matches("[0-9a-f]{64}\\.plan");
         assertThat(BASE.canonical()).isEqualTo("model=sha256:" + MODEL + ";tensorrt=11.2.1;sm=8.9;precision=fp32;"
-                + "sparse-weights=true;profile=batch 1/32/64, sequence 1/128/256");
+                + "sparse-weights=true;profile=batch 1/32/64, sequence 1/128/256;profiles=1");
     }
 
     @Test
     void everyInputChangesTheKey() {
         List<PlanKey> variants = List.of(
-                new PlanKey("b".repeat(64), "11.2.1", "8.9", "fp32", true, PROFILE),
-                new PlanKey(MODEL, "11.2.2", "8.9", "fp32", true, PROFILE),
-                new PlanKey(MODEL, "11.2.1", "9.0", "fp32", true, PROFILE),
-                new PlanKey(MODEL, "11.2.1", "8.9", "int8-qdq", true, PROFILE),
-                new PlanKey(MODEL, "11.2.1", "8.9", "fp32", false, PROFILE),
-                new PlanKey(MODEL, "11.2.1", "8.9", "fp32", true, new OptimizationProfile(2, 32, 64, 1, 128, 256)),
-                new PlanKey(MODEL, "11.2.1", "8.9", "fp32", true, new OptimizationProfile(1, 16, 64, 1, 128, 256)),
-                new PlanKey(MODEL, "11.2.1", "8.9", "fp32", true, new OptimizationProfile(1, 32, 128, 1, 128, 256)),
-                new PlanKey(MODEL, "11.2.1", "8.9", "fp32", true, new OptimizationProfile(1, 32, 64, 8, 128, 256)),
-                new PlanKey(MODEL, "11.2.1", "8.9", "fp32", true, new OptimizationProfile(1, 32, 64, 1, 64, 256)),
-                new PlanKey(MODEL, "11.2.1", "8.9", "fp32", true, new OptimizationProfile(1, 32, 64, 1, 128, 512)));
+                new PlanKey("b".repeat(64), "11.2.1", "8.9", "fp32", true, PROFILE, 1),
+                new PlanKey(MODEL, "11.2.2", "8.9", "fp32", true, PROFILE, 1),
+                new PlanKey(MODEL, "11.2.1", "9.0", "fp32", true, PROFILE, 1),
+                new PlanKey(MODEL, "11.2.1", "8.9", "int8-qdq", true, PROFILE, 1),
+                new PlanKey(MODEL, "11.2.1", "8.9", "fp32", false, PROFILE, 1),
+                new PlanKey(MODEL, "11.2.1", "8.9", "fp32", true, new OptimizationProfile(2, 32, 64, 1, 128, 256), 1),
+                new PlanKey(MODEL, "11.2.1", "8.9", "fp32", true, new OptimizationProfile(1, 16, 64, 1, 128, 256), 1),
+                new PlanKey(MODEL, "11.2.1", "8.9", "fp32", true, new OptimizationProfile(1, 32, 128, 1, 128, 256), 1),
+                new PlanKey(MODEL, "11.2.1", "8.9", "fp32", true, new OptimizationProfile(1, 32, 64, 8, 128, 256), 1),
+                new PlanKey(MODEL, "11.2.1", "8.9", "fp32", true, new OptimizationProfile(1, 32, 64, 1, 64, 256), 1),
+                new PlanKey(MODEL, "11.2.1", "8.9", "fp32", true, new OptimizationProfile(1, 32, 64, 1, 128, 512), 1),
+                new PlanKey(MODEL, "11.2.1", "8.9", "fp32", true, PROFILE, 2));
 
         Set<String> files = new HashSet<>();
         files.add(BASE.fileName());
@@ -107,6 +110,49 @@ class PlanKeyTest {
         assertThat(PlanKey.sha256OfModel(onnx)).isEqualTo(PlanKey.sha256Of(onnx));
     }
 
+    @Test
+    void aPlanHoldsAtLeastOneProfile() {
+        assertThatThrownBy(() -> new PlanKey(MODEL, "11.2.1", "8.9", "fp32", true, PROFILE, 0))
+                .hasMessageContaining("at least one optimization profile");
+    }
+
+    @Test
+    void theModelsIdentityGivesItsDigestAndThePrecisionItsTypesGiveTensorRt(@TempDir Path dir) throws IOException {
+        Path fp32 = write(dir, "fp32.onnx", graph(TensorProto.DataType.FLOAT_VALUE, "MatMul"));
+        Path fp16 = write(dir, "fp16.onnx", graph(TensorProto.DataType.FLOAT16_VALUE, "MatMul"));
+        Path bf16 = write(dir, "bf16.onnx", graph(TensorProto.DataType.BFLOAT16_VALUE, "MatMul"));
+        Path qdq = write(dir, "qdq.onnx", graph(TensorProto.DataType.FLOAT16_VALUE, "DequantizeLinear"));
+        Path castToHalf = write(dir, "cast.onnx", graph(TensorProto.DataType.FLOAT_VALUE, "MatMul").toBuilder()
+                .setGraph(graph(TensorProto.DataType.FLOAT_VALUE, "MatMul").getGraph().toBuilder()
+                        .addNode(NodeProto.newBuilder().setOpType("Cast").addInput("y").addOutput("z")
+                                .addAttribute(AttributeProto.newBuilder().setName("to")
+                                        .setType(AttributeProto.AttributeType.INT)
+                                        .setI(TensorProto.DataType.FLOAT16_VALUE))))
+                .build());
+
+        assertThat(PlanKey.identify(fp32)).isEqualTo(new PlanKey.ModelIdentity(PlanKey.sha256Of(fp32), "fp32"));
+        assertThat(PlanKey.identify(fp16).precision()).isEqualTo("fp16");
+        assertThat(PlanKey.identify(bf16).precision()).isEqualTo("bf16");
+        assertThat(PlanKey.identify(qdq).precision()).as("Q/DQ wins over fp16").isEqualTo("int8-qdq");
+        assertThat(PlanKey.identify(castToHalf).precision()).isEqualTo("fp16");
+        assertThatThrownBy(() -> PlanKey.identify(dir.resolve("missing.onnx")))
+                .hasMessageContaining("could not read " + dir.resolve("missing.onnx"));
+    }
+
+    private static ModelProto graph(int weightType, String op) {
+        return ModelProto.newBuilder().setIrVersion(8).setGraph(GraphProto.newBuilder().setName("g")
+                .addInitializer(TensorProto.newBuilder().setName("w").setDataType(weightType).addDims(1)
+                        .setRawData(com.google.protobuf.ByteString.copyFrom(new byte[] {0, 0, 0, 0})))
+                .addNode(NodeProto.newBuilder().setOpType(op).addInput("x").addInput("w").addOutput("y")))
+                .build();
+    }
+
+    private static Path write(Path dir, String name, ModelProto model) throws IOException {
+        Path file = dir.resolve(name);
+        Files.write(file, model.toByteArray());
+        return file;
+    }
+
     private static ModelProto modelWithExternalWeights(String location) {
         TensorProto weights = TensorProto.newBuilder().setName("w").setDataType(1).addDims(1)
                 .setDataLocation(TensorProto.DataLocation.EXTERNAL)
@@ -119,9 +165,9 @@ class PlanKeyTest {
 
     @Test
     void malformedPartsAreRefused() {
-        assertThatThrownBy(() -> new PlanKey("ABC", "11.2.1", "8.9", "fp32", true, PROFILE))
+        assertThatThrownBy(() -> new PlanKey("ABC", "11.2.1", "8.9", "fp32", true, PROFILE, 1))
                 .hasMessage("modelSha256 must be 64 lower-case hex digits, found 'ABC'");
-        assertThatThrownBy(() -> new PlanKey(MODEL, "11;2", "8.9", "fp32", true, PROFILE))
+        assertThatThrownBy(() -> new PlanKey(MODEL, "11;2", "8.9", "fp32", true, PROFILE, 1))
                 .hasMessageContaining("found '11;2'");
     }
 

@@ -136,13 +136,15 @@ class TensorRtEngineGpuTest {
         double lowest = lowestCosine(fp32, SENTENCES);
         System.out.printf("TensorRT FP32 vs ONNX Runtime FP32, lowest cosine over %d sentences: %.5f%n",
                 SENTENCES.size(), lowest);
-        assertThat(lowest).isGreaterThanOrEqualTo(0.99);
+        // FP32 on TensorRT may use TF32 matmuls: close to, not equal to, ONNX Runtime's FP32.
+        assertThat(lowest).isGreaterThanOrEqualTo(0.999);
     }
 
     @Test
     void timesBatchesAtSequenceLengths32And128() {
         System.out.println("TensorRT FP32 all-MiniLM-L6-v2, GPU time per batch (CUDA events, copies included), "
                 + "median of 20 after 5 warm-up runs");
+        Map<String, Double> perSequence = new java.util.HashMap<>();
         System.out.println("| seq len | batch | ms/batch | sequences/s |");
         System.out.println("|---|---|---|---|");
         for (int sequence : new int[] {32, 128}) {
@@ -159,8 +161,74 @@ class TensorRtEngineGpuTest {
                 double millis = nanos[nanos.length / 2] / 1e6;
                 System.out.printf("| %d | %d | %.3f | %.0f |%n", sequence, batchSize, millis, batchSize / (millis / 1e3));
                 assertThat(millis).isPositive();
+                perSequence.put(sequence + "x" + batchSize, millis / batchSize);
             }
         }
+        // What the scheduler relies on: on a GPU a batch of 64 costs a sequence far less than a batch of one.
+        assertThat(perSequence.get("128x64")).isLessThan(perSequence.get("128x1") / 4);
+        assertThat(perSequence.get("32x64")).isLessThan(perSequence.get("32x1") / 4);
+        // MiniLM-L6 is small: a full batch of 64 x 128 runs well inside 50 ms on any datacenter GPU.
+        assertThat(perSequence.get("128x64") * 64).isLessThan(50.0);
+    }
+
+    @Test
+    void twoStreamsRunningDifferentShapesAtOnceGiveWhatEachGivesAlone() throws Exception {
+        assumeTrue(fp32.info().maxConcurrentBatches() >= 2, "one stream configured: nothing runs at once");
+        EncoderBatch small = syntheticBatch(4, 32);
+        EncoderBatch large = syntheticBatch(48, 128);
+        float[] smallAlone = fp32.run(small).hiddenState().data().clone();
+        float[] largeAlone = fp32.run(large).hiddenState().data().clone();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 20; round++) {
+                java.util.concurrent.Future<float[]> a = pool.submit(() -> fp32.run(small).hiddenState().data());
+                java.util.concurrent.Future<float[]> b = pool.submit(() -> fp32.run(large).hiddenState().data());
+                assertThat(maxDifference(a.get(), smallAlone)).as("round %d, 4 x 32", round).isLessThan(1e-4);
+                assertThat(maxDifference(b.get(), largeAlone)).as("round %d, 48 x 128", round).isLessThan(1e-4);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void openingAndClosingTenTimesGivesTheGpuMemoryBack(@TempDir Path cache) {
+        // The first open builds the plan (and CUDA's own allocations settle); then the baseline.
+        openTensorRt(fp32Files, cache).close();
+        long baseline = usedBytes();
+        for (int i = 0; i < 10; i++) {
+            try (TensorRtEngine engine = openTensorRt(fp32Files, cache)) {
+                engine.run(syntheticBatch(8, 64));
+            }
+        }
+        long after = usedBytes();
+        System.out.printf("GPU memory used: %d MB before ten open/close cycles, %d MB after%n", baseline >> 20,
+                after >> 20);
+        // A leaked engine (weights, activations, contexts) is tens of MB; allow the allocator's own slack.
+        assertThat(after - baseline).isLessThan(32L << 20);
+    }
+
+    @Test
+    void aCachedPlanLoadsWithoutParsingTheModel(@TempDir Path cache) {
+        openTensorRt(fp32Files, cache).close();
+        long parses = TensorRtPlanBuilder.parses();
+        try (TensorRtEngine engine = openTensorRt(fp32Files, cache)) {
+            assertThat(engine.planLoadedFromCache()).isTrue();
+            assertThat(TensorRtPlanBuilder.parses()).as("parses during an open from the cache").isEqualTo(parses);
+        }
+    }
+
+    private static long usedBytes() {
+        return new GpuStatsReader(0).read().orElseThrow().memoryUsedBytes();
+    }
+
+    private static double maxDifference(float[] a, float[] b) {
+        assertThat(a).hasSameSizeAs(b);
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - b[i]));
+        }
+        return max;
     }
 
     @Test

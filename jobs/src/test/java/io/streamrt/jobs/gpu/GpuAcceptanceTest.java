@@ -1,0 +1,42 @@
+package io.streamrt.jobs.gpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The GPU acceptance run where there is no GPU (its bench steps left out: minutes each): every step is in the
+ * report with what it found, the build-engine steps fail saying what is missing, and both report files are written.
+ */
+class GpuAcceptanceTest {
+
+    @Test
+    void withoutAGpuEveryStepSaysWhyAndTheReportIsWritten(@TempDir Path out) throws Exception {
+        Assumptions.assumeFalse(Files.exists(Path.of("/dev/nvidia0")), "this test is for machines without a GPU");
+
+        GpuAcceptance run = new GpuAcceptance(out, List.of(), 60);
+        run.runAll();
+
+        JsonNode report = new ObjectMapper().readTree(out.resolve("gpu-acceptance.json").toFile());
+        assertThat(report.get("steps")).hasSize(3);
+        JsonNode tests = report.get("steps").get(0);
+        assertThat(tests.get("name").asText()).startsWith("GPU tests");
+        // The engine module's test classes are not on this module's test classpath: the kit packs them.
+        assertThat(tests.get("status").asText()).isIn("absent", "skipped");
+        for (int i = 1; i <= 2; i++) {
+            JsonNode build = report.get("steps").get(i);
+            assertThat(build.get("name").asText()).startsWith("build-engine");
+            assertThat(build.get("status").asText()).isEqualTo("failed (exit 1)");
+            assertThat(build.get("detail").asText()).contains("no TensorRT plan can be built");
+        }
+        assertThat(Files.readString(out.resolve("gpu-acceptance.md"))).contains("| step | status | seconds |")
+                .contains("build-engine (a build) | failed (exit 1)");
+    }
+}
