@@ -44,16 +44,21 @@ final class BenchChart {
 
     static void write(BenchResults results, Path png) throws IOException {
         System.setProperty("java.awt.headless", "true");
-        JFreeChart latency = latencyChart(results);
-        JFreeChart engine = engineChart(results);
-        BufferedImage image = new BufferedImage(2 * PANEL_WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
+        sideBySide(png, PANEL_WIDTH, HEIGHT, latencyChart(results), engineChart(results));
+    }
+
+    /** Charts drawn side by side into one PNG, each {@code width} x {@code height}. */
+    static void sideBySide(Path png, int width, int height, JFreeChart... panels) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        BufferedImage image = new BufferedImage(panels.length * width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         try {
             g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
             g.setColor(Color.WHITE);
             g.fillRect(0, 0, image.getWidth(), image.getHeight());
-            latency.draw(g, new Rectangle2D.Double(0, 0, PANEL_WIDTH, HEIGHT));
-            engine.draw(g, new Rectangle2D.Double(PANEL_WIDTH, 0, PANEL_WIDTH, HEIGHT));
+            for (int i = 0; i < panels.length; i++) {
+                panels[i].draw(g, new Rectangle2D.Double(i * width, 0, width, height));
+            }
         } finally {
             g.dispose();
         }

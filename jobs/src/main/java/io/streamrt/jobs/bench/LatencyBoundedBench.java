@@ -2,6 +2,7 @@ package io.streamrt.jobs.bench;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,8 +10,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
-import org.jfree.chart.ChartUtils;
+import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
@@ -124,19 +128,39 @@ final class LatencyBoundedBench {
             BenchJson.write(file, root);
         }
 
-        /** p99 against the offered rate per scenario, the bound marked. */
+        /**
+         * Two panels: p99 against the offered rate per scenario, the bound marked; and the mean batch size the
+         * scheduler formed at each offered rate (how batches grow with load).
+         */
         void chart(Path png) throws IOException {
-            XYSeriesCollection data = new XYSeriesCollection();
+            XYSeriesCollection latency = new XYSeriesCollection();
+            XYSeriesCollection batches = new XYSeriesCollection();
             for (ScenarioResult s : scenarios) {
-                XYSeries series = new XYSeries(s.scenario().label(), true, true);
-                s.steps().stream().filter(step -> step.p99Ms() > 0)
-                        .forEach(step -> series.add(step.offeredPerS(), step.p99Ms()));
-                data.addSeries(series);
+                XYSeries p99 = new XYSeries(s.scenario().label(), true, true);
+                XYSeries size = new XYSeries(s.scenario().label(), true, true);
+                for (Step step : s.steps()) {
+                    if (step.p99Ms() > 0) {
+                        p99.add(step.offeredPerS(), step.p99Ms());
+                    }
+                    if (step.meanBatchSize() > 0) {
+                        size.add(step.offeredPerS(), step.meanBatchSize());
+                    }
+                }
+                latency.addSeries(p99);
+                batches.addSeries(size);
             }
-            JFreeChart chart = BenchChart.p99Lines("p99 end-to-end latency by offered rate", "offered records/s",
-                    "p99 end-to-end latency, ms (log)", data,
+            JFreeChart p99Chart = BenchChart.p99Lines("p99 end-to-end latency by offered rate", "offered records/s",
+                    "p99 end-to-end latency, ms (log)", latency,
                     BenchChart.dashedMarker(boundMs, "bound " + Math.round(boundMs) + " ms"));
-            ChartUtils.saveChartAsPNG(png.toFile(), chart, 900, 560);
+            JFreeChart batchChart = ChartFactory.createXYLineChart("mean batch size by offered rate",
+                    "offered records/s", "records per batch", batches, PlotOrientation.VERTICAL, true, false, false);
+            XYPlot plot = batchChart.getXYPlot();
+            plot.setRenderer(new XYLineAndShapeRenderer(true, true));
+            plot.setBackgroundPaint(Color.WHITE);
+            plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+            plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+            batchChart.setBackgroundPaint(Color.WHITE);
+            BenchChart.sideBySide(png, 760, 540, p99Chart, batchChart);
         }
     }
 
