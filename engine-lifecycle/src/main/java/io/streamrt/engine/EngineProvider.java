@@ -28,6 +28,15 @@ public interface EngineProvider {
     }
 
     /**
+     * A model this backend runs in place of {@code model}, which it cannot run, for {@link EngineSpec#AUTO} only:
+     * one that computes the same outputs within a documented tolerance, from the same tokenizer. Empty (the
+     * default) for none; never a user's own model, only a builtin the project ships in both forms.
+     */
+    default java.util.Optional<ModelFiles> substituteFor(ModelFiles model) {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Rank for {@link EngineSpec#AUTO}: the available provider with the highest rank wins; 0 or less means
      * never chosen automatically (test backends).
      */

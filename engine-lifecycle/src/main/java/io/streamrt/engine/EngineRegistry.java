@@ -205,8 +205,10 @@ public final class EngineRegistry {
     public ModelCheck check(EngineSpec spec, TaskPlan.Choices choices) {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(choices, "choices");
-        ModelFiles model = ModelFiles.resolve(spec.model(), spec.tokenizer());
-        EngineProvider provider = BackendSelector.select(providers, spec, model);
+        BackendSelector.Selection selection =
+                BackendSelector.choose(providers, spec, ModelFiles.resolve(spec.model(), spec.tokenizer()));
+        EngineProvider provider = selection.provider();
+        ModelFiles model = selection.model();
         provider.checkModel(model);
         EncoderContract.Checked contract = EncoderContract.check(model.name(), ModelSignature.read(model.onnx()),
                 Set.of("int64", "int32"));
@@ -239,8 +241,10 @@ public final class EngineRegistry {
     private void build(RegistryEntry entry) {
         EngineSpec spec = entry.spec;
         try {
-            ModelFiles model = ModelFiles.resolve(spec.model(), spec.tokenizer());
-            EngineProvider provider = BackendSelector.select(providers, spec, model);
+            BackendSelector.Selection selection =
+                    BackendSelector.choose(providers, spec, ModelFiles.resolve(spec.model(), spec.tokenizer()));
+            EngineProvider provider = selection.provider();
+            ModelFiles model = selection.model();
             long start = System.nanoTime();
             InferenceEngine engine = provider.create(spec, model);
             String engineId = JVM_TOKEN + "-" + ENGINE_COUNTER.incrementAndGet() + "-" + provider.name() + "-"

@@ -600,6 +600,59 @@ class EngineRegistryTest {
                         + "picky's kind");
     }
 
+    @Test
+    void autoRunsTheSubstituteAHigherRankedBackendOffersForAModelItCannotRun() throws Exception {
+        // A GPU-like backend: usable here, refuses the dynamically quantized default builtin, offers its FP32 form
+        // (as TensorRT does). auto must run it with the substitute, and the lease must say which model runs.
+        List<ModelFiles> built = new java.util.ArrayList<>();
+        EngineProvider gpuLike = new EngineProvider() {
+            @Override
+            public String name() {
+                return "gpu-like";
+            }
+
+            @Override
+            public Availability availability() {
+                return Availability.yes();
+            }
+
+            @Override
+            public Availability availabilityFor(ModelFiles model) {
+                return model.name().endsWith("-int8") ? Availability.no("no dynamic quantization here")
+                        : Availability.yes();
+            }
+
+            @Override
+            public java.util.Optional<ModelFiles> substituteFor(ModelFiles model) {
+                return java.util.Optional.of(ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_FP32, null));
+            }
+
+            @Override
+            public int autoRank() {
+                return 1_000;
+            }
+
+            @Override
+            public InferenceEngine create(EngineSpec spec, ModelFiles model) {
+                built.add(model);
+                return new OnnxRuntimeProvider().create(spec, model);
+            }
+        };
+        EngineRegistry registry = new EngineRegistry(List.of(gpuLike, new OnnxRuntimeProvider()), GRACE, timer);
+        EngineSpec auto = new EngineSpec(ModelFiles.BUILTIN_MINILM_INT8, null, EngineSpec.AUTO, 0, 8, 64, 1);
+
+        ModelCheck check = registry.check(auto, io.streamrt.engine.task.TaskPlan.Choices.detect());
+        assertThat(check.backend()).isEqualTo("gpu-like");
+        assertThat(check.model().name()).isEqualTo("all-minilm-l6-v2");
+        try (EngineLease lease = registry.acquire(auto)) {
+            assertThat(lease.model().name()).isEqualTo("all-minilm-l6-v2");
+            assertThat(built).extracting(ModelFiles::name).containsExactly("all-minilm-l6-v2");
+        }
+        // Named, the backend gets the model asked for, or fails with its reason: no substitute.
+        EngineSpec named = new EngineSpec(ModelFiles.BUILTIN_MINILM_INT8, null, "gpu-like", 0, 8, 64, 1);
+        assertThatThrownBy(() -> registry.check(named)).hasMessageContaining("no dynamic quantization here");
+    }
+
     private record FakeProvider(String name, int autoRank, String reason) implements EngineProvider {
         @Override
         public Availability availability() {

@@ -33,6 +33,22 @@ public final class BackendSelector {
      * @throws EngineException naming what is missing and which engines can be used instead
      */
     public static EngineProvider select(List<EngineProvider> providers, EngineSpec spec, ModelFiles model) {
+        return choose(providers, spec, model).provider();
+    }
+
+    /**
+     * A backend and the model it runs: {@code model}, or for {@link EngineSpec#AUTO} the substitute a
+     * higher-ranked backend offers for a model it cannot run ({@link EngineProvider#substituteFor}: on a GPU, the
+     * FP32 form of the default INT8 builtin, which TensorRT's parser refuses).
+     */
+    public record Selection(EngineProvider provider, ModelFiles model) {}
+
+    /**
+     * As {@link #select}, with the model the backend runs.
+     *
+     * @throws EngineException naming what is missing and which engines can be used instead
+     */
+    public static Selection choose(List<EngineProvider> providers, EngineSpec spec, ModelFiles model) {
         String wanted = spec.engine().trim().toLowerCase(Locale.ROOT);
         if (EngineSpec.AUTO.equals(wanted)) {
             return selectAuto(providers, spec, model);
@@ -44,7 +60,7 @@ public final class BackendSelector {
                     throw new EngineException("engine '" + spec.engine() + "' is not available here: "
                             + availability.reason() + "; or use --engine auto");
                 }
-                return provider;
+                return new Selection(provider, model);
             }
         }
         String missing = EngineSpec.TENSORRT.equals(wanted) ? "no TensorRT backend is on the classpath"
@@ -54,10 +70,21 @@ public final class BackendSelector {
                 + "--engine auto (available engines: " + availableNames(providers) + ")");
     }
 
-    private static EngineProvider selectAuto(List<EngineProvider> providers, EngineSpec spec, ModelFiles model) {
+    private static Selection selectAuto(List<EngineProvider> providers, EngineSpec spec, ModelFiles model) {
         Map<EngineProvider, EngineProvider.Availability> verdicts = new IdentityHashMap<>();
+        Map<EngineProvider, ModelFiles> substitutes = new IdentityHashMap<>();
         for (EngineProvider provider : providers) {
-            verdicts.put(provider, provider.autoRank() > 0 ? provider.availabilityFor(model) : provider.availability());
+            EngineProvider.Availability verdict =
+                    provider.autoRank() > 0 ? provider.availabilityFor(model) : provider.availability();
+            if (!verdict.available() && provider.autoRank() > 0 && provider.availability().available()) {
+                // It runs here but not this model: a substitute it offers may do.
+                java.util.Optional<ModelFiles> substitute = provider.substituteFor(model);
+                if (substitute.isPresent() && provider.availabilityFor(substitute.get()).available()) {
+                    substitutes.put(provider, substitute.get());
+                    verdict = EngineProvider.Availability.yes();
+                }
+            }
+            verdicts.put(provider, verdict);
         }
         EngineProvider best = null;
         for (EngineProvider provider : providers) {
@@ -86,9 +113,17 @@ public final class BackendSelector {
             throw new EngineException("engine 'auto' found no usable backend for model '" + spec.model() + "'"
                     + others + "; add the onnxruntime jar for CPU inference");
         }
-        LOG.info("engine=auto for model {}: picked {} (rank {}){}", spec.model(), best.name(), best.autoRank(),
-                others);
-        return best;
+        ModelFiles runs = substitutes.getOrDefault(best, model);
+        if (runs != model) {
+            LOG.info("engine=auto for model {}: picked {} (rank {}) with model {} in its place: {} cannot run {} ({})"
+                    + "; the substitute computes the same embeddings within the documented tolerance{}", spec.model(),
+                    best.name(), best.autoRank(), runs.name(), best.name(), model.name(),
+                    best.availabilityFor(model).reason(), others);
+        } else {
+            LOG.info("engine=auto for model {}: picked {} (rank {}){}", spec.model(), best.name(), best.autoRank(),
+                    others);
+        }
+        return new Selection(best, runs);
     }
 
     private static boolean hasAvailable(List<EngineProvider> providers, String name) {

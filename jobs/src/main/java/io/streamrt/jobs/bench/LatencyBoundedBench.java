@@ -42,7 +42,7 @@ final class LatencyBoundedBench {
     static final double STEP_FACTOR = 1.25;
 
     /** At most this many steps per scenario. */
-    static final int MAX_STEPS = 12;
+    static final int MAX_STEPS = 20;
 
     /**
      * Halvings of the gap between the last passing and the first failing step. One left a 12% gap, wider than the
@@ -190,9 +190,7 @@ final class LatencyBoundedBench {
             double failed = 0;
             double rate = FIRST_STEP_SHARE * max;
             while (steps.size() < MAX_STEPS) {
-                Step step = step(pipeline, scenario, rate, max, boundMs, starting, finished);
-                steps.add(step);
-                if (step.pass()) {
+                if (attempt(pipeline, scenario, rate, max, boundMs, starting, finished, steps)) {
                     passed = rate;
                     if (failed > 0) {
                         break;
@@ -213,9 +211,7 @@ final class LatencyBoundedBench {
             // Halve the last gap (geometrically) REFINEMENTS times: to within ~6% of the rate that fails.
             for (int r = 0; r < REFINEMENTS && passed > 0 && failed > passed && steps.size() < MAX_STEPS; r++) {
                 double middle = Math.sqrt(passed * failed);
-                Step step = step(pipeline, scenario, middle, max, boundMs, starting, finished);
-                steps.add(step);
-                if (step.pass()) {
+                if (attempt(pipeline, scenario, middle, max, boundMs, starting, finished, steps)) {
                     passed = middle;
                 } else {
                     failed = middle;
@@ -224,6 +220,24 @@ final class LatencyBoundedBench {
             results.add(new ScenarioResult(scenario, max, passed, steps));
         }
         return new Result(boundMs, engineBestPerS, results);
+    }
+
+    /**
+     * Runs a step, and a failed one once more: the rate fails only if both runs fail. On this shared machine one
+     * stall (another process, a collection) can put a single window's p99 far over the bound between two passing
+     * rates (bench on CPU: 124/s 28 ms, 131/s 20 ms, 139/s 322 ms), and a search that stops at its first failure
+     * then measures the machine, not the scheduler. Both runs are kept in {@code steps}.
+     */
+    private static boolean attempt(OpenLoop pipeline, BenchScenario scenario, double rate, double max, double boundMs,
+            Consumer<String> starting, Consumer<Step> finished, List<Step> steps) throws Exception {
+        Step step = step(pipeline, scenario, rate, max, boundMs, starting, finished);
+        steps.add(step);
+        if (step.pass() || steps.size() >= MAX_STEPS) {
+            return step.pass();
+        }
+        Step again = step(pipeline, scenario, rate, max, boundMs, starting, finished);
+        steps.add(again);
+        return again.pass();
     }
 
     private static Step step(OpenLoop pipeline, BenchScenario scenario, double rate, double max, double boundMs,

@@ -72,6 +72,20 @@ public final class TensorRtProvider implements EngineProvider {
         };
     }
 
+    /**
+     * The default builtin (all-MiniLM-L6-v2, dynamically quantized INT8, which TensorRT's parser refuses): its FP32
+     * form, the same model before quantization (embeddings at mean cosine 0.991 to the INT8 one, README "Sparse
+     * INT8 models"), so that a GPU with default settings runs TensorRT rather than ONNX Runtime on its CPUs.
+     */
+    @Override
+    public java.util.Optional<ModelFiles> substituteFor(ModelFiles model) {
+        ModelFiles int8 = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_INT8, null);
+        if (!model.builtin() || !model.name().equals(int8.name()) || !model.tokenizer().equals(int8.tokenizer())) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_FP32, null));
+    }
+
     @Override
     public int autoRank() {
         return AUTO_RANK;

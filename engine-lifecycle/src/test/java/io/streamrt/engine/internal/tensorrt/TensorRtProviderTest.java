@@ -180,4 +180,19 @@ class TensorRtProviderTest {
         }
         return dirs.stream().filter(d -> !d.isBlank()).anyMatch(d -> Files.exists(Path.of(d, "libcuda.so.1")));
     }
+
+    @Test
+    void offersTheFp32FormOfTheDefaultBuiltinAndNothingElse() {
+        TensorRtProvider provider = new TensorRtProvider();
+        ModelFiles int8 = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_INT8, null);
+        ModelFiles fp32 = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_FP32, null);
+
+        assertThat(provider.substituteFor(int8)).map(ModelFiles::name).contains(fp32.name());
+        assertThat(TensorRtProvider.modelVerdict(provider.substituteFor(int8).orElseThrow()).available())
+                .as("TensorRT's parser takes the substitute").isTrue();
+        assertThat(provider.substituteFor(fp32)).isEmpty();
+        // The same model file as a user's own path (no longer a builtin): never swapped.
+        assertThat(provider.substituteFor(new ModelFiles("mine", int8.onnx(), int8.tokenizer(),
+                int8.onnx().getParent()))).isEmpty();
+    }
 }
