@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamrt.jobs.demo.DemoTexts;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -26,17 +27,27 @@ import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
 
 /**
- * The one call on a GPU host (issue 12): the GPU tests, {@code model build-engine} twice (a build, then a plan
+ * The one call on a GPU host (issue 12): Q/DQ INT8 and sparse Q/DQ INT8 copies of the FP32 builtin made with the
+ * {@code model} tools, the GPU tests (given those models), {@code model build-engine} twice (a build, then a plan
  * already there), and a short backlog bench of the same model on TensorRT, ONNX Runtime and the simulated GPU; one
  * report, {@code gpu-acceptance.json} and {@code gpu-acceptance.md}, in the folder given. Each step runs in its own
- * JVM (this one's Java and classpath) with a deadline, so a hung step is reported and the rest still run; sized to
- * finish within 8 minutes on the GPU host. Where there is no GPU every step says why it could not run.
+ * JVM (this one's Java and classpath) with a deadline, so a hung or crashed step is reported and the rest still run;
+ * the whole run stops starting steps after 7.5 minutes, so it finishes within 8 on the GPU host. Where there is no GPU every step says why it could not run.
  *
  * <pre>{@code
  * /root/kit/run.sh /root/out          # the kit made by jobs/gpu/pack-acceptance.sh starts this class
  * }</pre>
  */
 public final class GpuAcceptance {
+
+    private static final String GPU_TESTS_FLAG = "--gpu-tests";
+    private static final long GPU_TESTS_TIMEOUT_S = 200;
+    /** The whole run, so that it fits the GPU host's 8 minutes with its start-up. */
+    private static final long BUDGET_S = 450;
+    /** A step with less time than this left is not started. */
+    private static final long MIN_STEP_S = 20;
+
+    private final long startNanos = System.nanoTime();
 
     /** Where the plans of every step go: build-engine's, then the bench's TensorRT job finds them there. */
     static final String PLAN_CACHE = "plans";
@@ -54,22 +65,44 @@ public final class GpuAcceptance {
         this.benchTimeoutS = benchTimeoutS;
     }
 
-    /** {@code OUT_DIR [ENGINES]}: ENGINES a comma list for the bench, default tensorrt,onnxruntime,simulated-gpu. */
+    /**
+     * {@code OUT_DIR [ENGINES]}: ENGINES a comma list for the bench, default tensorrt,onnxruntime,simulated-gpu.
+     * {@code --gpu-tests FILE}: only the GPU tests, in this JVM, their outcomes written to FILE (the step runs so).
+     */
     public static void main(String[] args) throws Exception {
+        if (args.length == 2 && args[0].equals(GPU_TESTS_FLAG)) {
+            List<String> lines = new ArrayList<>();
+            boolean failed = runGpuTests(lines);
+            Files.write(Path.of(args[1]), lines, StandardCharsets.UTF_8);
+            System.exit(failed ? 1 : 0);
+        }
         if (args.length < 1) {
             System.err.println("usage: GpuAcceptance OUT_DIR [tensorrt,onnxruntime,simulated-gpu]");
             System.exit(2);
         }
         List<String> engines = List.of((args.length > 1 ? args[1] : "tensorrt,onnxruntime,simulated-gpu").split(","));
         GpuAcceptance run = new GpuAcceptance(Path.of(args[0]), engines.stream().filter(e -> !e.isBlank()).toList(),
-                100);
+                90);
         run.runAll();
         System.out.println(Files.readString(run.out.resolve("gpu-acceptance.md")));
     }
 
     void runAll() throws IOException {
         Files.createDirectories(out.resolve(PLAN_CACHE));
-        gpuTests();
+        // The Q/DQ INT8 and sparse Q/DQ INT8 models the GPU tests compare with ONNX Runtime, made by the project's
+        // own tools from the FP32 builtin, calibrated on generated demo texts.
+        Path calibration = out.resolve("calibration.txt");
+        Files.write(calibration, DemoTexts.generate(120, 7).stream().map(DemoTexts.DemoText::text).toList(),
+                StandardCharsets.UTF_8);
+        Path qdq = out.resolve("minilm-qdq.onnx");
+        Path sparse = out.resolve("minilm-sparse.onnx");
+        Path sparseQdq = out.resolve("minilm-sparse-qdq.onnx");
+        cli("model quantize (Q/DQ INT8)", 120, "model", "quantize", "builtin:all-minilm-l6-v2", qdq.toString(),
+                "--calibration", calibration.toString());
+        cli("model sparsify (2:4)", 60, "model", "sparsify", "builtin:all-minilm-l6-v2", sparse.toString());
+        cli("model quantize (sparse Q/DQ INT8)", 120, "model", "quantize", sparse.toString(), sparseQdq.toString(),
+                "--calibration", calibration.toString());
+        gpuTests(qdq, sparseQdq);
         String model = "builtin:all-minilm-l6-v2";
         cli("build-engine (a build)", 240, "model", "build-engine", model, "--plan-cache-dir", planCache());
         cli("build-engine again (the plan is there)", 60, "model", "build-engine", model, "--plan-cache-dir",
@@ -87,15 +120,74 @@ public final class GpuAcceptance {
         return out.resolve(PLAN_CACHE).toAbsolutePath().toString();
     }
 
-    /** The engine module's GPU tests (tag gpu), in this JVM: each test's outcome, a skip with its reason. */
-    private void gpuTests() {
+    /**
+     * The engine module's GPU tests (tag gpu) in a JVM of their own (native code that crashes takes only that JVM,
+     * and its exit status and log say so): each test's outcome, a skip with its reason.
+     */
+    private void gpuTests(Path qdq, Path sparseQdq) {
         long start = System.nanoTime();
+        long timeoutS = Math.min(GPU_TESTS_TIMEOUT_S, secondsLeft());
+        if (timeoutS < MIN_STEP_S) {
+            steps.add(new Step("GPU tests", "not run: the 8-minute budget is spent", 0, ""));
+            return;
+        }
+        Path results = out.resolve("gpu-tests.txt");
+        Path log = out.resolve("gpu-tests.log");
+        List<String> command = javaCommand();
+        if (Files.isRegularFile(qdq)) {
+            command.add(1, "-Dstreamrt.test.qdq-model=" + qdq.toAbsolutePath());
+        }
+        if (Files.isRegularFile(sparseQdq)) {
+            command.add(1, "-Dstreamrt.test.sparse-qdq-model=" + sparseQdq.toAbsolutePath());
+        }
+        command.add(GpuAcceptance.class.getName());
+        command.add(GPU_TESTS_FLAG);
+        command.add(results.toString());
+        String status;
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
+                    .start();
+            if (!process.waitFor(timeoutS, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+                status = "timed out";
+            } else {
+                status = process.exitValue() == 0 ? null : "failed (exit " + process.exitValue() + ")";
+            }
+        } catch (IOException e) {
+            steps.add(new Step("GPU tests", "failed", seconds(start), "could not start: " + e.getMessage()));
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            steps.add(new Step("GPU tests", "interrupted", seconds(start), ""));
+            return;
+        }
+        List<String> lines;
+        try {
+            lines = Files.exists(results) ? Files.readAllLines(results, StandardCharsets.UTF_8) : List.of();
+        } catch (IOException e) {
+            lines = List.of();
+        }
+        long passed = lines.stream().filter(l -> l.startsWith("passed ")).count();
+        long failed = lines.stream().filter(l -> l.startsWith("FAILED ")).count();
+        long skipped = lines.stream().filter(l -> l.startsWith("skipped ")).count();
+        if (status == null) {
+            status = lines.isEmpty() ? "absent" : failed > 0 ? "failed" : passed == 0 ? "skipped" : "passed";
+        }
+        String detail = lines.isEmpty()
+                ? (status.equals("absent") ? "no GPU tests on the classpath (pack the engine module's test classes)"
+                        : "no results; log " + log.getFileName() + ":\n" + tail(log))
+                : String.join("\n", lines);
+        steps.add(new Step(String.format(Locale.ROOT, "GPU tests (%d passed, %d failed, %d skipped)", passed, failed,
+                skipped), status, seconds(start), detail));
+    }
+
+    /** Runs the GPU tests here; true if any failed. */
+    static boolean runGpuTests(List<String> lines) {
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
                 .selectors(DiscoverySelectors.selectPackage("io.streamrt.engine"))
                 .filters(TagFilter.includeTags("gpu"))
                 .configurationParameter("junit.jupiter.extensions.autodetection.enabled", "false")
                 .build();
-        List<String> lines = new ArrayList<>();
         int[] counts = new int[3]; // passed, failed, skipped
         Launcher launcher = LauncherFactory.create();
         launcher.execute(request, new TestExecutionListener() {
@@ -128,12 +220,7 @@ public final class GpuAcceptance {
                 }
             }
         });
-        int total = counts[0] + counts[1] + counts[2];
-        String status = total == 0 ? "absent" : counts[1] > 0 ? "failed" : counts[0] == 0 ? "skipped" : "passed";
-        steps.add(new Step(String.format(Locale.ROOT, "GPU tests (%d passed, %d failed, %d skipped)", counts[0],
-                counts[1], counts[2]), status, seconds(start),
-                total == 0 ? "no GPU tests on the classpath (pack the engine module's test classes)"
-                        : String.join("\n", lines)));
+        return counts[1] > 0;
     }
 
     private static String message(TestExecutionResult result) {
@@ -141,15 +228,28 @@ public final class GpuAcceptance {
                 .orElse("");
     }
 
-    /** A streamrt command in a JVM of its own, killed at its deadline. */
-    private void cli(String name, long timeoutS, String... args) {
-        long start = System.nanoTime();
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-D" + "streamrt.tensorrt.plan-cache-dir=" + planCache(), "-cp",
-                System.getProperty("java.class.path"), "io.streamrt.jobs.StreamRtCli"));
-        // The kit's JavaCPP settings (libraries from the kit first, its cache folder) hold for every step.
+    /** This JVM's java, its JavaCPP settings (the kit's libraries first, its cache folder), the plan cache, classpath. */
+    private List<String> javaCommand() {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("org.bytedeco.")).sorted()
-                .forEach(k -> command.add(4, "-D" + k + "=" + System.getProperty(k)));
+                .forEach(k -> command.add("-D" + k + "=" + System.getProperty(k)));
+        command.add("-Dstreamrt.tensorrt.plan-cache-dir=" + planCache());
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        return command;
+    }
+
+    /** A streamrt command in a JVM of its own, killed at its deadline. */
+    private void cli(String name, long stepTimeoutS, String... args) {
+        long start = System.nanoTime();
+        long timeoutS = Math.min(stepTimeoutS, secondsLeft());
+        if (timeoutS < MIN_STEP_S) {
+            steps.add(new Step(name, "not run: the 8-minute budget is spent", 0, ""));
+            return;
+        }
+        List<String> command = javaCommand();
+        command.add("io.streamrt.jobs.StreamRtCli");
         command.addAll(List.of(args));
         Path log = out.resolve(name.replaceAll("[^A-Za-z0-9]+", "-") + ".log");
         try {
@@ -205,6 +305,10 @@ public final class GpuAcceptance {
         text.flush();
         mapper.writeValue(out.resolve("gpu-acceptance.json").toFile(), root);
         Files.writeString(out.resolve("gpu-acceptance.md"), md.toString());
+    }
+
+    private long secondsLeft() {
+        return BUDGET_S - (System.nanoTime() - startNanos) / 1_000_000_000L;
     }
 
     List<Step> steps() {

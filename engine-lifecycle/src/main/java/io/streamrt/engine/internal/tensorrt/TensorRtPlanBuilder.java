@@ -83,7 +83,12 @@ final class TensorRtPlanBuilder implements AutoCloseable {
                     "IBuilder.createNetworkV2(kSTRONGLY_TYPED)");
             natives.push("INetworkDefinition", () -> free(network));
             IParser parser = notNull(createParser(network, TrtLogger.INSTANCE), "createParser");
-            natives.push("IParser", () -> free(parser));
+            // Not an INoCopy (its destructor is not its first virtual member): left to the presets, which free
+            // nothing. Parsing happens only when a plan is built (a cached plan loads without it), once per build.
+            natives.push("IParser", () -> {
+                parser.deallocate();
+                return 0;
+            });
             if (!parser.parseFromFile(model.onnx().toString(), ILogger.Severity.kWARNING.value)) {
                 throw new EngineException(TensorRtErrors.parser(model.name(), model.onnx().toString(),
                         parserErrors(parser)));
@@ -286,11 +291,17 @@ final class TensorRtPlanBuilder implements AutoCloseable {
     }
 
     /**
-     * Frees a TensorRT object the way the presets' own samples do; pointers TensorRT returns carry no JavaCPP
-     * deallocator of their own, so this is the one place to revisit if the presets change how they free them.
+     * Frees a TensorRT object (an {@code INoCopy}: every interface the library implements, not the ONNX parser) with
+     * C++ {@code delete} ({@link NativeDelete}); pointers TensorRT returns carry no JavaCPP deallocator, so
+     * {@code deallocate()} alone freed nothing. Where native deletion is unavailable, says so once and leaks.
      */
     static int free(Pointer pointer) {
-        pointer.deallocate();
+        if (NativeDelete.available()) {
+            NativeDelete.deleteNoCopy(pointer);
+        } else {
+            NativeDelete.warnIfUnavailable();
+            pointer.deallocate();
+        }
         return 0;
     }
 
