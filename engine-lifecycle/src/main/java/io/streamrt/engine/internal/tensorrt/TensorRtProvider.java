@@ -79,11 +79,19 @@ public final class TensorRtProvider implements EngineProvider {
      */
     @Override
     public java.util.Optional<ModelFiles> substituteFor(ModelFiles model) {
-        ModelFiles int8 = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_INT8, null);
-        if (!model.builtin() || !model.name().equals(int8.name()) || !model.tokenizer().equals(int8.tokenizer())) {
+        if (!model.builtin()) {
             return java.util.Optional.empty();
         }
-        return java.util.Optional.of(ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_FP32, null));
+        try {
+            ModelFiles int8 = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_INT8, null);
+            if (!model.name().equals(int8.name()) || !model.tokenizer().equals(int8.tokenizer())) {
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_FP32, null));
+        } catch (RuntimeException e) {
+            // A builtin missing from this classpath: no substitute, and auto decides as without one.
+            return java.util.Optional.empty();
+        }
     }
 
     @Override
