@@ -19,8 +19,8 @@ import picocli.CommandLine.Command;
                 + "builds their TensorRT plans ahead of time. "
                 + "MODEL arguments take a path to an .onnx file or a builtin model (builtin:all-minilm-l6-v2, "
                 + "builtin:all-minilm-l6-v2-int8).",
-        subcommands = {InspectCommand.class, SparsifyCommand.class, QuantizeCommand.class, EvaluateCommand.class,
-                BuildEngineCommand.class})
+        subcommands = {InspectCommand.class, SparsifyCommand.class, QuantizeCommand.class, ConvertCommand.class,
+                EvaluateCommand.class, BuildEngineCommand.class})
 public final class ModelCommand implements Runnable {
 
     @CommandLine.Spec
@@ -29,6 +29,7 @@ public final class ModelCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "a subcommand is required: inspect, sparsify, quantize, evaluate or build-engine (see 'model --help')");
+                "a subcommand is required: inspect, sparsify, quantize, convert, evaluate or build-engine (see "
+                        + "'model --help')");
     }
 }

@@ -87,6 +87,6 @@ class ModelInspectCommandTest {
         Cli.Run run = ModelCli.run("model");
 
         assertThat(run.exit()).isEqualTo(2);
-        assertThat(run.err()).contains("a subcommand is required: inspect, sparsify, quantize, evaluate or build-engine");
+        assertThat(run.err()).contains("a subcommand is required: inspect, sparsify, quantize, convert, evaluate or build-engine");
     }
 }
