@@ -27,8 +27,8 @@ import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
 
 /**
- * The one call on a GPU host (issue 12): Q/DQ INT8 and sparse Q/DQ INT8 copies of the FP32 builtin made with the
- * {@code model} tools, the GPU tests (given those models), {@code model build-engine} twice (a build, then a plan
+ * The one call on a GPU host (issue 12): FP16, Q/DQ INT8 and sparse Q/DQ INT8 copies of the FP32 builtin made with
+ * the {@code model} tools, the GPU tests (given those models), {@code model build-engine} twice (a build, then a plan
  * already there), and a short backlog bench of the same model on TensorRT, ONNX Runtime and the simulated GPU; one
  * report, {@code gpu-acceptance.json} and {@code gpu-acceptance.md}, in the folder given. Each step runs in its own
  * JVM (this one's Java and classpath) with a deadline, so a hung or crashed step is reported and the rest still run;
@@ -94,6 +94,8 @@ public final class GpuAcceptance {
         Path calibration = out.resolve("calibration.txt");
         Files.write(calibration, DemoTexts.generate(120, 7).stream().map(DemoTexts.DemoText::text).toList(),
                 StandardCharsets.UTF_8);
+        Path fp16 = out.resolve("minilm-fp16.onnx");
+        cli("model convert --fp16", 60, "model", "convert", "--fp16", "builtin:all-minilm-l6-v2", fp16.toString());
         Path qdq = out.resolve("minilm-qdq.onnx");
         Path sparse = out.resolve("minilm-sparse.onnx");
         Path sparseQdq = out.resolve("minilm-sparse-qdq.onnx");
@@ -102,7 +104,7 @@ public final class GpuAcceptance {
         cli("model sparsify (2:4)", 60, "model", "sparsify", "builtin:all-minilm-l6-v2", sparse.toString());
         cli("model quantize (sparse Q/DQ INT8)", 120, "model", "quantize", sparse.toString(), sparseQdq.toString(),
                 "--calibration", calibration.toString());
-        gpuTests(qdq, sparseQdq);
+        gpuTests(fp16, qdq, sparseQdq);
         String model = "builtin:all-minilm-l6-v2";
         cli("build-engine (a build)", 240, "model", "build-engine", model, "--plan-cache-dir", planCache());
         cli("build-engine again (the plan is there)", 60, "model", "build-engine", model, "--plan-cache-dir",
@@ -124,7 +126,7 @@ public final class GpuAcceptance {
      * The engine module's GPU tests (tag gpu) in a JVM of their own (native code that crashes takes only that JVM,
      * and its exit status and log say so): each test's outcome, a skip with its reason.
      */
-    private void gpuTests(Path qdq, Path sparseQdq) {
+    private void gpuTests(Path fp16, Path qdq, Path sparseQdq) {
         long start = System.nanoTime();
         long timeoutS = Math.min(GPU_TESTS_TIMEOUT_S, secondsLeft());
         if (timeoutS < MIN_STEP_S) {
@@ -134,6 +136,9 @@ public final class GpuAcceptance {
         Path results = out.resolve("gpu-tests.txt");
         Path log = out.resolve("gpu-tests.log");
         List<String> command = javaCommand();
+        if (Files.isRegularFile(fp16)) {
+            command.add(1, "-Dstreamrt.test.fp16-model=" + fp16.toAbsolutePath());
+        }
         if (Files.isRegularFile(qdq)) {
             command.add(1, "-Dstreamrt.test.qdq-model=" + qdq.toAbsolutePath());
         }

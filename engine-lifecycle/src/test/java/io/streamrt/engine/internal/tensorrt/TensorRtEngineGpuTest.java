@@ -29,14 +29,17 @@ import org.junit.jupiter.api.io.TempDir;
  * TensorRT on a real GPU: embeddings against ONNX Runtime FP32, batch timings, the plan cache's reload path. Skipped,
  * with TensorRT's availability reason, wherever TensorRT cannot run.
  *
- * <p>Q/DQ models come from {@code model quantize} / {@code model sparsify}: pass their paths with
- * {@code -Dstreamrt.test.qdq-model=...} and {@code -Dstreamrt.test.sparse-qdq-model=...}.
+ * <p>The other precisions' models come from the {@code model} tools ({@code convert --fp16}, {@code quantize},
+ * {@code sparsify} then {@code quantize}): pass their paths with {@code -Dstreamrt.test.fp16-model=...},
+ * {@code -Dstreamrt.test.qdq-model=...} and {@code -Dstreamrt.test.sparse-qdq-model=...}; each is compared with
+ * ONNX Runtime running the same model.
  */
 @Tag("gpu")
 class TensorRtEngineGpuTest {
 
     static final String QDQ_MODEL_PROPERTY = "streamrt.test.qdq-model";
     static final String SPARSE_QDQ_MODEL_PROPERTY = "streamrt.test.sparse-qdq-model";
+    static final String FP16_MODEL_PROPERTY = "streamrt.test.fp16-model";
 
     private static final int MAX_BATCH = 64;
     private static final int MAX_SEQUENCE = 128;
@@ -249,33 +252,38 @@ class TensorRtEngineGpuTest {
     }
 
     @Test
-    void qdqInt8ModelStaysCloseToFp32() {
-        checkQdqModel(QDQ_MODEL_PROPERTY);
+    void fp16ModelMatchesOnnxRuntimeOnTheSameModel() {
+        checkModel(FP16_MODEL_PROPERTY, "fp16", 0.995);
     }
 
     @Test
-    void sparseQdqInt8ModelStaysCloseToFp32() {
-        checkQdqModel(SPARSE_QDQ_MODEL_PROPERTY);
+    void qdqInt8ModelMatchesOnnxRuntimeOnTheSameModel() {
+        checkModel(QDQ_MODEL_PROPERTY, "int8-qdq", 0.98);
     }
 
-    private void checkQdqModel(String property) {
+    @Test
+    void sparseQdqInt8ModelMatchesOnnxRuntimeOnTheSameModel() {
+        checkModel(SPARSE_QDQ_MODEL_PROPERTY, "int8-qdq", 0.98);
+    }
+
+    private void checkModel(String property, String precision, double bound) {
         String path = System.getProperty(property);
-        assumeTrue(path != null && !path.isBlank(), () -> "no Q/DQ model given: set -D" + property
-                + "=<model.onnx from `model quantize`/`model sparsify`> to run this test");
+        assumeTrue(path != null && !path.isBlank(), () -> "no " + precision + " model given: set -D" + property
+                + "=<model.onnx from the model tools> to run this test");
         Path onnx = Path.of(path);
         assumeTrue(Files.isRegularFile(onnx), () -> property + " names " + onnx + ", which does not exist");
         ModelFiles files = new ModelFiles(onnx.getFileName().toString().replace(".onnx", ""), onnx, fp32Files.tokenizer(),
                 onnx.getParent());
         // Against ONNX Runtime running the same Q/DQ model: what TensorRT must reproduce is this model, not the
         // FP32 one (a 2:4-pruned model without sparse fine-tuning is far from FP32 by design).
-        try (TensorRtEngine int8 = openTensorRt(files, planCache);
+        try (TensorRtEngine engine = openTensorRt(files, planCache);
                 OnnxRuntimeEngine sameModel = OnnxRuntimeEngine.open(spec(onnx.toString(), EngineSpec.ONNXRUNTIME),
                         files)) {
-            assertThat(int8.info().precision()).isEqualTo("int8-qdq");
-            double lowest = lowestCosine(int8, sameModel, SENTENCES);
-            System.out.printf("TensorRT %s vs ONNX Runtime on the same model, lowest cosine: %.5f%n", files.name(),
-                    lowest);
-            assertThat(lowest).isGreaterThanOrEqualTo(0.98);
+            assertThat(engine.info().precision()).isEqualTo(precision);
+            double lowest = lowestCosine(engine, sameModel, SENTENCES);
+            System.out.printf("TensorRT %s (%s) vs ONNX Runtime on the same model, lowest cosine: %.5f%n",
+                    files.name(), precision, lowest);
+            assertThat(lowest).isGreaterThanOrEqualTo(bound);
         }
     }
 
