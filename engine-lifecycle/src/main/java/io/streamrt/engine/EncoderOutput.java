@@ -64,9 +64,26 @@ public record EncoderOutput(Map<String, OutputTensor> tensors, long runNanos) {
     /**
      * Sentence embeddings: the mean of each row's first {@code lengths[i]} token vectors of the hidden state (the
      * unmasked ones), scaled to unit L2 norm, the pooling sentence-transformers models such as MiniLM are trained
-     * with. Other models pool otherwise: see {@link Pooling}.
+     * with. Other models pool otherwise: see {@link Pooling}. A model that pools itself (no hidden state, a
+     * {@code sentence_embedding [batch, hidden]} output, as {@code model convert --pooling mean} makes): its rows,
+     * scaled to unit norm.
      */
     public float[][] meanPooledNormalized(int[] lengths) {
+        OutputTensor pooledByModel = tensors.get("sentence_embedding");
+        if (pooledByModel != null && pooledByModel.shape().length == 2
+                && tensors.values().stream().noneMatch(t -> t.shape().length == 3)) {
+            if (lengths.length != pooledByModel.rows()) {
+                throw new IllegalArgumentException("expected " + pooledByModel.rows() + " lengths, found "
+                        + lengths.length);
+            }
+            int width = (int) pooledByModel.shape()[1];
+            float[][] rows = new float[lengths.length][];
+            for (int row = 0; row < lengths.length; row++) {
+                rows[row] = Pooling.normalize(java.util.Arrays.copyOfRange(pooledByModel.data(), row * width,
+                        (row + 1) * width));
+            }
+            return rows;
+        }
         OutputTensor hidden = hiddenState();
         if (lengths.length != hidden.rows()) {
             throw new IllegalArgumentException("expected " + hidden.rows() + " lengths, found " + lengths.length);

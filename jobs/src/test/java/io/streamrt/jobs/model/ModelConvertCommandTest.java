@@ -29,10 +29,27 @@ class ModelConvertCommandTest {
     }
 
     @Test
-    void withoutFp16ItIsAUsageError() {
-        Cli.Run run = ModelCli.run("model", "convert", ModelFiles.BUILTIN_MINILM_FP32, dir.resolve("x.onnx").toString());
+    void withNothingToDoOrAnUnknownPoolingItIsAUsageError() {
+        Cli.Run none = ModelCli.run("model", "convert", ModelFiles.BUILTIN_MINILM_FP32, dir.resolve("x.onnx").toString());
+        Cli.Run cls = ModelCli.run("model", "convert", "--pooling", "cls", ModelFiles.BUILTIN_MINILM_FP32,
+                dir.resolve("x.onnx").toString());
 
-        assertThat(run.exit()).isEqualTo(2);
-        assertThat(run.err()).contains("--fp16");
+        assertThat(none.exit()).isEqualTo(2);
+        assertThat(none.err()).contains("give --fp16, --pooling mean, or both");
+        assertThat(cls.exit()).isEqualTo(2);
+        assertThat(cls.err()).contains("--pooling must be mean");
+    }
+
+    @Test
+    void aPooledModelIsEnrichedAsAnEmbeddingPooledByTheModel() {
+        Path out = dir.resolve("minilm-pooled.onnx");
+
+        Cli.Run run = ModelCli.run("model", "convert", "--pooling", "mean", ModelFiles.BUILTIN_MINILM_FP32,
+                out.toString());
+
+        assertThat(run.exit()).as(run.toString()).isZero();
+        assertThat(run.out()).contains("Appended mean pooling and L2 normalization: output sentence_embedding");
+        Cli.Run inspect = ModelCli.run("model", "inspect", out.toString());
+        assertThat(inspect.out()).contains("sentence_embedding  float32 [batch_size, 384]");
     }
 }

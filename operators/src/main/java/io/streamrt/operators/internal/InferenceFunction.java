@@ -310,9 +310,11 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
             case FAIL_TASK -> resultFuture.completeExceptionally(error);
             case FAIL_TASK_AND_EXIT_PROCESS -> {
                 LOG.error("Ending this TaskManager's process: {}", error.getMessage());
-                resultFuture.completeExceptionally(error);
+                // The exit first: in production it does not return (the task's failure would never reach Flink
+                // anyway); where it returns (tests), whoever sees the task fail also sees the exit.
                 ProcessExit.current().exit(new InternalError("StreamRT: " + error.getMessage()
                         + "; the TaskManager process ends so that a new one replaces it", error));
+                resultFuture.completeExceptionally(error);
             }
         }
     }

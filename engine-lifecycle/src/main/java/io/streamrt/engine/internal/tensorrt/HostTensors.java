@@ -60,6 +60,14 @@ final class HostTensors {
     }
 
     /** Fails unless the output is {@code [rows, sequence, hidden]}. */
+    /** As below, for a model that pools itself: {@code [rows, hidden]}. */
+    static void checkPooledOutputShape(String output, long[] dims, int rows, int hidden) {
+        if (dims.length != 2 || dims[0] != rows || dims[1] != hidden) {
+            throw new EngineException("output '" + output + "' has shape " + Arrays.toString(dims) + ", expected ["
+                    + rows + ", " + hidden + "]; a pooled output must be [batch, hidden]");
+        }
+    }
+
     static void checkOutputShape(String output, long[] dims, int rows, int sequence, int hidden) {
         if (dims.length != 3 || dims[0] != rows || dims[1] != sequence || dims[2] != hidden) {
             throw new EngineException("output '" + output + "' has shape " + Arrays.toString(dims) + ", expected ["

@@ -149,7 +149,8 @@ public final class TensorRtEngine implements InferenceEngine {
             }
             EngineInfo info = new EngineInfo(EngineSpec.TENSORRT, model.name(), precision, spec.maxBatchSize(),
                     spec.maxSequenceLength(), List.of(new ModelSignature.Tensor(layout.output(),
-                            layout.halfOutput() ? "float16" : "float32", new long[] {-1, -1, layout.hidden()})),
+                            layout.halfOutput() ? "float16" : "float32", layout.pooled()
+                                    ? new long[] {-1, layout.hidden()} : new long[] {-1, -1, layout.hidden()})),
                     streams);
             LOG.info("TensorRT engine for {} on GPU {} (sm {}, TensorRT {}): plan {}, {}, {} streams, a profile each",
                     model.name(), device, computeCapability, tensorRtVersion,
@@ -267,11 +268,13 @@ public final class TensorRtEngine implements InferenceEngine {
         }
         EncoderContract.Checked checked =
                 EncoderContract.check(model, new ModelSignature(inputs, outputs), TensorRtProvider.INPUT_TYPES);
-        // One output for now: the hidden state the embedding task pools (issue 12 moves pooling and heads here).
-        ModelSignature.Tensor hidden = EncoderContract.hiddenState(model, checked.outputs());
-        return new TensorRtSlot.Layout(inputNames, inputTypes, hidden.name(),
-                outputTypes.get(hidden.name()) == DataType.kHALF.value, (int) hidden.shape()[2], spec.maxBatchSize(),
-                spec.maxSequenceLength());
+        // One output: the hidden state the embedding task pools, or, for a model that pools itself (model convert
+        // --pooling mean), its [batch, hidden] embedding: one vector per row comes back instead of one per token.
+        ModelSignature.Tensor pooled = TensorRtProvider.pooledOutput(checked.outputs());
+        ModelSignature.Tensor output = pooled != null ? pooled : EncoderContract.hiddenState(model, checked.outputs());
+        return new TensorRtSlot.Layout(inputNames, inputTypes, output.name(),
+                outputTypes.get(output.name()) == DataType.kHALF.value, (int) output.shape()[output.rank() - 1],
+                spec.maxBatchSize(), spec.maxSequenceLength(), pooled != null);
     }
 
     /** TensorRT's data type as {@link ModelSignature} names ONNX's. */

@@ -9,6 +9,7 @@ import io.streamrt.engine.ModelFiles;
 import io.streamrt.engine.onnx.ModelReport;
 import io.streamrt.engine.onnx.ModelSignature;
 import io.streamrt.engine.onnx.OnnxModel;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -101,8 +102,23 @@ public final class TensorRtProvider implements EngineProvider {
 
     @Override
     public void checkModel(ModelFiles model) {
-        EncoderContract.hiddenState(model.name(),
-                EncoderContract.check(model.name(), ModelSignature.read(model.onnx()), INPUT_TYPES).outputs());
+        List<ModelSignature.Tensor> outputs =
+                EncoderContract.check(model.name(), ModelSignature.read(model.onnx()), INPUT_TYPES).outputs();
+        if (pooledOutput(outputs) == null) {
+            EncoderContract.hiddenState(model.name(), outputs);
+        }
+    }
+
+    /**
+     * The {@code sentence_embedding [batch, hidden]} output of a model that pools itself and has no hidden state
+     * ({@code model convert --pooling mean}); null otherwise.
+     */
+    static ModelSignature.Tensor pooledOutput(List<ModelSignature.Tensor> outputs) {
+        if (outputs.stream().anyMatch(o -> o.rank() == 3)) {
+            return null;
+        }
+        return outputs.stream().filter(o -> o.name().equals("sentence_embedding") && o.rank() == 2
+                && o.shape()[1] > 0).findFirst().orElse(null);
     }
 
     @Override

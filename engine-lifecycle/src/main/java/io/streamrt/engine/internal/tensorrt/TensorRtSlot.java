@@ -54,16 +54,24 @@ final class TensorRtSlot {
      *
      * @param inputs the engine's input names, e.g. {@code input_ids, attention_mask, token_type_ids}
      * @param inputTypes TensorRT data type of each input ({@code kINT64} or {@code kINT32})
-     * @param output the {@code [batch, sequence, hidden]} output's name
+     * @param output the {@code [batch, sequence, hidden]} output's name, or with {@code pooled} the
+     *     {@code [batch, hidden]} one
      * @param halfOutput whether the output is fp16 (converted to float on the host)
      * @param hidden the output's last dimension
      * @param maxBatch largest batch
      * @param maxSequence longest sequence
+     * @param pooled whether the model pools itself ({@code model convert --pooling mean}): one vector per row comes
+     *     back instead of one per token
      */
     record Layout(List<String> inputs, List<Integer> inputTypes, String output, boolean halfOutput, int hidden,
-            int maxBatch, int maxSequence) {
+            int maxBatch, int maxSequence, boolean pooled) {
         long maxTokens() {
             return (long) maxBatch * maxSequence;
+        }
+
+        /** Output vectors for a batch: one per token, or one per row when pooled. */
+        long outputVectors(long rows, long sequence) {
+            return pooled ? rows : rows * sequence;
         }
     }
 
@@ -113,7 +121,8 @@ final class TensorRtSlot {
             // Token types too: a text pair's second segment has 1s, so they change per batch.
             hostInputs[i] = hostBuffer(bytes, layout.inputs().get(i), device, natives);
         }
-        long outputBytes = layout.maxTokens() * layout.hidden() * (layout.halfOutput() ? 2 : 4);
+        long outputBytes = layout.outputVectors(layout.maxBatch(), layout.maxSequence()) * layout.hidden()
+                * (layout.halfOutput() ? 2 : 4);
         Pointer deviceOutput = deviceBuffer(outputBytes, layout.output(), device, natives);
         Pointer hostOutput = hostBuffer(outputBytes, layout.output(), device, natives);
 
@@ -158,7 +167,11 @@ final class TensorRtSlot {
             for (int d = 0; d < dims.length; d++) {
                 dims[d] = shape.d(d);
             }
-            HostTensors.checkOutputShape(layout.output(), dims, rows, sequence, layout.hidden());
+            if (layout.pooled()) {
+                HostTensors.checkPooledOutputShape(layout.output(), dims, rows, layout.hidden());
+            } else {
+                HostTensors.checkOutputShape(layout.output(), dims, rows, sequence, layout.hidden());
+            }
         }
         Cuda.check(cudaEventRecord(start, stream), "cudaEventRecord(start)", device, true);
         for (int i = 0; i < layout.inputs().size(); i++) {
@@ -171,7 +184,7 @@ final class TensorRtSlot {
                     "the batch of " + rows + " x " + sequence + " tokens was not enqueued",
                     TrtLogger.INSTANCE.takeRecentErrors()));
         }
-        long outputBytes = tokens * layout.hidden() * (layout.halfOutput() ? 2 : 4);
+        long outputBytes = layout.outputVectors(rows, sequence) * layout.hidden() * (layout.halfOutput() ? 2 : 4);
         Cuda.check(cudaMemcpyAsync(hostOutput, deviceOutput, outputBytes, cudaMemcpyDeviceToHost, stream),
                 "cudaMemcpyAsync(" + layout.output() + ", device to host)", device, true);
         Cuda.check(cudaEventRecord(stop, stream), "cudaEventRecord(stop)", device, true);
@@ -180,7 +193,7 @@ final class TensorRtSlot {
         Cuda.check(cudaEventSynchronize(stop), "cudaEventSynchronize", device, true);
         float[] millis = new float[1];
         Cuda.check(cudaEventElapsedTime(millis, start, stop), "cudaEventElapsedTime", device, true);
-        int values = Math.toIntExact(tokens * layout.hidden());
+        int values = Math.toIntExact(layout.outputVectors(rows, sequence) * layout.hidden());
         float[] hidden = new float[values];
         if (layout.halfOutput()) {
             short[] halves = new short[values];
@@ -189,8 +202,9 @@ final class TensorRtSlot {
         } else {
             new FloatPointer(hostOutput).capacity(values).get(hidden, 0, values);
         }
-        return EncoderOutput.of((long) (millis[0] * 1_000_000.0),
-                new OutputTensor(layout.output(), new long[] {rows, sequence, layout.hidden()}, hidden));
+        long[] shape = layout.pooled() ? new long[] {rows, layout.hidden()}
+                : new long[] {rows, sequence, layout.hidden()};
+        return EncoderOutput.of((long) (millis[0] * 1_000_000.0), new OutputTensor(layout.output(), shape, hidden));
     }
 
     private void setShape(String input, int rows, int sequence) {

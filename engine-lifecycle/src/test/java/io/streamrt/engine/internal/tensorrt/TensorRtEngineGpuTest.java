@@ -252,6 +252,24 @@ class TensorRtEngineGpuTest {
     }
 
     @Test
+    void aModelThatPoolsItselfCopiesBackOneVectorPerRow(@TempDir Path dir) {
+        Path onnx = dir.resolve("minilm-pooled.onnx");
+        io.streamrt.engine.onnx.PoolingLayer.appendMean(io.streamrt.engine.onnx.OnnxModel.read(fp32Files.onnx()), true)
+                .write(onnx);
+        ModelFiles files = new ModelFiles("minilm-pooled", onnx, fp32Files.tokenizer(), dir);
+        try (TensorRtEngine pooled = openTensorRt(files, planCache)) {
+            assertThat(pooled.info().outputs()).extracting(Object::toString)
+                    .containsExactly("sentence_embedding: float32 [?, 384]");
+            EncoderBatch batch = syntheticBatch(8, 64);
+            assertThat(pooled.run(batch).tensor("sentence_embedding").shape()).containsExactly(8, 384);
+            double lowest = lowestCosine(pooled, SENTENCES);
+            System.out.printf("TensorRT pooled in the network vs ONNX Runtime pooled in Java, lowest cosine: %.5f%n",
+                    lowest);
+            assertThat(lowest).isGreaterThanOrEqualTo(0.999);
+        }
+    }
+
+    @Test
     void fp16ModelMatchesOnnxRuntimeOnTheSameModel() {
         checkModel(FP16_MODEL_PROPERTY, "fp16", 0.995);
     }

@@ -195,4 +195,25 @@ class TensorRtProviderTest {
         assertThat(provider.substituteFor(new ModelFiles("mine", int8.onnx(), int8.tokenizer(),
                 int8.onnx().getParent()))).isEmpty();
     }
+
+    @Test
+    void aModelThatPoolsItselfIsTakenAndItsPooledOutputFound(@org.junit.jupiter.api.io.TempDir Path dir) {
+        ModelFiles fp32 = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_FP32, null);
+        Path onnx = dir.resolve("pooled.onnx");
+        io.streamrt.engine.onnx.PoolingLayer.appendMean(io.streamrt.engine.onnx.OnnxModel.read(fp32.onnx()), true)
+                .write(onnx);
+        ModelFiles pooled = new ModelFiles("pooled", onnx, fp32.tokenizer(), dir);
+
+        new TensorRtProvider().checkModel(pooled);
+        var outputs = io.streamrt.engine.onnx.ModelSignature.read(onnx).outputs();
+        assertThat(TensorRtProvider.pooledOutput(outputs)).isNotNull()
+                .satisfies(t -> assertThat(t.toString()).isEqualTo("sentence_embedding: float32 [?, 384]"));
+        assertThat(TensorRtProvider.pooledOutput(io.streamrt.engine.onnx.ModelSignature.read(fp32.onnx()).outputs()))
+                .as("a hidden state: pooled on the host").isNull();
+        TensorRtSlot.Layout layout = new TensorRtSlot.Layout(java.util.List.of("input_ids"), java.util.List.of(7),
+                "sentence_embedding", false, 384, 64, 128, true);
+        assertThat(layout.outputVectors(64, 128)).as("one vector per row comes back").isEqualTo(64);
+        assertThatThrownBy(() -> HostTensors.checkPooledOutputShape("sentence_embedding", new long[] {8, 128, 384},
+                8, 384)).hasMessageContaining("expected [8, 384]");
+    }
 }
