@@ -1,19 +1,20 @@
 package io.streamrt.engine.onnx;
 
 /**
- * IEEE 754 binary16 from float, rounded to nearest even: what a float16 weight stores. (Java 17 has no
- * {@code Float.floatToFloat16}.)
+ * IEEE 754 binary16 from and to float: what a float16 weight stores (rounded to nearest even) and what a float16
+ * output holds. (Java 17 has no {@code Float.floatToFloat16}.)
  *
  * <pre>{@code
  * short bits = Half.fromFloat(0.1f);   // 0x2e66
  * float back = Half.toFloat(bits);     // 0.099975586
  * }</pre>
  */
-final class Half {
+public final class Half {
 
     private Half() {}
 
-    static short fromFloat(float value) {
+    /** The nearest float16 (ties to even); beyond its range, infinity; NaN stays NaN. */
+    public static short fromFloat(float value) {
         int bits = Float.floatToRawIntBits(value);
         int sign = (bits >>> 16) & 0x8000;
         int exponent = (bits >>> 23) & 0xff;
@@ -49,7 +50,8 @@ final class Half {
         return (short) (sign | half);
     }
 
-    static float toFloat(short half) {
+    /** A float16's exact value as a float. */
+    public static float toFloat(short half) {
         int bits = half & 0xffff;
         int sign = (bits & 0x8000) << 16;
         int exponent = (bits >>> 10) & 0x1f;

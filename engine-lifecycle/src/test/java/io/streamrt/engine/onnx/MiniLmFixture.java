@@ -108,8 +108,23 @@ final class MiniLmFixture {
 
     /** Mean-pooled, L2-normalized sentence embeddings. */
     static float[][] embed(byte[] model, List<EncoderBatch> batches) throws OrtException {
-        OrtEnvironment env = OrtEnvironments.get();
         List<float[]> embeddings = new ArrayList<>();
+        List<float[]> outputs = firstOutputs(model, batches);
+        for (int b = 0; b < batches.size(); b++) {
+            EncoderBatch batch = batches.get(b);
+            float[] hidden = outputs.get(b);
+            int hiddenSize = hidden.length / (batch.size() * batch.sequenceLength());
+            embeddings.addAll(Arrays.asList(EncoderOutput.of(0, new OutputTensor("last_hidden_state",
+                    new long[] {batch.size(), batch.sequenceLength(), hiddenSize}, hidden))
+                    .meanPooledNormalized(batch.lengths())));
+        }
+        return embeddings.toArray(new float[0][]);
+    }
+
+    /** Each batch's first output through ONNX Runtime (ids, the mask of its lengths, zero token types), flat. */
+    static List<float[]> firstOutputs(byte[] model, List<EncoderBatch> batches) throws OrtException {
+        OrtEnvironment env = OrtEnvironments.get();
+        List<float[]> outputs = new ArrayList<>();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(2);
             try (OrtSession session = env.createSession(model, options)) {
@@ -128,12 +143,9 @@ final class MiniLmFixture {
                                 LongBuffer.wrap(new long[mask.length]), shape));
                         try (OrtSession.Result result = session.run(inputs)) {
                             FloatBuffer buffer = ((OnnxTensor) result.get(0)).getFloatBuffer();
-                            float[] hidden = new float[buffer.remaining()];
-                            buffer.get(hidden);
-                            int hiddenSize = hidden.length / (batch.size() * batch.sequenceLength());
-                            embeddings.addAll(Arrays.asList(EncoderOutput.of(0, new OutputTensor("last_hidden_state",
-                                    new long[] {batch.size(), batch.sequenceLength(), hiddenSize}, hidden))
-                                    .meanPooledNormalized(batch.lengths())));
+                            float[] values = new float[buffer.remaining()];
+                            buffer.get(values);
+                            outputs.add(values);
                         }
                     } finally {
                         inputs.values().forEach(OnnxTensor::close);
@@ -141,7 +153,7 @@ final class MiniLmFixture {
                 }
             }
         }
-        return embeddings.toArray(new float[0][]);
+        return outputs;
     }
 
     /** Cosine of each pair of unit vectors. */

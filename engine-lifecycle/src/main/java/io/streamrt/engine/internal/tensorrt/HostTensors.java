@@ -1,5 +1,6 @@
 package io.streamrt.engine.internal.tensorrt;
 
+import io.streamrt.engine.onnx.Half;
 import io.streamrt.engine.EncoderBatch;
 import io.streamrt.engine.EngineException;
 import io.streamrt.engine.EngineInfo;
@@ -33,22 +34,7 @@ final class HostTensors {
 
     /** IEEE 754 half precision to float (what an fp16 model's output holds). */
     static float halfToFloat(short half) {
-        int bits = half & 0xffff;
-        int sign = (bits & 0x8000) << 16;
-        int exponent = (bits >>> 10) & 0x1f;
-        int mantissa = bits & 0x3ff;
-        if (exponent == 0x1f) {
-            return Float.intBitsToFloat(sign | 0x7f800000 | (mantissa << 13));
-        }
-        if (exponent == 0) {
-            if (mantissa == 0) {
-                return Float.intBitsToFloat(sign);
-            }
-            // Subnormal half: value = mantissa * 2^-24.
-            float value = mantissa * 0x1p-24f;
-            return sign == 0 ? value : -value;
-        }
-        return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
+        return Half.toFloat(half);
     }
 
     static float[] halvesToFloats(short[] halves) {
