@@ -11,6 +11,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -82,13 +83,13 @@ public final class Fp16Converter {
             throw new OnnxModelException("model " + model.source() + " has no float32 weights to convert to float16 "
                     + "(already float16, or quantized)");
         }
-        Set<String> producedByKept = new HashSet<>();
+        Set<String> producedByKept = new LinkedHashSet<>(); // ordered: the same model gives the same bytes
         for (NodeProto node : graph.getNodeList()) {
             if (KEPT_IN_FLOAT32.containsKey(node.getOpType())) {
                 producedByKept.add(node.getOutput(0));
             }
         }
-        Set<String> graphOutputs = new HashSet<>();
+        Set<String> graphOutputs = new LinkedHashSet<>();
         for (ValueInfoProto output : graph.getOutputList()) {
             if (output.getType().getTensorType().getElemType() == FLOAT) {
                 graphOutputs.add(output.getName());

@@ -73,10 +73,15 @@ public final class TensorRtProvider implements EngineProvider {
         };
     }
 
+    /** The GPU form of the default builtin: its FP32 weights in float16, pooling and normalization in the network. */
+    static final String GPU_DEFAULT_NAME = "all-minilm-l6-v2-fp16-pooled";
+
     /**
-     * The default builtin (all-MiniLM-L6-v2, dynamically quantized INT8, which TensorRT's parser refuses): its FP32
-     * form, the same model before quantization (embeddings at mean cosine 0.991 to the INT8 one, README "Sparse
-     * INT8 models"), so that a GPU with default settings runs TensorRT rather than ONNX Runtime on its CPUs.
+     * The default builtin (all-MiniLM-L6-v2, dynamically quantized INT8, which TensorRT's parser refuses): the same
+     * model in the form TensorRT runs well, made from its FP32 builtin with the project's own model tools at first
+     * use (`model convert --pooling mean --fp16`: float16, mean pooling and L2 normalization as network layers, so
+     * one vector per record comes back from the GPU). Embeddings: cosine > 0.9999 to the FP32 model
+     * ({@code Fp16ConverterTest}, {@code PoolingLayerTest}), mean 0.991 to the INT8 one (README).
      */
     @Override
     public java.util.Optional<ModelFiles> substituteFor(ModelFiles model) {
@@ -88,11 +93,38 @@ public final class TensorRtProvider implements EngineProvider {
             if (!model.name().equals(int8.name()) || !model.tokenizer().equals(int8.tokenizer())) {
                 return java.util.Optional.empty();
             }
-            return java.util.Optional.of(ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_FP32, null));
+            return java.util.Optional.of(gpuDefault());
         } catch (RuntimeException e) {
-            // A builtin missing from this classpath: no substitute, and auto decides as without one.
+            // A builtin missing from this classpath, an unwritable temp folder: no substitute, and auto decides as
+            // without one.
             return java.util.Optional.empty();
         }
+    }
+
+    /**
+     * The pooled float16 MiniLM, written once per host under {@code java.io.tmpdir} (atomically: TaskManagers on one
+     * host may race) beside the FP32 builtin's tokenizer. The conversion is deterministic, so every host writes the
+     * same bytes and the plan key is the same.
+     */
+    static synchronized ModelFiles gpuDefault() {
+        ModelFiles fp32 = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_FP32, null);
+        java.nio.file.Path dir = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "streamrt-models",
+                GPU_DEFAULT_NAME);
+        java.nio.file.Path onnx = dir.resolve(GPU_DEFAULT_NAME + ".onnx");
+        if (!java.nio.file.Files.isRegularFile(onnx)) {
+            try {
+                java.nio.file.Files.createDirectories(dir);
+                java.nio.file.Path partial = java.nio.file.Files.createTempFile(dir, GPU_DEFAULT_NAME, ".partial");
+                io.streamrt.engine.onnx.OnnxModel pooled = io.streamrt.engine.onnx.PoolingLayer.appendMean(
+                        OnnxModel.read(fp32.onnx()), true);
+                io.streamrt.engine.onnx.Fp16Converter.convert(pooled).model().write(partial);
+                java.nio.file.Files.move(partial, onnx, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } catch (java.io.IOException e) {
+                throw new EngineException("could not write the GPU form of the default model to " + dir + ": " + e, e);
+            }
+        }
+        return new ModelFiles(GPU_DEFAULT_NAME, onnx, fp32.tokenizer(), null);
     }
 
     @Override

@@ -270,6 +270,18 @@ class TensorRtEngineGpuTest {
     }
 
     @Test
+    void theDefaultModelRunsOnTensorRtInItsGpuForm() {
+        // What enrich with default flags decides on a GPU TaskManager: TensorRT, with the pooled FP16 MiniLM.
+        EngineSpec defaults = new EngineSpec(ModelFiles.BUILTIN_MINILM_INT8, null, EngineSpec.AUTO, 0, MAX_BATCH,
+                MAX_SEQUENCE, 0);
+        io.streamrt.engine.ModelCheck check = io.streamrt.engine.EngineRegistry.shared().check(defaults,
+                io.streamrt.engine.task.TaskPlan.Choices.detect());
+        assertThat(check.backend()).isEqualTo(EngineSpec.TENSORRT);
+        assertThat(check.model().name()).isEqualTo(TensorRtProvider.GPU_DEFAULT_NAME);
+        assertThat(check.plan().describe()).contains("pooled by the model");
+    }
+
+    @Test
     void fp16ModelMatchesOnnxRuntimeOnTheSameModel() {
         checkModel(FP16_MODEL_PROPERTY, "fp16", 0.995);
     }

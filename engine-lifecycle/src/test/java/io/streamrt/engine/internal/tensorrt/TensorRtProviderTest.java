@@ -182,14 +182,31 @@ class TensorRtProviderTest {
     }
 
     @Test
-    void offersTheFp32FormOfTheDefaultBuiltinAndNothingElse() {
+    void offersAPooledFloat16FormOfTheDefaultBuiltinAndNothingElse() throws Exception {
         TensorRtProvider provider = new TensorRtProvider();
         ModelFiles int8 = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_INT8, null);
         ModelFiles fp32 = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_FP32, null);
 
-        assertThat(provider.substituteFor(int8)).map(ModelFiles::name).contains(fp32.name());
-        assertThat(TensorRtProvider.modelVerdict(provider.substituteFor(int8).orElseThrow()).available())
-                .as("TensorRT's parser takes the substitute").isTrue();
+        ModelFiles gpu = provider.substituteFor(int8).orElseThrow();
+        assertThat(gpu.name()).isEqualTo("all-minilm-l6-v2-fp16-pooled");
+        assertThat(gpu.builtin()).as("StreamRT knows its task: an embedding, pooled by the model").isTrue();
+        assertThat(gpu.tokenizer()).isEqualTo(fp32.tokenizer());
+        assertThat(TensorRtProvider.modelVerdict(gpu).available()).as("TensorRT's parser takes it").isTrue();
+        provider.checkModel(gpu);
+        assertThat(PlanKey.identify(gpu.onnx()).precision()).isEqualTo("fp16");
+        assertThat(TensorRtProvider.pooledOutput(io.streamrt.engine.onnx.ModelSignature.read(gpu.onnx()).outputs()))
+                .isNotNull();
+        // The operator's task layer: an embedding the model pools, as it decides on a TaskManager.
+        io.streamrt.engine.task.TaskPlan plan = io.streamrt.engine.task.TaskPlan.plan(gpu.name(),
+                io.streamrt.engine.task.ModelConfig.read(gpu),
+                io.streamrt.engine.onnx.ModelSignature.read(gpu.onnx()).outputs(),
+                io.streamrt.engine.task.TaskPlan.Choices.detect());
+        assertThat(plan.describe()).contains("pooled by the model");
+        // Made once; the same bytes again (every host computes the same plan key).
+        byte[] first = Files.readAllBytes(gpu.onnx());
+        Files.delete(gpu.onnx());
+        assertThat(Files.readAllBytes(provider.substituteFor(int8).orElseThrow().onnx())).isEqualTo(first);
+
         assertThat(provider.substituteFor(fp32)).isEmpty();
         // The same model file as a user's own path (no longer a builtin): never swapped.
         assertThat(provider.substituteFor(new ModelFiles("mine", int8.onnx(), int8.tokenizer(),
