@@ -23,6 +23,8 @@ public final class EncoderContract {
     public static final String INPUT_IDS = "input_ids";
     public static final String ATTENTION_MASK = "attention_mask";
     public static final String TOKEN_TYPE_IDS = "token_type_ids";
+    /** The output of a model that pools itself ({@code [batch, hidden]}), as sentence-transformers exports name it. */
+    public static final String POOLED_EMBEDDING = "sentence_embedding";
 
     private static final Set<String> KNOWN_INPUTS = Set.of(INPUT_IDS, ATTENTION_MASK, TOKEN_TYPE_IDS);
     private static final Set<String> FLOAT_OUTPUTS = Set.of("float32", "float16");
@@ -118,5 +120,17 @@ public final class EncoderContract {
                 + "output [batch, sequence, hidden] with a fixed hidden size (the last hidden state), found "
                 + outputs + "; export the encoder's last hidden state (a model with pooled outputs or "
                 + "classification logits is not supported yet)");
+    }
+
+    /**
+     * The {@value #POOLED_EMBEDDING} {@code [batch, hidden]} output of a model that pools itself and has no
+     * {@code [batch, sequence, hidden]} output ({@code model convert --pooling mean} makes one); null otherwise.
+     */
+    public static Tensor pooledEmbedding(List<Tensor> outputs) {
+        if (outputs.stream().anyMatch(o -> o.rank() == 3)) {
+            return null;
+        }
+        return outputs.stream().filter(o -> o.name().equals(POOLED_EMBEDDING) && o.rank() == 2 && o.shape()[1] > 0)
+                .findFirst().orElse(null);
     }
 }

@@ -69,7 +69,7 @@ public record EncoderOutput(Map<String, OutputTensor> tensors, long runNanos) {
      * scaled to unit norm.
      */
     public float[][] meanPooledNormalized(int[] lengths) {
-        OutputTensor pooledByModel = tensors.get("sentence_embedding");
+        OutputTensor pooledByModel = tensors.get(EncoderContract.POOLED_EMBEDDING);
         if (pooledByModel != null && pooledByModel.shape().length == 2
                 && tensors.values().stream().noneMatch(t -> t.shape().length == 3)) {
             if (lengths.length != pooledByModel.rows()) {

@@ -205,8 +205,7 @@ public final class EngineRegistry {
     public ModelCheck check(EngineSpec spec, TaskPlan.Choices choices) {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(choices, "choices");
-        BackendSelector.Selection selection =
-                BackendSelector.choose(providers, spec, ModelFiles.resolve(spec.model(), spec.tokenizer()));
+        BackendSelector.Selection selection = select(spec);
         EngineProvider provider = selection.provider();
         ModelFiles model = selection.model();
         provider.checkModel(model);
@@ -241,8 +240,7 @@ public final class EngineRegistry {
     private void build(RegistryEntry entry) {
         EngineSpec spec = entry.spec;
         try {
-            BackendSelector.Selection selection =
-                    BackendSelector.choose(providers, spec, ModelFiles.resolve(spec.model(), spec.tokenizer()));
+            BackendSelector.Selection selection = select(spec);
             EngineProvider provider = selection.provider();
             ModelFiles model = selection.model();
             long start = System.nanoTime();
@@ -262,6 +260,11 @@ public final class EngineRegistry {
             }
             entry.future.completeExceptionally(t);
         }
+    }
+
+    /** The backend for the spec and the model it runs (a substitute, under auto: {@link BackendSelector#choose}). */
+    private BackendSelector.Selection select(EngineSpec spec) {
+        return BackendSelector.choose(providers, spec, ModelFiles.resolve(spec.model(), spec.tokenizer()));
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +40,7 @@ public final class BackendSelector {
     /**
      * A backend and the model it runs: {@code model}, or for {@link EngineSpec#AUTO} the substitute a
      * higher-ranked backend offers for a model it cannot run ({@link EngineProvider#substituteFor}: on a GPU, the
-     * FP32 form of the default INT8 builtin, which TensorRT's parser refuses).
+     * pooled float16 form of the default INT8 builtin, which TensorRT's parser refuses).
      */
     public record Selection(EngineProvider provider, ModelFiles model) {}
 
@@ -73,14 +74,17 @@ public final class BackendSelector {
     private static Selection selectAuto(List<EngineProvider> providers, EngineSpec spec, ModelFiles model) {
         Map<EngineProvider, EngineProvider.Availability> verdicts = new IdentityHashMap<>();
         Map<EngineProvider, ModelFiles> substitutes = new IdentityHashMap<>();
+        // Why a provider that runs a substitute cannot run the model itself, for the log line.
+        Map<EngineProvider, String> refusals = new IdentityHashMap<>();
         for (EngineProvider provider : providers) {
             EngineProvider.Availability verdict =
                     provider.autoRank() > 0 ? provider.availabilityFor(model) : provider.availability();
             if (!verdict.available() && provider.autoRank() > 0 && provider.availability().available()) {
                 // It runs here but not this model: a substitute it offers may do.
-                java.util.Optional<ModelFiles> substitute = provider.substituteFor(model);
+                Optional<ModelFiles> substitute = provider.substituteFor(model);
                 if (substitute.isPresent() && provider.availabilityFor(substitute.get()).available()) {
                     substitutes.put(provider, substitute.get());
+                    refusals.put(provider, verdict.reason());
                     verdict = EngineProvider.Availability.yes();
                 }
             }
@@ -117,8 +121,7 @@ public final class BackendSelector {
         if (runs != model) {
             LOG.info("engine=auto for model {}: picked {} (rank {}) with model {} in its place: {} cannot run {} ({})"
                     + "; the substitute computes the same embeddings within the documented tolerance{}", spec.model(),
-                    best.name(), best.autoRank(), runs.name(), best.name(), model.name(),
-                    best.availabilityFor(model).reason(), others);
+                    best.name(), best.autoRank(), runs.name(), best.name(), model.name(), refusals.get(best), others);
         } else {
             LOG.info("engine=auto for model {}: picked {} (rank {}){}", spec.model(), best.name(), best.autoRank(),
                     others);

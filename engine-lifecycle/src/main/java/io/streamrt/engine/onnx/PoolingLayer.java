@@ -1,5 +1,6 @@
 package io.streamrt.engine.onnx;
 
+import io.streamrt.engine.EncoderContract;
 import io.streamrt.engine.onnx.proto.Onnx.AttributeProto;
 import io.streamrt.engine.onnx.proto.Onnx.GraphProto;
 import io.streamrt.engine.onnx.proto.Onnx.NodeProto;
@@ -23,7 +24,7 @@ import java.util.List;
 public final class PoolingLayer {
 
     /** The output name the task layer reads as a pooled embedding. */
-    public static final String OUTPUT = "sentence_embedding";
+    public static final String OUTPUT = EncoderContract.POOLED_EMBEDDING;
 
     private static final String PREFIX = "streamrt_pooling/";
     private static final int FLOAT = TensorProto.DataType.FLOAT_VALUE;

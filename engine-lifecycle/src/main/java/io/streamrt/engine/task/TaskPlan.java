@@ -1,5 +1,6 @@
 package io.streamrt.engine.task;
 
+import io.streamrt.engine.EncoderContract;
 import io.streamrt.engine.ModelRejectedException;
 import io.streamrt.engine.onnx.ModelSignature.Tensor;
 import java.io.Serializable;
@@ -124,7 +125,7 @@ public record TaskPlan(Task task, String output, Pooling pooling, boolean normal
 
     private static TaskPlan embedding(String model, ModelConfig config, List<Tensor> outputs, Choices choices,
             List<String> decisions) {
-        Tensor pooled = named(outputs, "sentence_embedding");
+        Tensor pooled = named(outputs, EncoderContract.POOLED_EMBEDDING);
         if (choices.pooling() == null && pooled != null && pooled.rank() == 2) {
             decisions.add("output " + pooled + ", pooled by the model");
             decisions.add(normalization(config));

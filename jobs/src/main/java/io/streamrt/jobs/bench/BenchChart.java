@@ -123,6 +123,12 @@ final class BenchChart {
         axis.setAllowNegativesFlag(false);
         plot.setRangeAxis(axis);
         plot.addRangeMarker(marker);
+        return whiteWithGrid(chart);
+    }
+
+    /** The bench's XY chart look: white background, light grey grid. */
+    static JFreeChart whiteWithGrid(JFreeChart chart) {
+        XYPlot plot = chart.getXYPlot();
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);

@@ -2,7 +2,6 @@ package io.streamrt.jobs.bench;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,7 +12,6 @@ import java.util.function.Consumer;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.plot.PlotOrientation;
-import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
@@ -154,13 +152,8 @@ final class LatencyBoundedBench {
                     BenchChart.dashedMarker(boundMs, "bound " + Math.round(boundMs) + " ms"));
             JFreeChart batchChart = ChartFactory.createXYLineChart("mean batch size by offered rate",
                     "offered records/s", "records per batch", batches, PlotOrientation.VERTICAL, true, false, false);
-            XYPlot plot = batchChart.getXYPlot();
-            plot.setRenderer(new XYLineAndShapeRenderer(true, true));
-            plot.setBackgroundPaint(Color.WHITE);
-            plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
-            plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-            batchChart.setBackgroundPaint(Color.WHITE);
-            BenchChart.sideBySide(png, 760, 540, p99Chart, batchChart);
+            batchChart.getXYPlot().setRenderer(new XYLineAndShapeRenderer(true, true));
+            BenchChart.sideBySide(png, 760, 540, p99Chart, BenchChart.whiteWithGrid(batchChart));
         }
     }
 

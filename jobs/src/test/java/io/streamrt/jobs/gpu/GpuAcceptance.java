@@ -128,9 +128,8 @@ public final class GpuAcceptance {
      */
     private void gpuTests(Path fp16, Path qdq, Path sparseQdq) {
         long start = System.nanoTime();
-        long timeoutS = Math.min(GPU_TESTS_TIMEOUT_S, secondsLeft());
-        if (timeoutS < MIN_STEP_S) {
-            steps.add(new Step("GPU tests", "not run: the 8-minute budget is spent", 0, ""));
+        long timeoutS = budgetFor("GPU tests", GPU_TESTS_TIMEOUT_S);
+        if (timeoutS == 0) {
             return;
         }
         Path results = out.resolve("gpu-tests.txt");
@@ -148,22 +147,9 @@ public final class GpuAcceptance {
         command.add(GpuAcceptance.class.getName());
         command.add(GPU_TESTS_FLAG);
         command.add(results.toString());
-        String status;
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
-                    .start();
-            if (!process.waitFor(timeoutS, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-                status = "timed out";
-            } else {
-                status = process.exitValue() == 0 ? null : "failed (exit " + process.exitValue() + ")";
-            }
-        } catch (IOException e) {
-            steps.add(new Step("GPU tests", "failed", seconds(start), "could not start: " + e.getMessage()));
-            return;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            steps.add(new Step("GPU tests", "interrupted", seconds(start), ""));
+        Outcome outcome = runJvm(command, log, timeoutS);
+        if (outcome.noOutput()) {
+            steps.add(new Step("GPU tests", outcome.status(), seconds(start), outcome.detail()));
             return;
         }
         List<String> lines;
@@ -175,9 +161,8 @@ public final class GpuAcceptance {
         long passed = lines.stream().filter(l -> l.startsWith("passed ")).count();
         long failed = lines.stream().filter(l -> l.startsWith("FAILED ")).count();
         long skipped = lines.stream().filter(l -> l.startsWith("skipped ")).count();
-        if (status == null) {
-            status = lines.isEmpty() ? "absent" : failed > 0 ? "failed" : passed == 0 ? "skipped" : "passed";
-        }
+        String status = outcome.status() != null ? outcome.status()
+                : lines.isEmpty() ? "absent" : failed > 0 ? "failed" : passed == 0 ? "skipped" : "passed";
         String detail = lines.isEmpty()
                 ? (status.equals("absent") ? "no GPU tests on the classpath (pack the engine module's test classes)"
                         : "no results; log " + log.getFileName() + ":\n" + tail(log))
@@ -193,13 +178,11 @@ public final class GpuAcceptance {
                 .filters(TagFilter.includeTags("gpu"))
                 .configurationParameter("junit.jupiter.extensions.autodetection.enabled", "false")
                 .build();
-        int[] counts = new int[3]; // passed, failed, skipped
         Launcher launcher = LauncherFactory.create();
         launcher.execute(request, new TestExecutionListener() {
             @Override
             public void executionSkipped(TestIdentifier test, String reason) {
                 if (test.isTest()) {
-                    counts[2]++;
                     lines.add("skipped " + test.getDisplayName() + ": " + reason);
                 }
             }
@@ -209,23 +192,14 @@ public final class GpuAcceptance {
                 if (!test.isTest()) {
                     return;
                 }
-                switch (result.getStatus()) {
-                    case SUCCESSFUL -> {
-                        counts[0]++;
-                        lines.add("passed " + test.getDisplayName());
-                    }
-                    case ABORTED -> {
-                        counts[2]++;
-                        lines.add("skipped " + test.getDisplayName() + ": " + message(result));
-                    }
-                    case FAILED -> {
-                        counts[1]++;
-                        lines.add("FAILED " + test.getDisplayName() + ": " + message(result));
-                    }
-                }
+                lines.add(switch (result.getStatus()) {
+                    case SUCCESSFUL -> "passed " + test.getDisplayName();
+                    case ABORTED -> "skipped " + test.getDisplayName() + ": " + message(result);
+                    case FAILED -> "FAILED " + test.getDisplayName() + ": " + message(result);
+                });
             }
         });
-        return counts[1] > 0;
+        return lines.stream().anyMatch(l -> l.startsWith("FAILED "));
     }
 
     private static String message(TestExecutionResult result) {
@@ -248,31 +222,68 @@ public final class GpuAcceptance {
     /** A streamrt command in a JVM of its own, killed at its deadline. */
     private void cli(String name, long stepTimeoutS, String... args) {
         long start = System.nanoTime();
-        long timeoutS = Math.min(stepTimeoutS, secondsLeft());
-        if (timeoutS < MIN_STEP_S) {
-            steps.add(new Step(name, "not run: the 8-minute budget is spent", 0, ""));
+        long timeoutS = budgetFor(name, stepTimeoutS);
+        if (timeoutS == 0) {
             return;
         }
         List<String> command = javaCommand();
         command.add("io.streamrt.jobs.StreamRtCli");
         command.addAll(List.of(args));
         Path log = out.resolve(name.replaceAll("[^A-Za-z0-9]+", "-") + ".log");
+        Outcome outcome = runJvm(command, log, timeoutS);
+        String detail = outcome.detail() != null ? outcome.detail()
+                : outcome.timedOut() ? "killed after " + timeoutS + " s; log " + log.getFileName() + ":\n" + tail(log)
+                : tail(log);
+        steps.add(new Step(name, outcome.status() == null ? "passed" : outcome.status(), seconds(start), detail));
+    }
+
+    /**
+     * The step's deadline within what is left of the whole run's budget; 0, with the step reported as not run,
+     * where too little is left to start it.
+     */
+    private long budgetFor(String name, long stepTimeoutS) {
+        long timeoutS = Math.min(stepTimeoutS, secondsLeft());
+        if (timeoutS < MIN_STEP_S) {
+            steps.add(new Step(name, "not run: the 8-minute budget is spent", 0, ""));
+            return 0;
+        }
+        return timeoutS;
+    }
+
+    /**
+     * How a step's JVM ended.
+     *
+     * @param status null where it exited 0; else {@code timed out}, {@code failed (exit N)}, {@code failed} (not
+     *     started) or {@code interrupted}
+     * @param detail what to report where the JVM's own output says nothing (not started, interrupted); else null
+     */
+    private record Outcome(String status, String detail) {
+        boolean timedOut() {
+            return "timed out".equals(status);
+        }
+
+        /** Not started, or interrupted: nothing of its own output to report. */
+        boolean noOutput() {
+            return detail != null;
+        }
+    }
+
+    /** Runs {@code command} with its output in {@code log}, killed after {@code timeoutS}. */
+    private static Outcome runJvm(List<String> command, Path log, long timeoutS) {
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
                     .start();
             if (!process.waitFor(timeoutS, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor();
-                steps.add(new Step(name, "timed out", seconds(start), "killed after " + timeoutS + " s; log "
-                        + log.getFileName() + ":\n" + tail(log)));
-                return;
+                return new Outcome("timed out", null);
             }
             int exit = process.exitValue();
-            steps.add(new Step(name, exit == 0 ? "passed" : "failed (exit " + exit + ")", seconds(start), tail(log)));
+            return new Outcome(exit == 0 ? null : "failed (exit " + exit + ")", null);
         } catch (IOException e) {
-            steps.add(new Step(name, "failed", seconds(start), "could not start: " + e.getMessage()));
+            return new Outcome("failed", "could not start: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            steps.add(new Step(name, "interrupted", seconds(start), ""));
+            return new Outcome("interrupted", "");
         }
     }
 

@@ -309,7 +309,12 @@ final class BatchPlanner {
     }
 
     private int limitFor(int b) {
-        int byBudget = (int) Math.max(1, config.tokenBudget() / bucketLengths[b]);
+        return limitForLength(bucketLengths[b]);
+    }
+
+    /** The most rows of {@code length} tokens one batch may hold: the size limit, or the token budget's, at least 1. */
+    private int limitForLength(int length) {
+        int byBudget = (int) Math.max(1, config.tokenBudget() / length);
         return Math.min(config.maxBatchSize(), byBudget);
     }
 
@@ -341,9 +346,6 @@ final class BatchPlanner {
     private boolean waitingBuysNothing(int b, long slackNanos) {
         if (config.mode() != BatchingMode.ADAPTIVE) {
             return false;
-        }
-        if (workers == 1) {
-            return true; // nothing else can use the engine meanwhile: the batches that form while it runs are enough
         }
         int rows = rowsFor(b);
         if (rows >= limitFor(b) || meanInterArrivalNanos <= 0) {
@@ -460,7 +462,7 @@ final class BatchPlanner {
             for (int from = end - 1; from >= 0; from--) {
                 int length = sorted.get(from).length();
                 int rows = end - from;
-                if (rows > config.maxBatchSize() || (rows > 1 && (long) rows * length > config.tokenBudget())) {
+                if (rows > limitForLength(length)) {
                     break;
                 }
                 boolean runsNow = from <= at && at < end;
@@ -480,8 +482,7 @@ final class BatchPlanner {
         for (InferenceRequest request : batch) {
             remove(request);
         }
-        lastBatchLimit = Math.min(config.maxBatchSize(),
-                (int) Math.max(1, config.tokenBudget() / batch.get(0).length()));
+        lastBatchLimit = limitForLength(batch.get(0).length());
         return batch;
     }
 

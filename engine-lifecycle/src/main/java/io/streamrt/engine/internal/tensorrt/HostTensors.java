@@ -1,9 +1,9 @@
 package io.streamrt.engine.internal.tensorrt;
 
-import io.streamrt.engine.onnx.Half;
 import io.streamrt.engine.EncoderBatch;
 import io.streamrt.engine.EngineException;
 import io.streamrt.engine.EngineInfo;
+import io.streamrt.engine.onnx.Half;
 import java.util.Arrays;
 
 /**
@@ -45,8 +45,7 @@ final class HostTensors {
         return floats;
     }
 
-    /** Fails unless the output is {@code [rows, sequence, hidden]}. */
-    /** As below, for a model that pools itself: {@code [rows, hidden]}. */
+    /** As {@link #checkOutputShape}, for a model that pools itself: {@code [rows, hidden]}. */
     static void checkPooledOutputShape(String output, long[] dims, int rows, int hidden) {
         if (dims.length != 2 || dims[0] != rows || dims[1] != hidden) {
             throw new EngineException("output '" + output + "' has shape " + Arrays.toString(dims) + ", expected ["
@@ -54,6 +53,7 @@ final class HostTensors {
         }
     }
 
+    /** Fails unless the output is {@code [rows, sequence, hidden]}. */
     static void checkOutputShape(String output, long[] dims, int rows, int sequence, int hidden) {
         if (dims.length != 3 || dims[0] != rows || dims[1] != sequence || dims[2] != hidden) {
             throw new EngineException("output '" + output + "' has shape " + Arrays.toString(dims) + ", expected ["

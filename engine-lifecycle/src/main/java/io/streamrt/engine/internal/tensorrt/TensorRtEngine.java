@@ -270,7 +270,7 @@ public final class TensorRtEngine implements InferenceEngine {
                 EncoderContract.check(model, new ModelSignature(inputs, outputs), TensorRtProvider.INPUT_TYPES);
         // One output: the hidden state the embedding task pools, or, for a model that pools itself (model convert
         // --pooling mean), its [batch, hidden] embedding: one vector per row comes back instead of one per token.
-        ModelSignature.Tensor pooled = TensorRtProvider.pooledOutput(checked.outputs());
+        ModelSignature.Tensor pooled = EncoderContract.pooledEmbedding(checked.outputs());
         ModelSignature.Tensor output = pooled != null ? pooled : EncoderContract.hiddenState(model, checked.outputs());
         return new TensorRtSlot.Layout(inputNames, inputTypes, output.name(),
                 outputTypes.get(output.name()) == DataType.kHALF.value, (int) output.shape()[output.rank() - 1],

@@ -6,10 +6,17 @@ import io.streamrt.engine.EngineProvider;
 import io.streamrt.engine.EngineSpec;
 import io.streamrt.engine.InferenceEngine;
 import io.streamrt.engine.ModelFiles;
+import io.streamrt.engine.onnx.Fp16Converter;
 import io.streamrt.engine.onnx.ModelReport;
 import io.streamrt.engine.onnx.ModelSignature;
 import io.streamrt.engine.onnx.OnnxModel;
+import io.streamrt.engine.onnx.PoolingLayer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -84,20 +91,20 @@ public final class TensorRtProvider implements EngineProvider {
      * ({@code Fp16ConverterTest}, {@code PoolingLayerTest}), mean 0.991 to the INT8 one (README).
      */
     @Override
-    public java.util.Optional<ModelFiles> substituteFor(ModelFiles model) {
+    public Optional<ModelFiles> substituteFor(ModelFiles model) {
         if (!model.builtin()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         try {
             ModelFiles int8 = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_INT8, null);
             if (!model.name().equals(int8.name()) || !model.tokenizer().equals(int8.tokenizer())) {
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
-            return java.util.Optional.of(gpuDefault());
+            return Optional.of(gpuDefault());
         } catch (RuntimeException e) {
             // A builtin missing from this classpath, an unwritable temp folder: no substitute, and auto decides as
             // without one.
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 
@@ -108,19 +115,19 @@ public final class TensorRtProvider implements EngineProvider {
      */
     static synchronized ModelFiles gpuDefault() {
         ModelFiles fp32 = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_FP32, null);
-        java.nio.file.Path dir = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "streamrt-models",
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "streamrt-models",
                 GPU_DEFAULT_NAME);
-        java.nio.file.Path onnx = dir.resolve(GPU_DEFAULT_NAME + ".onnx");
-        if (!java.nio.file.Files.isRegularFile(onnx)) {
+        Path onnx = dir.resolve(GPU_DEFAULT_NAME + ".onnx");
+        if (!Files.isRegularFile(onnx)) {
             try {
-                java.nio.file.Files.createDirectories(dir);
-                java.nio.file.Path partial = java.nio.file.Files.createTempFile(dir, GPU_DEFAULT_NAME, ".partial");
-                io.streamrt.engine.onnx.OnnxModel pooled = io.streamrt.engine.onnx.PoolingLayer.appendMean(
+                Files.createDirectories(dir);
+                Path partial = Files.createTempFile(dir, GPU_DEFAULT_NAME, ".partial");
+                OnnxModel pooled = PoolingLayer.appendMean(
                         OnnxModel.read(fp32.onnx()), true);
-                io.streamrt.engine.onnx.Fp16Converter.convert(pooled).model().write(partial);
-                java.nio.file.Files.move(partial, onnx, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            } catch (java.io.IOException e) {
+                Fp16Converter.convert(pooled).model().write(partial);
+                Files.move(partial, onnx, StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
                 throw new EngineException("could not write the GPU form of the default model to " + dir + ": " + e, e);
             }
         }
@@ -136,21 +143,9 @@ public final class TensorRtProvider implements EngineProvider {
     public void checkModel(ModelFiles model) {
         List<ModelSignature.Tensor> outputs =
                 EncoderContract.check(model.name(), ModelSignature.read(model.onnx()), INPUT_TYPES).outputs();
-        if (pooledOutput(outputs) == null) {
+        if (EncoderContract.pooledEmbedding(outputs) == null) {
             EncoderContract.hiddenState(model.name(), outputs);
         }
-    }
-
-    /**
-     * The {@code sentence_embedding [batch, hidden]} output of a model that pools itself and has no hidden state
-     * ({@code model convert --pooling mean}); null otherwise.
-     */
-    static ModelSignature.Tensor pooledOutput(List<ModelSignature.Tensor> outputs) {
-        if (outputs.stream().anyMatch(o -> o.rank() == 3)) {
-            return null;
-        }
-        return outputs.stream().filter(o -> o.name().equals("sentence_embedding") && o.rank() == 2
-                && o.shape()[1] > 0).findFirst().orElse(null);
     }
 
     @Override

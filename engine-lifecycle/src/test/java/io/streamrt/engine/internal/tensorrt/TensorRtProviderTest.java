@@ -194,7 +194,7 @@ class TensorRtProviderTest {
         assertThat(TensorRtProvider.modelVerdict(gpu).available()).as("TensorRT's parser takes it").isTrue();
         provider.checkModel(gpu);
         assertThat(PlanKey.identify(gpu.onnx()).precision()).isEqualTo("fp16");
-        assertThat(TensorRtProvider.pooledOutput(io.streamrt.engine.onnx.ModelSignature.read(gpu.onnx()).outputs()))
+        assertThat(io.streamrt.engine.EncoderContract.pooledEmbedding(io.streamrt.engine.onnx.ModelSignature.read(gpu.onnx()).outputs()))
                 .isNotNull();
         // The operator's task layer: an embedding the model pools, as it decides on a TaskManager.
         io.streamrt.engine.task.TaskPlan plan = io.streamrt.engine.task.TaskPlan.plan(gpu.name(),
@@ -223,9 +223,9 @@ class TensorRtProviderTest {
 
         new TensorRtProvider().checkModel(pooled);
         var outputs = io.streamrt.engine.onnx.ModelSignature.read(onnx).outputs();
-        assertThat(TensorRtProvider.pooledOutput(outputs)).isNotNull()
+        assertThat(io.streamrt.engine.EncoderContract.pooledEmbedding(outputs)).isNotNull()
                 .satisfies(t -> assertThat(t.toString()).isEqualTo("sentence_embedding: float32 [?, 384]"));
-        assertThat(TensorRtProvider.pooledOutput(io.streamrt.engine.onnx.ModelSignature.read(fp32.onnx()).outputs()))
+        assertThat(io.streamrt.engine.EncoderContract.pooledEmbedding(io.streamrt.engine.onnx.ModelSignature.read(fp32.onnx()).outputs()))
                 .as("a hidden state: pooled on the host").isNull();
         TensorRtSlot.Layout layout = new TensorRtSlot.Layout(java.util.List.of("input_ids"), java.util.List.of(7),
                 "sentence_embedding", false, 384, 64, 128, true);
