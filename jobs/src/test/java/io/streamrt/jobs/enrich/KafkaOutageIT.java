@@ -8,12 +8,15 @@ import io.streamrt.serde.KafkaRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -43,6 +46,8 @@ class KafkaOutageIT {
 
     private static final Duration OUTAGE = Duration.ofSeconds(75);
     private static final int PARALLELISM = 2;
+    private static final Duration FINISH_WITHIN = Duration.ofMinutes(12);
+    private static final Pattern TASK_THREAD = Pattern.compile("Source:|Sink|Committer|Checkpoint|kafka-producer");
 
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
@@ -51,7 +56,7 @@ class KafkaOutageIT {
             .build());
 
     @Test
-    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    @Timeout(value = 20, unit = TimeUnit.MINUTES)
     void aBoundedExactlyOnceJobFinishesAcrossA75SecondBrokerOutageWithEveryRecordOnce() throws Exception {
         Path dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "kafka-outage");
         try (ChildKafka kafka = ChildKafka.start(dir)) {
@@ -89,8 +94,36 @@ class KafkaOutageIT {
             Thread.sleep(OUTAGE.toMillis()); // the outage itself: a broker down for real time
             kafka.startAgain();
 
-            job.getJobExecutionResult().get(6, TimeUnit.MINUTES);
+            awaitFinished(job, topics);
             topics.assertExactlyOnce(false);
+        }
+    }
+
+    /**
+     * Waits for the job to finish. A job still running after {@link #FINISH_WITHIN} fails the test with what a stuck
+     * job shows: its status, the outputs committed so far and where each of its task threads is (also printed whole),
+     * so that a hang on a slow machine says where it hangs. Flink's default checkpoint timeout is 10 minutes, and the
+     * bounded job finishes only through a completed final checkpoint: the wait outlasts one stuck checkpoint.
+     */
+    private static void awaitFinished(JobClient job, EnrichTopics topics) throws Exception {
+        try {
+            job.getJobExecutionResult().get(FINISH_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            StringBuilder where = new StringBuilder();
+            Thread.getAllStackTraces().forEach((thread, stack) -> {
+                if (TASK_THREAD.matcher(thread.getName()).find()) {
+                    System.out.println("stuck-job thread " + thread.getName() + " (" + thread.getState() + ")");
+                    Arrays.stream(stack).forEach(frame -> System.out.println("\tat " + frame));
+                    Arrays.stream(stack).filter(frame -> !frame.getClassName().startsWith("java.")
+                                    && !frame.getClassName().startsWith("jdk."))
+                            .findFirst()
+                            .ifPresent(frame -> where.append(" | ").append(thread.getName(), 0,
+                                    Math.min(40, thread.getName().length())).append(" at ").append(frame));
+                }
+            });
+            throw new AssertionError("the job did not finish within " + FINISH_WITHIN.toMinutes()
+                    + " min of the broker's restart: status " + job.getJobStatus().get(10, TimeUnit.SECONDS)
+                    + ", committed outputs " + topics.committedOutputs() + where, e);
         }
     }
 
