@@ -26,7 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ModelResolver {
 
     /** Prefix of builtin model references. */
-    public static final String BUILTIN_PREFIX = "builtin:";
+    public static final String BUILTIN_PREFIX = ModelFiles.BUILTIN_PREFIX;
 
     private static final String TOKENIZER_BESIDE = "tokenizer.json";
 

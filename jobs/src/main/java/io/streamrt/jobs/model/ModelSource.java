@@ -25,7 +25,7 @@ import java.nio.file.Path;
  */
 record ModelSource(String reference, Path onnx, Path ownTokenizer, ModelFiles files, boolean directory) {
 
-    private static final String BUILTIN_PREFIX = "builtin:";
+    private static final String BUILTIN_PREFIX = ModelFiles.BUILTIN_PREFIX;
 
     /**
      * Resolves a path, export directory or builtin name; a missing file is reported by {@link #read()}, naming it.

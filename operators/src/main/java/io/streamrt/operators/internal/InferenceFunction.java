@@ -26,11 +26,13 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
@@ -132,9 +134,20 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
 
     @Override
     public void open(OpenContext openContext) throws Exception {
+        open(getRuntimeContext().getMetricGroup(),
+                getRuntimeContext().getExternalResourceInfos(GpuAssignment.RESOURCE_NAME));
+    }
+
+    /**
+     * Opens outside Flink's async operator (Flink SQL's {@code ML_PREDICT} calls a predict function, which has no
+     * {@code RuntimeContext}): the same shared engine, batch scheduler and metrics.
+     *
+     * @param metrics the subtask's metric group
+     * @param gpus the TaskManager's GPUs, as Flink's external resource {@value GpuAssignment#RESOURCE_NAME}
+     */
+    public void open(MetricGroup metrics, Set<ExternalResourceInfo> gpus) throws Exception {
         try {
-            gpu = GpuAssignment.claim(settings.engine(),
-                    getRuntimeContext().getExternalResourceInfos(GpuAssignment.RESOURCE_NAME));
+            gpu = GpuAssignment.claim(settings.engine(), gpus);
             lease = EngineRegistry.shared().acquire(gpu.spec());
             plan = TaskPlan.plan(lease.model().name(), ModelConfig.read(lease.model()),
                     lease.engine().info().outputs(), settings.task());
@@ -172,7 +185,7 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
         labelEmbeddings = embedLabels(settings.labels());
         inFlight = new AtomicInteger();
         pending = new ConcurrentHashMap<>();
-        registerMetrics(getRuntimeContext().getMetricGroup().addGroup(InferenceMetrics.GROUP), engineId);
+        registerMetrics(metrics.addGroup(InferenceMetrics.GROUP), engineId);
     }
 
     private float[][] embedLabels(List<String> labels) {

@@ -1,0 +1,143 @@
+package io.streamrt.operators.sql;
+
+import static org.apache.flink.configuration.ConfigOptions.key;
+
+import io.streamrt.operators.BatchingMode;
+import io.streamrt.operators.FailurePolicy;
+import io.streamrt.operators.InferenceOptions;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ReadableConfig;
+
+/**
+ * The options of a {@code CREATE MODEL ... WITH ('provider' = 'streamrt', ...)}: the {@link InferenceOptions} of the
+ * DataStream operator, keyed without their {@code streamrt.} prefix, with the same defaults and meaning. What the
+ * DataStream operator sets with its async options (capacity, timeout, order) and output fields, SQL sets with
+ * {@code ML_PREDICT}'s runtime config ({@code max-concurrent-operations}, {@code timeout}, {@code output-mode}) and
+ * the model's OUTPUT columns.
+ *
+ * <pre>{@code
+ * CREATE MODEL topics INPUT (text STRING) OUTPUT (label STRING, score DOUBLE) WITH (
+ *   'provider' = 'streamrt',
+ *   'model' = 'builtin:all-minilm-l6-v2-int8',
+ *   'labels' = 'sports;politics;technology',
+ *   'latency-target-ms' = '50');
+ * }</pre>
+ */
+public final class ModelOptions {
+
+    public static final ConfigOption<String> MODEL = key("model").stringType()
+            .defaultValue(InferenceOptions.MODEL.defaultValue()).withDescription(InferenceOptions.MODEL.description());
+
+    public static final ConfigOption<String> TOKENIZER = key("tokenizer").stringType().noDefaultValue()
+            .withDescription(InferenceOptions.TOKENIZER.description());
+
+    public static final ConfigOption<String> ENGINE = key("engine").stringType()
+            .defaultValue(InferenceOptions.ENGINE.defaultValue()).withDescription(InferenceOptions.ENGINE.description());
+
+    public static final ConfigOption<Integer> ENGINE_CPU_THREADS = key("engine.cpu-threads").intType()
+            .defaultValue(InferenceOptions.ENGINE_CPU_THREADS.defaultValue())
+            .withDescription(InferenceOptions.ENGINE_CPU_THREADS.description());
+
+    public static final ConfigOption<Integer> MAX_BATCH_SIZE = key("batch.max-size-records").intType()
+            .defaultValue(InferenceOptions.MAX_BATCH_SIZE.defaultValue())
+            .withDescription(InferenceOptions.MAX_BATCH_SIZE.description());
+
+    public static final ConfigOption<Integer> MAX_SEQUENCE_LENGTH = key("batch.max-sequence-length-tokens").intType()
+            .defaultValue(InferenceOptions.MAX_SEQUENCE_LENGTH.defaultValue())
+            .withDescription(InferenceOptions.MAX_SEQUENCE_LENGTH.description());
+
+    public static final ConfigOption<Long> TOKEN_BUDGET = key("batch.token-budget-tokens").longType()
+            .defaultValue(InferenceOptions.TOKEN_BUDGET.defaultValue())
+            .withDescription(InferenceOptions.TOKEN_BUDGET.description());
+
+    public static final ConfigOption<Long> LATENCY_TARGET_MS = key("latency-target-ms").longType()
+            .defaultValue(InferenceOptions.LATENCY_TARGET_MS.defaultValue())
+            .withDescription(InferenceOptions.LATENCY_TARGET_MS.description());
+
+    public static final ConfigOption<BatchingMode> BATCHING = key("batch.mode").enumType(BatchingMode.class)
+            .defaultValue(InferenceOptions.BATCHING.defaultValue())
+            .withDescription(InferenceOptions.BATCHING.description());
+
+    public static final ConfigOption<Long> MAX_DELAY_MS = key("batch.max-delay-ms").longType()
+            .defaultValue(InferenceOptions.MAX_DELAY_MS.defaultValue())
+            .withDescription(InferenceOptions.MAX_DELAY_MS.description());
+
+    public static final ConfigOption<FailurePolicy> ON_FAILURE = key("on-failure").enumType(FailurePolicy.class)
+            .defaultValue(InferenceOptions.ON_FAILURE.defaultValue())
+            .withDescription("FAIL (default) or DEAD_LETTER, as the operator's streamrt.on-failure. In SQL a "
+                    + "DEAD_LETTER row is emitted with NULL results and the reason in its OUTPUT column error STRING, "
+                    + "which this policy requires.");
+
+    public static final ConfigOption<List<String>> LABELS = key("labels").stringType().asList().noDefaultValue()
+            .withDescription(InferenceOptions.LABELS.description());
+
+    public static final ConfigOption<String> TASK = key("task").stringType().noDefaultValue()
+            .withDescription(InferenceOptions.TASK.description());
+
+    public static final ConfigOption<String> POOLING = key("embedding.pooling").stringType().noDefaultValue()
+            .withDescription(InferenceOptions.POOLING.description());
+
+    public static final ConfigOption<String> AGGREGATION = key("token-classification.aggregation").stringType()
+            .noDefaultValue().withDescription(InferenceOptions.AGGREGATION.description());
+
+    public static final ConfigOption<String> PREFIX = key("text.prefix").stringType()
+            .defaultValue(InferenceOptions.PREFIX.defaultValue()).withDescription(InferenceOptions.PREFIX.description());
+
+    public static final ConfigOption<Integer> TOP_K = key("classification.top-k").intType()
+            .defaultValue(InferenceOptions.TOP_K.defaultValue()).withDescription(InferenceOptions.TOP_K.description());
+
+    public static final ConfigOption<Double> SIMULATED_TIME_SCALE = key("engine.simulated.time-scale").doubleType()
+            .defaultValue(InferenceOptions.SIMULATED_TIME_SCALE.defaultValue())
+            .withDescription(InferenceOptions.SIMULATED_TIME_SCALE.description());
+
+    public static final ConfigOption<Integer> SIMULATED_STREAMS = key("engine.simulated.streams").intType()
+            .defaultValue(InferenceOptions.SIMULATED_STREAMS.defaultValue())
+            .withDescription(InferenceOptions.SIMULATED_STREAMS.description());
+
+    /** Each model option with the operator option it sets. */
+    private static final List<Mapped<?>> MAPPED = List.of(
+            new Mapped<>(MODEL, InferenceOptions.MODEL),
+            new Mapped<>(TOKENIZER, InferenceOptions.TOKENIZER),
+            new Mapped<>(ENGINE, InferenceOptions.ENGINE),
+            new Mapped<>(ENGINE_CPU_THREADS, InferenceOptions.ENGINE_CPU_THREADS),
+            new Mapped<>(MAX_BATCH_SIZE, InferenceOptions.MAX_BATCH_SIZE),
+            new Mapped<>(MAX_SEQUENCE_LENGTH, InferenceOptions.MAX_SEQUENCE_LENGTH),
+            new Mapped<>(TOKEN_BUDGET, InferenceOptions.TOKEN_BUDGET),
+            new Mapped<>(LATENCY_TARGET_MS, InferenceOptions.LATENCY_TARGET_MS),
+            new Mapped<>(BATCHING, InferenceOptions.BATCHING),
+            new Mapped<>(MAX_DELAY_MS, InferenceOptions.MAX_DELAY_MS),
+            new Mapped<>(ON_FAILURE, InferenceOptions.ON_FAILURE),
+            new Mapped<>(LABELS, InferenceOptions.LABELS),
+            new Mapped<>(TASK, InferenceOptions.TASK),
+            new Mapped<>(POOLING, InferenceOptions.POOLING),
+            new Mapped<>(AGGREGATION, InferenceOptions.AGGREGATION),
+            new Mapped<>(PREFIX, InferenceOptions.PREFIX),
+            new Mapped<>(TOP_K, InferenceOptions.TOP_K),
+            new Mapped<>(SIMULATED_TIME_SCALE, InferenceOptions.SIMULATED_TIME_SCALE),
+            new Mapped<>(SIMULATED_STREAMS, InferenceOptions.SIMULATED_STREAMS));
+
+    private ModelOptions() {}
+
+    /** Every option a {@code streamrt} model accepts. */
+    public static Set<ConfigOption<?>> all() {
+        return MAPPED.stream().map(Mapped::sql).collect(Collectors.toUnmodifiableSet());
+    }
+
+    /** The operator's configuration ({@link InferenceOptions} keys) for the options a model sets. */
+    public static Configuration toInferenceOptions(ReadableConfig modelOptions) {
+        Configuration conf = new Configuration();
+        MAPPED.forEach(mapped -> mapped.copy(modelOptions, conf));
+        return conf;
+    }
+
+    private record Mapped<V>(ConfigOption<V> sql, ConfigOption<V> inference) {
+
+        void copy(ReadableConfig from, Configuration to) {
+            from.getOptional(sql).ifPresent(value -> to.set(inference, value));
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package io.streamrt.operators.sql;
+
+import io.streamrt.engine.EngineRegistry;
+import io.streamrt.engine.ModelFiles;
+import io.streamrt.engine.task.Task;
+import io.streamrt.operators.FailurePolicy;
+import io.streamrt.operators.InferenceSettings;
+import io.streamrt.operators.StreamInference;
+import io.streamrt.operators.sql.internal.PredictionColumns;
+import io.streamrt.operators.sql.internal.StreamRtModelProvider;
+import io.streamrt.serde.EmbeddingEncoding;
+import io.streamrt.serde.OutputFields;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.table.api.ValidationException;
+import org.apache.flink.table.catalog.Column;
+import org.apache.flink.table.catalog.ResolvedCatalogModel;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.factories.FactoryUtil;
+import org.apache.flink.table.factories.ModelProviderFactory;
+import org.apache.flink.table.ml.ModelProvider;
+import org.apache.flink.table.types.logical.LogicalTypeFamily;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code streamrt} model provider of Flink SQL: {@code ML_PREDICT} on a BERT-family model, batched across rows,
+ * subtasks and jobs by the TaskManager's shared engine and batch scheduler, as the DataStream operator. Found through
+ * {@code META-INF/services/org.apache.flink.table.factories.Factory}; on a cluster it is in {@code flink-lib}.
+ *
+ * <p>Everything that can be checked is checked when the statement is planned: the options ({@link ModelOptions},
+ * with their ranges), the INPUT (one STRING, the text, or two, text and pair), the OUTPUT columns (matched by name to
+ * what the model's task gives) and, where the model's files are on the planning machine, the task itself.
+ *
+ * <pre>{@code
+ * CREATE MODEL embedder INPUT (text STRING) OUTPUT (embedding ARRAY<FLOAT>, batch_size INT)
+ * WITH ('provider' = 'streamrt', 'model' = 'builtin:all-minilm-l6-v2-int8');
+ * SELECT id, embedding FROM ML_PREDICT(TABLE docs, MODEL embedder, DESCRIPTOR(body));
+ * }</pre>
+ */
+public final class StreamRtModelProviderFactory implements ModelProviderFactory {
+
+    public static final String IDENTIFIER = "streamrt";
+
+    private static final Logger LOG = LoggerFactory.getLogger(StreamRtModelProviderFactory.class);
+
+    @Override
+    public String factoryIdentifier() {
+        return IDENTIFIER;
+    }
+
+    @Override
+    public Set<ConfigOption<?>> requiredOptions() {
+        return Set.of();
+    }
+
+    @Override
+    public Set<ConfigOption<?>> optionalOptions() {
+        return ModelOptions.all();
+    }
+
+    @Override
+    public ModelProvider createModelProvider(Context context) {
+        FactoryUtil.ModelProviderFactoryHelper helper = FactoryUtil.createModelProviderFactoryHelper(this, context);
+        helper.validate();
+        String name = "`" + context.getObjectIdentifier().getObjectName() + "` (provider '" + IDENTIFIER + "')";
+        ResolvedCatalogModel model = context.getCatalogModel();
+        boolean pair = checkInput(name, model);
+        PredictionColumns columns = PredictionColumns.of(name, model.getResolvedOutputSchema());
+        Configuration conf = ModelOptions.toInferenceOptions(helper.getOptions());
+        InferenceSettings settings = build(name, conf, null);
+        if (settings.onFailure() == FailurePolicy.DEAD_LETTER && !columns.hasErrorColumn()) {
+            throw new ValidationException("model " + name + ": 'on-failure' = 'DEAD_LETTER' emits a row that failed "
+                    + "with NULL results and the reason in OUTPUT column `error` STRING: declare that column, or use "
+                    + "'on-failure' = 'FAIL'");
+        }
+        Task task = settings.task().task() != null ? settings.task().task() : detectTask(name, settings);
+        if (task != null) {
+            boolean labels = !settings.labels().isEmpty();
+            if (labels && task != Task.EMBEDDING) {
+                throw new ValidationException("model " + name + ": zero-shot 'labels' work on embeddings, but the "
+                        + "model runs the " + task.id() + " task: drop 'labels', or set 'task' = 'embedding'");
+            }
+            if (!columns.notFilledBy(task, labels, settings.topK()).isEmpty()) {
+                throw new ValidationException(columns.notFilledMessage(name, task, labels, settings.topK()));
+            }
+        }
+        return new StreamRtModelProvider(build(name, conf, columns), pair, columns);
+    }
+
+    /** One STRING (the text) or two (text, pair); says so otherwise. */
+    private static boolean checkInput(String name, ResolvedCatalogModel model) {
+        List<Column> input = model.getResolvedInputSchema().getColumns();
+        boolean strings = input.stream().allMatch(c -> c.getDataType().getLogicalType()
+                .is(LogicalTypeFamily.CHARACTER_STRING));
+        if (input.isEmpty() || input.size() > 2 || !strings) {
+            throw new ValidationException("model " + name + ": INPUT must be one STRING column (the text) or two "
+                    + "(the text and its pair, for a cross-encoder), found " + input.stream().map(Column::toString)
+                    .toList());
+        }
+        return input.size() == 2;
+    }
+
+    /** The operator's settings, checked as the DataStream builder checks them. */
+    private static InferenceSettings build(String name, Configuration conf, PredictionColumns columns) {
+        StreamInference.Builder<RowData> builder = StreamInference.<RowData>builder(row -> null).configure(conf);
+        if (columns != null) {
+            builder.output(OutputFields.parse(columns.outputFields(), EmbeddingEncoding.JSON));
+        }
+        try {
+            return builder.build().settings();
+        } catch (IllegalArgumentException e) {
+            throw new ValidationException("model " + name + ": " + e.getMessage() + " (options given: " + conf + ")", e);
+        }
+    }
+
+    /**
+     * The task the model will run, decided from its files as the operator decides it; null when the files are not on
+     * this machine (a path that only the TaskManagers have): then the TaskManagers check the columns when they open.
+     */
+    private static Task detectTask(String name, InferenceSettings settings) {
+        String model = settings.engine().model();
+        if (!model.startsWith(ModelFiles.BUILTIN_PREFIX) && !Files.exists(Path.of(model))) {
+            LOG.info("Model {}: {} is not on this machine; its task and OUTPUT columns are checked where it runs",
+                    name, model);
+            return null;
+        }
+        try {
+            return EngineRegistry.shared().check(settings.engine(), settings.task()).plan().task();
+        } catch (RuntimeException e) {
+            throw new ValidationException("model " + name + ": " + e.getMessage(), e);
+        }
+    }
+}
