@@ -1,9 +1,12 @@
 package io.streamrt.jobs;
 
+import io.streamrt.jobs.sql.SqlCommand;
+
 import io.streamrt.jobs.bench.BenchCommand;
 import io.streamrt.jobs.demo.DemoCommand;
 import io.streamrt.jobs.enrich.EnrichCommand;
 import io.streamrt.jobs.model.ModelCommand;
+import io.streamrt.jobs.sql.SqlCommand;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.concurrent.atomic.AtomicReference;
@@ -34,7 +37,7 @@ import picocli.CommandLine.Command;
         versionProvider = StreamRtCli.Version.class,
         description = "GPU (TensorRT) and CPU (ONNX Runtime) inference inside Apache Flink.",
         subcommands = {EnrichCommand.class, DemoCommand.class, BenchCommand.class,
-                ModelCommand.class})
+                ModelCommand.class, SqlCommand.class})
 public final class StreamRtCli implements Runnable {
 
     @CommandLine.Spec

@@ -6,8 +6,12 @@ import io.streamrt.jobs.InferenceFlags;
 import io.streamrt.jobs.enrich.EnrichConfig;
 import io.streamrt.jobs.enrich.EnrichPipeline;
 import io.streamrt.jobs.kafka.EmbeddedKafka;
+import io.streamrt.jobs.sql.SqlCommand;
+import io.streamrt.jobs.sql.SqlScript;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -25,6 +30,7 @@ import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -52,6 +58,8 @@ public final class DemoCommand implements Callable<Integer> {
     static final String INPUT = "demo-texts";
     static final String OUTPUT = "demo-enriched";
     static final String DEAD_LETTER = "demo-dead-letter";
+    /** The SQL demo's script, a resource of the job jar. */
+    static final String SQL_SCRIPT = "sql/demo.sql";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -82,6 +90,17 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Seed of the generated texts.")
     long seed;
 
+    @Option(names = "--sql", description = "Runs the pipeline as Flink SQL instead (the script " + SQL_SCRIPT
+            + " in the jar: Kafka table -> ML_PREDICT on a streamrt model -> Kafka tables, exactly once). Its "
+            + "malformed records are the JSON objects whose text is missing, null or blank: SQL's json format fails "
+            + "the job on a value that is not JSON.")
+    boolean sql;
+
+    @Option(names = "--max-concurrent-operations", paramLabel = "N", defaultValue = "256",
+            description = "--sql only: ML_PREDICT's rows in flight per subtask (Flink's default, 10, caps a batch at "
+                    + "10 rows per subtask). Default: ${DEFAULT-VALUE}.")
+    int maxConcurrentOperations;
+
     @Override
     public Integer call() throws Exception {
         inference.validate(spec.commandLine());
@@ -95,33 +114,26 @@ public final class DemoCommand implements Callable<Integer> {
             int total = produce(kafka);
             out.printf("Kafka broker at %s; produced %,d texts and %,d malformed records to '%s'.%n",
                     kafka.bootstrapServers(), records, total - records, INPUT);
+            if (sql) {
+                out.println("Running " + SQL_SCRIPT + " (Flink SQL: ML_PREDICT on a streamrt model).");
+            }
             out.flush();
 
-            EnrichConfig config = new EnrichConfig(kafka.bootstrapServers(), INPUT, OUTPUT, DEAD_LETTER, "streamrt-demo",
-                    inference.model, inference.tokenizer, inference.engine, "text", "id",
-                    Arrays.stream(labels.split(",")).map(String::trim).toList(), inference.maxBatchSize,
-                    inference.maxSequenceLength, inference.latencyTargetMs, inference.capacity, false, parallelism, 1000,
-                    EnrichConfig.Delivery.EXACTLY_ONCE, EnrichConfig.StartingOffsets.EARLIEST, true, Map.of())
-                    .withEngineOptions(inference.engineOptions());
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism,
-                    new Configuration());
-            EnrichPipeline.build(env, config);
-            JobClient job = env.executeAsync("StreamRT demo");
-
+            CompletableFuture<Long> runtimeMs = sql ? runSql(kafka) : runDataStream(kafka);
             DemoResults results = new DemoResults(show);
             try (KafkaConsumer<byte[], byte[]> consumer = committedReader(kafka);
                     ProgressBar bar = new ProgressBarBuilder().setTaskName("Enriching").setInitialMax(total)
                             .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).continuousUpdate()
                             .build()) {
-                JobExecutionResult result = null;
+                Long runtime = null;
                 long deadline = Long.MAX_VALUE;
                 while (results.count() < total) {
                     for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                         results.add(record);
                     }
                     bar.stepTo(results.count());
-                    if (result == null && job.getJobExecutionResult().isDone()) {
-                        result = job.getJobExecutionResult().get();
+                    if (runtime == null && runtimeMs.isDone()) {
+                        runtime = runtimeMs.get();
                         // Everything is committed once the bounded job has finished; allow time to read it.
                         deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                     }
@@ -129,17 +141,71 @@ public final class DemoCommand implements Callable<Integer> {
                         break;
                     }
                 }
-                if (result == null) {
-                    result = job.getJobExecutionResult().get();
+                if (runtime == null) {
+                    runtime = runtimeMs.get();
                 }
                 bar.stepTo(results.count());
                 bar.close();
-                results.print(out, total, result.getNetRuntime());
+                results.print(out, total, runtime);
             }
             return results.count() == total ? 0 : 1;
         } finally {
             deleteQuietly(work);
         }
+    }
+
+    /** Runs the enrich job; completes with its run time once it has finished. */
+    private CompletableFuture<Long> runDataStream(EmbeddedKafka kafka) throws Exception {
+        EnrichConfig config = new EnrichConfig(kafka.bootstrapServers(), INPUT, OUTPUT, DEAD_LETTER, "streamrt-demo",
+                inference.model, inference.tokenizer, inference.engine, "text", "id",
+                Arrays.stream(labels.split(",")).map(String::trim).toList(), inference.maxBatchSize,
+                inference.maxSequenceLength, inference.latencyTargetMs, inference.capacity, false, parallelism, 1000,
+                EnrichConfig.Delivery.EXACTLY_ONCE, EnrichConfig.StartingOffsets.EARLIEST, true, Map.of())
+                .withEngineOptions(inference.engineOptions());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism,
+                new Configuration());
+        EnrichPipeline.build(env, config);
+        JobClient job = env.executeAsync("StreamRT demo");
+        return job.getJobExecutionResult().thenApply(JobExecutionResult::getNetRuntime);
+    }
+
+    /**
+     * Runs the SQL demo script, its values filled in, on a local mini cluster; completes with its run time once its
+     * statement set has finished, or exceptionally with the statement that failed and why.
+     */
+    private CompletableFuture<Long> runSql(EmbeddedKafka kafka) throws IOException {
+        String script;
+        try (var in = DemoCommand.class.getClassLoader().getResourceAsStream(SQL_SCRIPT)) {
+            script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        Map<String, String> values = Map.of("bootstrap.servers", kafka.bootstrapServers(), "input", INPUT,
+                "output", OUTPUT, "dead-letter", DEAD_LETTER, "parallelism", String.valueOf(parallelism),
+                "model", inference.model, "engine", inference.engine,
+                "labels", String.join(";", Arrays.stream(labels.split(",")).map(String::trim).toList()),
+                "max-batch-size", String.valueOf(inference.maxBatchSize),
+                "latency-target-ms", String.valueOf(inference.latencyTargetMs));
+        for (var value : values.entrySet()) {
+            script = script.replace("${" + value.getKey() + "}", value.getValue());
+        }
+        script = script.replace("${max-concurrent-operations}", String.valueOf(maxConcurrentOperations));
+        List<String> statements = SqlScript.statements(script);
+        StringWriter errors = new StringWriter();
+        return CompletableFuture.supplyAsync(() -> {
+            long start = System.nanoTime();
+            StreamTableEnvironment tables = StreamTableEnvironment.create(
+                    StreamExecutionEnvironment.createLocalEnvironment(parallelism, new Configuration()));
+            try {
+                if (SqlCommand.run(tables, statements, new PrintWriter(Writer.nullWriter()),
+                        new PrintWriter(errors), 1) != 0) {
+                    throw new IllegalStateException(errors.toString().trim());
+                }
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return (System.nanoTime() - start) / 1_000_000;
+        });
     }
 
     /** Kafka's storage formatter prints to stdout and has no switch: keep the demo's output to its own lines. */
@@ -158,7 +224,16 @@ public final class DemoCommand implements Callable<Integer> {
         for (DemoTexts.DemoText text : DemoTexts.generate(records, seed)) {
             batch.add(new ProducerRecord<>(INPUT, bytes(text.id()), DemoTexts.toJson(text, "text", "id")));
         }
-        if (malformedPerKind > 0) {
+        if (sql) {
+            for (int i = 0; i < malformedPerKind; i++) {
+                for (String[] bad : List.of(new String[] {"bad-no-text-" + i, ""},
+                        new String[] {"bad-null-text-" + i, ", \"text\": null"},
+                        new String[] {"bad-blank-text-" + i, ", \"text\": \"   \""})) {
+                    batch.add(new ProducerRecord<>(INPUT, bytes(bad[0]), bytes("{\"id\": \"" + bad[0] + "\"" + bad[1]
+                            + "}")));
+                }
+            }
+        } else if (malformedPerKind > 0) {
             for (MalformedValue bad : DemoTexts.malformedValues(malformedPerKind, "text", "id")) {
                 batch.add(new ProducerRecord<>(INPUT, bytes(bad.id()), bad.value()));
             }

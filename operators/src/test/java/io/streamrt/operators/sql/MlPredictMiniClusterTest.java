@@ -142,7 +142,7 @@ class MlPredictMiniClusterTest {
         assertThat(rows.get(1).<String>getFieldAs("error")).isNull();
         for (int id : List.of(2, 3)) {
             assertThat(rows.get(id).<String>getFieldAs("label")).isNull();
-            assertThat(rows.get(id).<String>getFieldAs("error")).startsWith("text_empty: ");
+            assertThat(rows.get(id).<String>getFieldAs("error")).startsWith("text-empty: ");
         }
     }
 

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -142,15 +141,18 @@ public final class PredictionColumns implements Serializable {
                 + notFilledBy(task, zeroShotLabels, topK) + "; it fills " + String.join(", ", given) + hint;
     }
 
-    /** The row of these columns for one result; a failed result has NULL results and its reason in error. */
+    /**
+     * The row of these columns for one result; a failed result has NULL results and, in {@code error}, its
+     * dead-letter reason code and message ({@code text-empty: the text extractor returned null ...}).
+     */
     public RowData row(InferenceResult<?> result) {
         GenericRowData row = new GenericRowData(columns.size());
         InferenceOutput output = result.getOutput();
         for (int i = 0; i < columns.size(); i++) {
             Kind kind = columns.get(i);
             if (!result.isSuccess()) {
-                row.setField(i, kind == Kind.ERROR ? StringData.fromString(result.getFailureReason().name().toLowerCase(
-                        Locale.ROOT) + ": " + result.getFailureMessage()) : null);
+                row.setField(i, kind == Kind.ERROR ? StringData.fromString(result.getFailureReason().code() + ": "
+                        + result.getFailureMessage()) : null);
                 continue;
             }
             row.setField(i, switch (kind) {
