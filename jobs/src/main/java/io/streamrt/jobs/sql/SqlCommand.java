@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.ResultKind;
 import org.apache.flink.table.api.TableResult;
@@ -22,7 +21,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code sql -f script.sql}: runs a script of Flink SQL statements on a local mini cluster, StreamRT's {@code streamrt}
+ * {@code sql -f script.sql}: runs a script of Flink SQL statements on a local mini cluster (or, under {@code flink
+ * run}, on that cluster), StreamRT's {@code streamrt}
  * model provider included: {@code CREATE MODEL ... WITH ('provider' = 'streamrt')} and {@code ML_PREDICT}. A query's
  * rows are printed as a table; an {@code INSERT} (or statement set) runs to its end before the next statement.
  *
@@ -69,8 +69,8 @@ public final class SqlCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), file + ": " + e.getMessage());
         }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism,
-                new Configuration());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(parallelism);
         return run(StreamTableEnvironment.create(env), statements, spec.commandLine().getOut(),
                 spec.commandLine().getErr(), maxRows);
     }

@@ -3,6 +3,7 @@ package io.streamrt.jobs.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamrt.jobs.StreamRtCli;
+import io.streamrt.jobs.testing.Cli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -34,5 +35,18 @@ class DemoCommandTest {
         assertThat(summary.group(2)).isEqualTo("300");
         assertThat(summary.group(3)).isEqualTo(Integer.toString(kinds));
         assertThat(out).contains("Enriched records (first 6)").contains("mean batch");
+    }
+
+    @Test
+    void theSqlDemoEnrichesEveryTextAndDeadLettersEveryTextlessRecord() {
+        Cli.Run run = Cli.run("demo", "--sql", "--records", "300", "--malformed-per-kind", "1");
+
+        assertThat(run.exit()).as(run.toString()).isZero();
+        Matcher summary = Pattern.compile("Summary: in ([\\d,]+) \\| out ([\\d,]+) \\| dead-letter ([\\d,]+)")
+                .matcher(run.out());
+        assertThat(summary.find()).as(run.toString()).isTrue();
+        assertThat(java.util.List.of(summary.group(1), summary.group(2), summary.group(3)))
+                .containsExactly("303", "300", "3");
+        assertThat(run.out()).contains("Dead-letter reasons: {text-empty=3}").contains("Running sql/demo.sql");
     }
 }

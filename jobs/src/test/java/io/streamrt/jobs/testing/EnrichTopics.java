@@ -205,6 +205,16 @@ public final class EnrichTopics {
         return Set.copyOf(poisonedKeys);
     }
 
+    /** The keys of every record produced so far. */
+    public Set<String> producedKeys() {
+        return Set.copyOf(produced.keySet());
+    }
+
+    /** The committed records of {@code topic}, as a {@code read_committed} consumer sees them now. */
+    public List<ConsumerRecord<byte[], byte[]>> committed(String topic) {
+        return readCommitted(topic);
+    }
+
     /** The committed dead letters, by key. */
     public Map<String, ConsumerRecord<byte[], byte[]>> committedDeadLetters() {
         Map<String, ConsumerRecord<byte[], byte[]>> byKey = new HashMap<>();
