@@ -172,6 +172,15 @@ public final class BenchCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     Path stagesOutput;
 
+    @Option(names = "--sql-only", description = "Measure only the SQL path against the DataStream operator: the "
+            + "adaptive job's maximum throughput, then ML_PREDICT on a streamrt model with Flink's default of 10 rows in "
+            + "flight per subtask and with --capacity.")
+    boolean sqlOnly;
+
+    @Option(names = "--sql-output", paramLabel = "FILE", defaultValue = "bench-sql.json",
+            description = "Where the SQL comparison goes. Default: ${DEFAULT-VALUE}.")
+    Path sqlOutput;
+
     private int engineRounds;
 
     @Override
@@ -187,7 +196,7 @@ public final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         List<String> variants = encodings.contains("none") ? List.of() : encodings;
         Progress progress = new Progress(spec.commandLine().getErr(), soakMinutes > 0 || stagesOnly ? 2
-                : encodingsOnly ? 2 + variants.size() : 2 + 3 * (1 + loads.size()) + variants.size());
+                : encodingsOnly ? 2 + variants.size() : sqlOnly ? 5 : 2 + 3 * (1 + loads.size()) + variants.size());
 
         List<DemoTexts.DemoText> texts = DemoTexts.generate(recordCount, seed);
         List<byte[]> values = texts.stream().map(t -> DemoTexts.toJson(t, "text", "id")).toList();
@@ -212,6 +221,13 @@ public final class BenchCommand implements Callable<Integer> {
                     pipeline.maxThroughput(BenchScenario.ADAPTIVE);
                     progress.done("done");
                     stages(pipeline, info, date, progress, out);
+                    return 0;
+                }
+                if (sqlOnly) {
+                    progress.step("pipeline warm-up: one unmeasured adaptive run, " + recordCount + " records");
+                    pipeline.maxThroughput(BenchScenario.ADAPTIVE);
+                    progress.done("done");
+                    sql(pipeline, info, date, progress, out);
                     return 0;
                 }
                 if (encodingsOnly) {
@@ -351,6 +367,20 @@ public final class BenchCommand implements Callable<Integer> {
         out.flush();
     }
 
+    private void sql(PipelineBench pipeline, EngineInfo info, String date, Progress progress, PrintWriter out)
+            throws Exception {
+        SqlBench.Report report = SqlBench.run(pipeline, inference.capacity,
+                List.of(SqlBench.FLINK_DEFAULT_CONCURRENCY, inference.capacity),
+                what -> progress.step(what + ": max throughput"),
+                point -> progress.done(String.format(Locale.ROOT, "%.1f records/s, mean batch %.1f",
+                        point.max().recordsPerS(), point.max().batches().meanBatchSize())));
+        createParent(sqlOutput);
+        report.write(sqlOutput, date, machine(), info.model());
+        out.println(report.markdown());
+        out.printf("Wrote %s.%n", sqlOutput);
+        out.flush();
+    }
+
     private int soak(PipelineBench pipeline, EngineInfo info, String date, Progress progress, PrintWriter out)
             throws Exception {
         double rate = soakRate;
@@ -452,6 +482,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (stagesOnly) {
             modes.add("--stages-only");
+        }
+        if (sqlOnly) {
+            modes.add("--sql-only");
         }
         if (modes.size() > 1) {
             throw new CommandLine.ParameterException(commandLine, "each of " + String.join(", ", modes)

@@ -27,6 +27,7 @@ import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
@@ -222,6 +223,29 @@ final class PipelineBench {
             try {
                 warmUp(topics, job);
                 return measurement.measure(topics, job, run);
+            } finally {
+                cancel(job);
+            }
+        }
+    }
+
+    /**
+     * The maximum-throughput measurement through Flink SQL: the same topics, keys and records, but the job is
+     * {@code INSERT INTO out SELECT ... FROM ML_PREDICT(TABLE in, MODEL m, ...)} on a {@code streamrt} model with this
+     * pipeline's settings and {@code maxConcurrentOperations} rows in flight per subtask.
+     */
+    MaxResult sqlMaxThroughput(int maxConcurrentOperations) throws Exception {
+        String run = "bench-" + runs.incrementAndGet() + "-sql-" + maxConcurrentOperations;
+        try (BenchTopics topics = BenchTopics.create(kafka, run, template.parallelism())) {
+            StreamTableEnvironment tables = StreamTableEnvironment.create(environment());
+            List<String> statements = SqlBench.statements(template, topics.input(), topics.output(),
+                    maxConcurrentOperations);
+            statements.subList(0, statements.size() - 1).forEach(tables::executeSql);
+            RunningJob job = RunningJob.of(tables.executeSql(statements.get(statements.size() - 1)).getJobClient()
+                    .orElseThrow());
+            try {
+                warmUp(topics, job);
+                return backlog(topics, job, run);
             } finally {
                 cancel(job);
             }

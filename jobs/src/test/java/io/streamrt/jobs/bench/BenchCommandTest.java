@@ -131,9 +131,26 @@ class BenchCommandTest {
     }
 
     @Test
+    void sqlOnlyComparesMlPredictWithTheDataStreamOperatorOnTheSameRecords() throws Exception {
+        Path json = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "bench-sql")
+                .resolve("sql.json");
+        String out = benchOutput("--sql-only", "--records", "150", "--parallelism", "1", "--warm-up-records", "20",
+                "--capacity", "64", "--sql-output", json.toString());
+        assertThat(out).contains("| path | rows in flight per subtask | records/s | vs DataStream | mean batch |")
+                .contains("| datastream | 64 |").contains("| sql | 10 |").contains("| sql | 64 |");
+
+        JsonNode paths = new ObjectMapper().readTree(json.toFile()).get("paths");
+        assertThat(paths).hasSize(3).allSatisfy(p -> assertThat(p.get("records_per_s").asDouble()).isPositive());
+        assertThat(paths.get(1).get("mean_batch_size").asDouble()).as("Flink's default caps a batch at 10 rows")
+                .isBetween(1.0, 10.0);
+    }
+
+    @Test
     void rejectsTwoModesInOneRun() {
         assertThat(rejection("--stages-only", "--encodings-only"))
                 .contains("each of --encodings-only, --stages-only runs on its own");
+        assertThat(rejection("--sql-only", "--encodings-only"))
+                .contains("each of --encodings-only, --sql-only runs on its own");
     }
 
     @Test
