@@ -99,6 +99,18 @@ class FlinkClusterIT {
                     .anyMatch(name -> name.startsWith("onnxruntime-"))
                     .anyMatch(name -> name.startsWith("tokenizers-"));
         }
+        // Flink SQL finds the streamrt model provider in lib/: the operators jar there declares it.
+        try (var lib = Files.list(JOBS.resolve("target/flink-lib"))) {
+            Path operators = lib.filter(p -> p.getFileName().toString().startsWith("streamrt-operators-")).findFirst()
+                    .orElseThrow();
+            try (java.util.zip.ZipFile jar = new java.util.zip.ZipFile(operators.toFile())) {
+                var services = jar.getEntry("META-INF/services/org.apache.flink.table.factories.Factory");
+                assertThat(services).as("the table factory services file in %s", operators).isNotNull();
+                assertThat(new String(jar.getInputStream(services).readAllBytes(),
+                        java.nio.charset.StandardCharsets.UTF_8))
+                        .contains("io.streamrt.operators.sql.StreamRtModelProviderFactory");
+            }
+        }
     }
 
     @Test
