@@ -171,7 +171,8 @@ class OwnModelsTest {
                 }
             }
             float[] streamrt = vector(out.get(i).get("embedding"));
-            assertThat(norm(streamrt)).as("normalized (modules.json has Normalize)").isCloseTo(1.0, offset(1e-4));
+            assertThat(OwnModels.norm(streamrt)).as("normalized (modules.json has Normalize)")
+                    .isCloseTo(1.0, offset(1e-4));
             worstCls = Math.min(worstCls, Embeddings.cosine(streamrt, cls));
             meanToMean += Embeddings.cosine(streamrt, mean) / TEXTS.size();
         }
@@ -232,7 +233,7 @@ class OwnModelsTest {
                     }
                 }
             }
-            double n = norm(centroid);
+            double n = OwnModels.norm(centroid);
             for (int d = 0; d < 384; d++) {
                 weights[d][k] = (float) (10 * centroid[d] / n);
             }
@@ -265,38 +266,8 @@ class OwnModelsTest {
 
     @Test
     void aTokenClassifierFindsEntitiesWithCharacterOffsetsIntoTheText() throws Exception {
-        List<String> labels = List.of("O", "B-LOC", "I-LOC");
-        // Token vectors of place names (B-LOC: their first token, I-LOC: the rest) and of other words (O).
-        Path builtin = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_FP32, null).onnx();
-        Path builtinTokenizer = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_FP32, null).tokenizer();
-        float[][] centroids = new float[3][384];
-        int[] counts = new int[3];
-        for (String example : List.of("We drove from Rome to Vienna.", "Flights to Sydney and Chicago are full.",
-                "The train from Hong Kong to Beijing was late.", "He moved to San Francisco last year.")) {
-            try (HuggingFaceTokenizer t = HuggingFaceTokenizer.newInstance(builtinTokenizer, Map.of())) {
-                var encoding = t.encode(example);
-                float[] hidden = OwnModels.reference(builtin, encoding.getIds()).get("last_hidden_state");
-                String[] tokens = encoding.getTokens();
-                for (int i = 1; i < tokens.length - 1; i++) {
-                    boolean place = List.of("rome", "vienna", "sydney", "chicago", "hong", "kong", "beijing", "san",
-                            "francisco").contains(tokens[i]);
-                    boolean continues = place && List.of("kong", "francisco").contains(tokens[i]);
-                    int tag = !place ? 0 : continues ? 2 : 1;
-                    counts[tag]++;
-                    for (int d = 0; d < 384; d++) {
-                        centroids[tag][d] += hidden[i * 384 + d];
-                    }
-                }
-            }
-        }
-        float[][] weights = new float[384][3];
-        for (int k = 0; k < 3; k++) {
-            double n = norm(centroids[k]);
-            for (int d = 0; d < 384; d++) {
-                weights[d][k] = (float) (8 * centroids[k][d] / n);
-            }
-        }
-        Path tagger = OwnModels.tokenClassifier(dir.resolve("place-tagger"), labels, weights, new float[3]);
+        List<String> labels = OwnModels.PLACE_LABELS;
+        Path tagger = OwnModels.placeTagger(dir.resolve("place-tagger"));
         Map<Integer, JsonNode> out = enrich("tagger", tagger.toString(), EnrichConfig.ModelTask.detect());
         int entities = 0;
         for (int i = 0; i < TEXTS.size(); i++) {
@@ -421,13 +392,5 @@ class OwnModelsTest {
             }
         }
         return best;
-    }
-
-    private static double norm(float[] v) {
-        double sum = 0;
-        for (float x : v) {
-            sum += (double) x * x;
-        }
-        return Math.sqrt(sum);
     }
 }

@@ -3,6 +3,7 @@ package io.streamrt.jobs.testing;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import io.streamrt.engine.ModelFiles;
 import io.streamrt.engine.onnx.OnnxModel;
 import io.streamrt.engine.onnx.proto.Onnx.AttributeProto;
@@ -123,6 +124,58 @@ public final class OwnModels {
         addHead(graph, "last_hidden_state", weights, bias);
         graph.addOutput(floatOutput("logits", "batch", "sequence", labels.size()));
         return writeModel(dir, graph, "BertForTokenClassification", labels);
+    }
+
+    /** The place tagger's labels: {@code O}, {@code B-LOC}, {@code I-LOC}. */
+    public static final List<String> PLACE_LABELS = List.of("O", "B-LOC", "I-LOC");
+
+    /**
+     * A token classifier that tags place names: {@link #tokenClassifier} with, as each label's weights, the
+     * normalized mean FP32 MiniLM token vector of that label's tokens in a few example sentences.
+     */
+    public static Path placeTagger(Path dir) {
+        // Token vectors of place names (B-LOC: their first token, I-LOC: the rest) and of other words (O).
+        Path builtin = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_FP32, null).onnx();
+        Path builtinTokenizer = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_FP32, null).tokenizer();
+        float[][] centroids = new float[3][384];
+        int[] counts = new int[3];
+        for (String example : List.of("We drove from Rome to Vienna.", "Flights to Sydney and Chicago are full.",
+                "The train from Hong Kong to Beijing was late.", "He moved to San Francisco last year.")) {
+            try (HuggingFaceTokenizer t = HuggingFaceTokenizer.newInstance(builtinTokenizer, Map.of())) {
+                var encoding = t.encode(example);
+                float[] hidden = reference(builtin, encoding.getIds()).get("last_hidden_state");
+                String[] tokens = encoding.getTokens();
+                for (int i = 1; i < tokens.length - 1; i++) {
+                    boolean place = List.of("rome", "vienna", "sydney", "chicago", "hong", "kong", "beijing", "san",
+                            "francisco").contains(tokens[i]);
+                    boolean continues = place && List.of("kong", "francisco").contains(tokens[i]);
+                    int tag = !place ? 0 : continues ? 2 : 1;
+                    counts[tag]++;
+                    for (int d = 0; d < 384; d++) {
+                        centroids[tag][d] += hidden[i * 384 + d];
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        float[][] weights = new float[384][3];
+        for (int k = 0; k < 3; k++) {
+            double n = norm(centroids[k]);
+            for (int d = 0; d < 384; d++) {
+                weights[d][k] = (float) (8 * centroids[k][d] / n);
+            }
+        }
+        return tokenClassifier(dir, PLACE_LABELS, weights, new float[3]);
+    }
+
+    /** The Euclidean length of {@code v}. */
+    public static double norm(float[] v) {
+        double sum = 0;
+        for (float x : v) {
+            sum += (double) x * x;
+        }
+        return Math.sqrt(sum);
     }
 
     /** The FP32 MiniLM's graph without its output (the head's is added). */
