@@ -14,10 +14,10 @@ import org.apache.flink.configuration.ReadableConfig;
 
 /**
  * The options of a {@code CREATE MODEL ... WITH ('provider' = 'streamrt', ...)}: the {@link InferenceOptions} of the
- * DataStream operator, keyed without their {@code streamrt.} prefix, with the same defaults and meaning. What the
- * DataStream operator sets with its async options (capacity, timeout, order) and output fields, SQL sets with
- * {@code ML_PREDICT}'s runtime config ({@code max-concurrent-operations}, {@code timeout}, {@code output-mode}) and
- * the model's OUTPUT columns.
+ * DataStream operator, keyed without their {@code streamrt.} prefix (the prefixed key works too), with the same
+ * defaults and meaning. What the DataStream operator sets with its async options (capacity, timeout, order) and
+ * output fields, SQL sets with {@code ML_PREDICT}'s runtime config ({@code max-concurrent-operations},
+ * {@code timeout}, {@code output-mode}) and the model's OUTPUT columns.
  *
  * <pre>{@code
  * CREATE MODEL topics INPUT (text STRING) OUTPUT (label STRING, score DOUBLE) WITH (
@@ -30,73 +30,92 @@ import org.apache.flink.configuration.ReadableConfig;
 public final class ModelOptions {
 
     public static final ConfigOption<String> MODEL = key("model").stringType()
-            .defaultValue(InferenceOptions.MODEL.defaultValue()).withDescription(InferenceOptions.MODEL.description());
+            .defaultValue(InferenceOptions.MODEL.defaultValue()).withDescription(InferenceOptions.MODEL.description())
+            .withFallbackKeys(InferenceOptions.MODEL.key());
 
     public static final ConfigOption<String> TOKENIZER = key("tokenizer").stringType().noDefaultValue()
-            .withDescription(InferenceOptions.TOKENIZER.description());
+            .withDescription(InferenceOptions.TOKENIZER.description())
+            .withFallbackKeys(InferenceOptions.TOKENIZER.key());
 
     public static final ConfigOption<String> ENGINE = key("engine").stringType()
-            .defaultValue(InferenceOptions.ENGINE.defaultValue()).withDescription(InferenceOptions.ENGINE.description());
+            .defaultValue(InferenceOptions.ENGINE.defaultValue()).withDescription(InferenceOptions.ENGINE.description())
+            .withFallbackKeys(InferenceOptions.ENGINE.key());
 
     public static final ConfigOption<Integer> ENGINE_CPU_THREADS = key("engine.cpu-threads").intType()
             .defaultValue(InferenceOptions.ENGINE_CPU_THREADS.defaultValue())
-            .withDescription(InferenceOptions.ENGINE_CPU_THREADS.description());
+            .withDescription(InferenceOptions.ENGINE_CPU_THREADS.description())
+            .withFallbackKeys(InferenceOptions.ENGINE_CPU_THREADS.key());
 
     public static final ConfigOption<Integer> MAX_BATCH_SIZE = key("batch.max-size-records").intType()
             .defaultValue(InferenceOptions.MAX_BATCH_SIZE.defaultValue())
-            .withDescription(InferenceOptions.MAX_BATCH_SIZE.description());
+            .withDescription(InferenceOptions.MAX_BATCH_SIZE.description())
+            .withFallbackKeys(InferenceOptions.MAX_BATCH_SIZE.key());
 
     public static final ConfigOption<Integer> MAX_SEQUENCE_LENGTH = key("batch.max-sequence-length-tokens").intType()
             .defaultValue(InferenceOptions.MAX_SEQUENCE_LENGTH.defaultValue())
-            .withDescription(InferenceOptions.MAX_SEQUENCE_LENGTH.description());
+            .withDescription(InferenceOptions.MAX_SEQUENCE_LENGTH.description())
+            .withFallbackKeys(InferenceOptions.MAX_SEQUENCE_LENGTH.key());
 
     public static final ConfigOption<Long> TOKEN_BUDGET = key("batch.token-budget-tokens").longType()
             .defaultValue(InferenceOptions.TOKEN_BUDGET.defaultValue())
-            .withDescription(InferenceOptions.TOKEN_BUDGET.description());
+            .withDescription(InferenceOptions.TOKEN_BUDGET.description())
+            .withFallbackKeys(InferenceOptions.TOKEN_BUDGET.key());
 
     public static final ConfigOption<Long> LATENCY_TARGET_MS = key("latency-target-ms").longType()
             .defaultValue(InferenceOptions.LATENCY_TARGET_MS.defaultValue())
-            .withDescription(InferenceOptions.LATENCY_TARGET_MS.description());
+            .withDescription(InferenceOptions.LATENCY_TARGET_MS.description())
+            .withFallbackKeys(InferenceOptions.LATENCY_TARGET_MS.key());
 
     public static final ConfigOption<BatchingMode> BATCHING = key("batch.mode").enumType(BatchingMode.class)
             .defaultValue(InferenceOptions.BATCHING.defaultValue())
-            .withDescription(InferenceOptions.BATCHING.description());
+            .withDescription(InferenceOptions.BATCHING.description())
+            .withFallbackKeys(InferenceOptions.BATCHING.key());
 
     public static final ConfigOption<Long> MAX_DELAY_MS = key("batch.max-delay-ms").longType()
             .defaultValue(InferenceOptions.MAX_DELAY_MS.defaultValue())
-            .withDescription(InferenceOptions.MAX_DELAY_MS.description());
+            .withDescription(InferenceOptions.MAX_DELAY_MS.description())
+            .withFallbackKeys(InferenceOptions.MAX_DELAY_MS.key());
 
     public static final ConfigOption<FailurePolicy> ON_FAILURE = key("on-failure").enumType(FailurePolicy.class)
             .defaultValue(InferenceOptions.ON_FAILURE.defaultValue())
             .withDescription("FAIL (default) or DEAD_LETTER, as the operator's streamrt.on-failure. In SQL a "
                     + "DEAD_LETTER row is emitted with NULL results and the reason in its OUTPUT column error STRING, "
-                    + "which this policy requires.");
+                    + "which this policy requires.")
+            .withFallbackKeys(InferenceOptions.ON_FAILURE.key());
 
     public static final ConfigOption<List<String>> LABELS = key("labels").stringType().asList().noDefaultValue()
-            .withDescription(InferenceOptions.LABELS.description());
+            .withDescription(InferenceOptions.LABELS.description())
+            .withFallbackKeys(InferenceOptions.LABELS.key());
 
     public static final ConfigOption<String> TASK = key("task").stringType().noDefaultValue()
-            .withDescription(InferenceOptions.TASK.description());
+            .withDescription(InferenceOptions.TASK.description())
+            .withFallbackKeys(InferenceOptions.TASK.key());
 
     public static final ConfigOption<String> POOLING = key("embedding.pooling").stringType().noDefaultValue()
-            .withDescription(InferenceOptions.POOLING.description());
+            .withDescription(InferenceOptions.POOLING.description())
+            .withFallbackKeys(InferenceOptions.POOLING.key());
 
     public static final ConfigOption<String> AGGREGATION = key("token-classification.aggregation").stringType()
-            .noDefaultValue().withDescription(InferenceOptions.AGGREGATION.description());
+            .noDefaultValue().withDescription(InferenceOptions.AGGREGATION.description())
+            .withFallbackKeys(InferenceOptions.AGGREGATION.key());
 
     public static final ConfigOption<String> PREFIX = key("text.prefix").stringType()
-            .defaultValue(InferenceOptions.PREFIX.defaultValue()).withDescription(InferenceOptions.PREFIX.description());
+            .defaultValue(InferenceOptions.PREFIX.defaultValue()).withDescription(InferenceOptions.PREFIX.description())
+            .withFallbackKeys(InferenceOptions.PREFIX.key());
 
     public static final ConfigOption<Integer> TOP_K = key("classification.top-k").intType()
-            .defaultValue(InferenceOptions.TOP_K.defaultValue()).withDescription(InferenceOptions.TOP_K.description());
+            .defaultValue(InferenceOptions.TOP_K.defaultValue()).withDescription(InferenceOptions.TOP_K.description())
+            .withFallbackKeys(InferenceOptions.TOP_K.key());
 
     public static final ConfigOption<Double> SIMULATED_TIME_SCALE = key("engine.simulated.time-scale").doubleType()
             .defaultValue(InferenceOptions.SIMULATED_TIME_SCALE.defaultValue())
-            .withDescription(InferenceOptions.SIMULATED_TIME_SCALE.description());
+            .withDescription(InferenceOptions.SIMULATED_TIME_SCALE.description())
+            .withFallbackKeys(InferenceOptions.SIMULATED_TIME_SCALE.key());
 
     public static final ConfigOption<Integer> SIMULATED_STREAMS = key("engine.simulated.streams").intType()
             .defaultValue(InferenceOptions.SIMULATED_STREAMS.defaultValue())
-            .withDescription(InferenceOptions.SIMULATED_STREAMS.description());
+            .withDescription(InferenceOptions.SIMULATED_STREAMS.description())
+            .withFallbackKeys(InferenceOptions.SIMULATED_STREAMS.key());
 
     /** Each model option with the operator option it sets. */
     private static final List<Mapped<?>> MAPPED = List.of(

@@ -114,7 +114,10 @@ class MlPredictMiniClusterTest {
     @Test
     void theSynchronousPathGivesTheSameLabels() throws Exception {
         StreamTableEnvironment tables = tables(2);
-        tables.executeSql("CREATE MODEL topics INPUT (`text` STRING) OUTPUT (label STRING) WITH (" + OPTIONS + ")");
+        // The operator's prefixed keys work too.
+        tables.executeSql("CREATE MODEL topics INPUT (`text` STRING) OUTPUT (label STRING) WITH ("
+                + "'provider' = 'streamrt', 'streamrt.labels' = 'sports;politics;technology', "
+                + "'streamrt.batch.max-size-records' = '32')");
         List<Row> rows = collect(tables.executeSql("SELECT `text`, label FROM ML_PREDICT(TABLE docs, MODEL topics, "
                 + "DESCRIPTOR(`text`), MAP['async', 'false'])"));
 
