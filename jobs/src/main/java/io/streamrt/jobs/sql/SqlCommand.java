@@ -15,6 +15,7 @@ import org.apache.flink.table.api.ResultKind;
 import org.apache.flink.table.api.TableResult;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.types.Row;
+import org.apache.flink.types.RowKind;
 import org.apache.flink.util.CloseableIterator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -121,24 +122,39 @@ public final class SqlCommand implements Callable<Integer> {
         return start.startsWith("SELECT") || start.startsWith("WITH") || start.startsWith("VALUES");
     }
 
-    /** The rows as a table: a header of column names, one line per row, and the count. */
+    /**
+     * The rows as a table: a header of column names, one line per row, and the count. A query whose result changes
+     * (an aggregate in streaming mode) gets a first column {@code op} with each row's change ({@code +I}, {@code -U},
+     * {@code +U}, {@code -D}), as Flink's SQL client shows it.
+     */
     static void printTable(TableResult result, PrintWriter out, int maxRows) throws Exception {
-        List<String> names = result.getResolvedSchema().getColumnNames();
-        List<String[]> cells = new ArrayList<>();
+        List<Row> rows = new ArrayList<>();
         boolean cut = false;
-        try (CloseableIterator<Row> rows = result.collect()) {
-            while (rows.hasNext()) {
-                if (cells.size() == maxRows) {
+        try (CloseableIterator<Row> it = result.collect()) {
+            while (it.hasNext()) {
+                if (rows.size() == maxRows) {
                     cut = true;
                     break;
                 }
-                Row row = rows.next();
-                String[] line = new String[names.size()];
-                for (int i = 0; i < line.length; i++) {
-                    line[i] = cell(row.getField(i));
-                }
-                cells.add(line);
+                rows.add(it.next());
             }
+        }
+        boolean changelog = rows.stream().anyMatch(row -> row.getKind() != RowKind.INSERT);
+        List<String> names = new ArrayList<>(result.getResolvedSchema().getColumnNames());
+        if (changelog) {
+            names.add(0, "op");
+        }
+        List<String[]> cells = new ArrayList<>();
+        for (Row row : rows) {
+            String[] line = new String[names.size()];
+            int first = changelog ? 1 : 0;
+            if (changelog) {
+                line[0] = row.getKind().shortString();
+            }
+            for (int i = first; i < line.length; i++) {
+                line[i] = cell(row.getField(i - first));
+            }
+            cells.add(line);
         }
         int[] widths = new int[names.size()];
         for (int i = 0; i < widths.length; i++) {
@@ -153,8 +169,8 @@ public final class SqlCommand implements Callable<Integer> {
         out.println(rule);
         cells.forEach(line -> out.println(line(line, widths)));
         out.println(rule);
-        out.println(cells.size() + (cells.size() == 1 ? " row" : " rows") + (cut ? " (--max-rows reached; the "
-                + "query was cancelled)" : ""));
+        out.println(cells.size() + (cells.size() == 1 ? " row" : " rows") + (changelog ? " (changes)" : "")
+                + (cut ? " (--max-rows reached; the query was cancelled)" : ""));
     }
 
     private static String line(String[] cells, int[] widths) {

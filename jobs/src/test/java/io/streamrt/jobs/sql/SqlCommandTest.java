@@ -22,6 +22,7 @@ class SqlCommandTest {
                 CREATE MODEL topics INPUT (body STRING) OUTPUT (label STRING, batch_size INT)
                   WITH ('provider' = 'streamrt', 'labels' = 'sports;politics;technology');
                 SELECT id, label FROM ML_PREDICT(TABLE reviews, MODEL topics, DESCRIPTOR(body));
+                SELECT COUNT(*) AS n FROM reviews;
                 """);
 
         Cli.Run run = Cli.run("sql", "-f", script.toString());
@@ -30,6 +31,8 @@ class SqlCommandTest {
         assertThat(run.out()).contains("OK: CREATE MODEL topics").contains("| id | label")
                 .containsPattern("\\| 1 +\\| sports +\\|").containsPattern("\\| 2 +\\| politics +\\|")
                 .containsPattern("\\| 3 +\\| technology +\\|").contains("3 rows");
+        // A streaming aggregate's changes, marked as Flink's SQL client marks them.
+        assertThat(run.out()).contains("| op | n |").containsPattern("\\| \\+U +\\| 3 +\\|").contains("(changes)");
     }
 
     @Test
