@@ -1,6 +1,7 @@
 package io.streamrt.operators.sql;
 
 import io.streamrt.engine.EngineRegistry;
+import io.streamrt.engine.EngineSpec;
 import io.streamrt.engine.ModelFiles;
 import io.streamrt.engine.task.Task;
 import io.streamrt.operators.FailurePolicy;
@@ -129,8 +130,13 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
                     name, model);
             return null;
         }
+        // The engine is the TaskManagers' business: planning (in a SQL client, on a JobManager) has no GPU to ask.
+        // The task is decided from the model's files as any engine decides it, so ask the CPU engine.
+        EngineSpec engine = settings.engine();
+        EngineSpec planning = new EngineSpec(engine.model(), engine.tokenizer(), EngineSpec.ONNXRUNTIME, 0,
+                engine.maxBatchSize(), engine.maxSequenceLength(), 0);
         try {
-            return EngineRegistry.shared().check(settings.engine(), settings.task()).plan().task();
+            return EngineRegistry.shared().check(planning, settings.task()).plan().task();
         } catch (RuntimeException e) {
             throw new ValidationException("model " + name + ": " + e.getMessage(), e);
         }

@@ -3,6 +3,7 @@ package io.streamrt.operators.sql;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.streamrt.engine.Embeddings;
 import io.streamrt.engine.ModelFiles;
 import io.streamrt.operators.InferenceMetrics;
 import io.streamrt.operators.InferenceResult;
@@ -193,6 +194,22 @@ class MlPredictMiniClusterTest {
     }
 
     @Test
+    void planningDoesNotNeedTheEngineOnlyTheTaskManagersHave() {
+        // A SQL client or JobManager without a GPU plans a model the GPU TaskManagers will run: the task and columns
+        // are checked from the model's files; whether TensorRT runs is the TaskManagers' to say.
+        StreamTableEnvironment tables = tables(1);
+        tables.executeSql("CREATE MODEL gpu INPUT (`text` STRING) OUTPUT (embedding ARRAY<FLOAT>) WITH ("
+                + "'provider' = 'streamrt', 'engine' = 'tensorrt', 'model' = '" + FP32 + "')");
+        assertThat(tables.explainSql("SELECT * FROM ML_PREDICT(TABLE docs, MODEL gpu, DESCRIPTOR(`text`))"))
+                .contains("ML_PREDICT");
+
+        tables.executeSql("CREATE MODEL gpuLabels INPUT (`text` STRING) OUTPUT (label STRING) WITH ("
+                + "'provider' = 'streamrt', 'engine' = 'tensorrt', 'model' = '" + FP32 + "')");
+        assertThatThrownBy(() -> tables.explainSql("SELECT * FROM ML_PREDICT(TABLE docs, MODEL gpuLabels, "
+                + "DESCRIPTOR(`text`))")).hasStackTraceContaining("cannot fill OUTPUT column(s) [label]");
+    }
+
+    @Test
     void aSqlJobAndADataStreamJobOnOneTaskManagerShareOneEngine() throws Exception {
         Release.GATE = new CountDownLatch(1);
         StreamExecutionEnvironment sqlEnv = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -297,15 +314,11 @@ class MlPredictMiniClusterTest {
         return rows;
     }
 
-    private static double cosine(Float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < b.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
+    private static double cosine(Float[] boxed, float[] b) {
+        float[] a = new float[boxed.length];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = boxed[i];
         }
-        return dot / Math.sqrt(na * nb);
+        return Embeddings.cosine(a, b);
     }
 }
