@@ -16,8 +16,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The TensorRT (GPU) backend, found through {@code META-INF/services}. Ranked above ONNX Runtime, so
@@ -29,6 +32,24 @@ import java.util.Set;
  * }</pre>
  */
 public final class TensorRtProvider implements EngineProvider {
+
+    private static final Map<FileIdentity, Availability> VERDICTS = new ConcurrentHashMap<>();
+    private static final AtomicInteger INSPECTIONS = new AtomicInteger();
+
+    /** A file as it is now: a changed file (rewritten, touched) is another identity. */
+    private record FileIdentity(Path path, long size, long modifiedMillis) {
+
+        /** Null where the file cannot be read: then nothing is remembered. */
+        static FileIdentity of(Path file) {
+            try {
+                return new FileIdentity(file.toAbsolutePath().normalize(), Files.size(file),
+                        Files.getLastModifiedTime(file).toMillis());
+            } catch (IOException e) {
+                return null;
+            }
+        }
+    }
+
 
     /** Above ONNX Runtime (10): a usable GPU wins. */
     static final int AUTO_RANK = 20;
@@ -60,8 +81,23 @@ public final class TensorRtProvider implements EngineProvider {
         return modelVerdict(model);
     }
 
-    /** Whether TensorRT's parser takes the model's operators, from its file alone. Never throws. */
+    /**
+     * Whether TensorRT's parser takes the model's operators, from its file alone. Never throws. Remembered per file
+     * (path, size, modification time): every selection asks (the submitter's check, each task's build,
+     * {@code model build-engine}), and reading a large model is seconds each time.
+     */
     static Availability modelVerdict(ModelFiles model) {
+        FileIdentity file = FileIdentity.of(model.onnx());
+        return file == null ? inspectVerdict(model) : VERDICTS.computeIfAbsent(file, f -> inspectVerdict(model));
+    }
+
+    /** Models inspected for {@link #modelVerdict} since this JVM started, for tests. */
+    static int inspections() {
+        return INSPECTIONS.get();
+    }
+
+    private static Availability inspectVerdict(ModelFiles model) {
+        INSPECTIONS.incrementAndGet();
         ModelReport.Quantization quantization;
         try {
             quantization = OnnxModel.read(model.onnx()).inspect().quantization();

@@ -55,6 +55,25 @@ class TensorRtProviderTest {
     }
 
     @Test
+    void theParsersVerdictOnAModelFileIsReadOnceUntilTheFileChanges() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "trt-verdict");
+        ModelFiles builtin = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_INT8, null);
+        Path copy = Files.copy(builtin.onnx(), dir.resolve("model.onnx"));
+        ModelFiles model = new ModelFiles("copy", copy, builtin.tokenizer(), null);
+
+        int before = TensorRtProvider.inspections();
+        assertThat(TensorRtProvider.modelVerdict(model).available()).isFalse();
+        assertThat(TensorRtProvider.modelVerdict(model).available()).isFalse();
+        assertThat(TensorRtProvider.inspections() - before).as("one read for two selections").isEqualTo(1);
+
+        // Replaced by an FP32 model at the same path: read again, and the new verdict holds.
+        Files.copy(ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_FP32, null).onnx(), copy,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertThat(TensorRtProvider.modelVerdict(model).available()).isTrue();
+        assertThat(TensorRtProvider.inspections() - before).isEqualTo(2);
+    }
+
+    @Test
     void aDynamicallyQuantizedModelIsNotTensorRtsEvenWhereTensorRtRuns() {
         // The default builtin: DynamicQuantizeLinear and MatMulInteger, which TensorRT's ONNX parser refuses.
         EngineProvider.Availability dynamic =
