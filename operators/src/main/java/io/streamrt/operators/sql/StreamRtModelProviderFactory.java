@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeMap;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.table.api.ValidationException;
@@ -73,7 +74,8 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
         boolean pair = checkInput(name, model);
         PredictionColumns columns = PredictionColumns.of(name, model.getResolvedOutputSchema());
         Configuration conf = ModelOptions.toInferenceOptions(helper.getOptions());
-        InferenceSettings settings = build(name, conf, null);
+        String given = new TreeMap<>(model.getOptions()).toString();
+        InferenceSettings settings = build(name, conf, null, given);
         if (settings.onFailure() == FailurePolicy.DEAD_LETTER && !columns.hasErrorColumn()) {
             throw new ValidationException("model " + name + ": 'on-failure' = 'DEAD_LETTER' emits a row that failed "
                     + "with NULL results and the reason in OUTPUT column `error` STRING: declare that column, or use "
@@ -90,7 +92,7 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
                 throw new ValidationException(columns.notFilledMessage(name, task, labels, settings.topK()));
             }
         }
-        return new StreamRtModelProvider(build(name, conf, columns), pair, columns);
+        return new StreamRtModelProvider(build(name, conf, columns, given), pair, columns);
     }
 
     /** One STRING (the text) or two (text, pair); says so otherwise. */
@@ -107,7 +109,8 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
     }
 
     /** The operator's settings, checked as the DataStream builder checks them. */
-    private static InferenceSettings build(String name, Configuration conf, PredictionColumns columns) {
+    private static InferenceSettings build(String name, Configuration conf, PredictionColumns columns,
+            String given) {
         StreamInference.Builder<RowData> builder = StreamInference.<RowData>builder(row -> null).configure(conf);
         if (columns != null) {
             builder.output(OutputFields.parse(columns.outputFields(), EmbeddingEncoding.JSON));
@@ -115,7 +118,8 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
         try {
             return builder.build().settings();
         } catch (IllegalArgumentException e) {
-            throw new ValidationException("model " + name + ": " + e.getMessage() + " (options given: " + conf + ")", e);
+            throw new ValidationException("model " + name + ": " + e.getMessage() + " (options given: " + given + ")",
+                    e);
         }
     }
 

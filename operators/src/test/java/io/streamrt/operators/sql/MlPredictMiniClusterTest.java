@@ -163,7 +163,8 @@ class MlPredictMiniClusterTest {
         tables.executeSql("CREATE MODEL zero INPUT (`text` STRING) OUTPUT (label STRING) WITH (" + OPTIONS
                 .replace("'32'", "'0'") + ")");
         assertThatThrownBy(() -> tables.explainSql(select.formatted("zero")))
-                .hasStackTraceContaining("max batch size must be in 1..4096, found 0");
+                .hasStackTraceContaining("max batch size must be in 1..4096, found 0")
+                .hasStackTraceContaining("options given: {batch.max-size-records=0, ");
 
         tables.executeSql("CREATE MODEL colour INPUT (`text` STRING) OUTPUT (colour STRING) WITH (" + OPTIONS + ")");
         assertThatThrownBy(() -> tables.explainSql(select.formatted("colour")))
