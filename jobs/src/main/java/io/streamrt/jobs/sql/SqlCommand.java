@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.flink.configuration.DeploymentOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.ResultKind;
 import org.apache.flink.table.api.TableResult;
@@ -96,6 +97,9 @@ public final class SqlCommand implements Callable<Integer> {
                 TableResult result = tables.executeSql(statement);
                 if (isQuery(statement)) {
                     printTable(result, out, maxRows);
+                } else if (result.getJobClient().isPresent() && !attached(tables)) {
+                    // flink run -d, or a REST submission: the job runs on; the script goes on without waiting.
+                    out.println("Job " + result.getJobClient().get().getJobID() + " submitted: " + firstLine(statement));
                 } else if (result.getJobClient().isPresent()) {
                     result.await(); // INSERT and statement sets: their jobs end before the next statement
                     out.println("Job " + result.getJobClient().get().getJobID() + " finished: " + firstLine(statement));
@@ -115,6 +119,11 @@ public final class SqlCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Whether jobs are submitted attached (a local run, {@code flink run} without {@code -d}): then waited for. */
+    private static boolean attached(StreamTableEnvironment tables) {
+        return tables.getConfig().getRootConfiguration().get(DeploymentOptions.ATTACHED);
     }
 
     private static boolean isQuery(String statement) {

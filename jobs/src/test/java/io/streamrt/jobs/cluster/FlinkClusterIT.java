@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Timeout;
  * TaskManager killed with SIGKILL mid-stream (a replacement is started, as a resource manager would), and a
  * {@code read_committed} consumer sees every record exactly once in output or dead-letter. A second job then runs
  * on the same TaskManagers, whose JVMs have StreamRT's native libraries loaded already. Jobs submitted through the
- * REST API run their main inside the JobManager: a bad flag must come back as the error response, not end it.
+ * REST API run their main inside the JobManager: a bad flag must come back as the error response, not end it. A SQL
+ * script submitted with {@code flink run} plans {@code ML_PREDICT} on a {@code streamrt} model found in lib/.
  */
 class FlinkClusterIT {
 
@@ -186,6 +187,48 @@ class FlinkClusterIT {
         topics.assertExactlyOnce(false);
         assertThat(ProcessHandle.of(jobManager).map(ProcessHandle::isAlive)).as("the JobManager process after the job")
                 .contains(true);
+    }
+
+    @Test
+    @Timeout(value = 6, unit = TimeUnit.MINUTES)
+    void aSqlScriptSubmittedWithFlinkRunRunsMlPredictOnTheTaskManagersEngines() throws Exception {
+        EnrichTopics topics = EnrichTopics.create(kafka, "cluster-sql", 4);
+        topics.produce(2_000, 0);
+        String kafkaTable = "'connector' = 'kafka', 'properties.bootstrap.servers' = '" + kafka.bootstrapServers()
+                + "', 'format' = 'json'";
+        Path script = Files.writeString(work.resolve("cluster.sql"), String.join(";\n",
+                "SET 'parallelism.default' = '4'",
+                "CREATE TABLE texts (id STRING, `text` STRING) WITH (" + kafkaTable + ", 'topic' = '" + topics.input()
+                        + "', 'properties.group.id' = 'cluster-sql', 'scan.startup.mode' = 'earliest-offset', "
+                        + "'scan.bounded.mode' = 'latest-offset')",
+                "CREATE TABLE enriched (id STRING, label STRING, batch_size INT) WITH (" + kafkaTable + ", 'topic' = '"
+                        + topics.output() + "')",
+                "CREATE MODEL topics INPUT (`text` STRING) OUTPUT (label STRING, batch_size INT) WITH ("
+                        + "'provider' = 'streamrt', 'labels' = 'sports;politics;technology')",
+                "INSERT INTO enriched SELECT id, label, batch_size FROM ML_PREDICT(TABLE texts, MODEL topics, "
+                        + "DESCRIPTOR(`text`), MAP['max-concurrent-operations', '64'])") + ";\n");
+
+        String job = script("submit", work.resolve("flink").toString(), CLUSTER_JAR.toString(), "sql", "-f",
+                script.toString()).strip();
+        assertThat(job).matches("[0-9a-f]{32}");
+
+        // The provider comes from lib/ on every TaskManager: four ML_PREDICT subtasks, one engine per TaskManager.
+        Map<String, String> engineIds = engineIds(job, 4);
+        assertThat(new HashSet<>(engineIds.values())).as("engine ids per subtask: %s", engineIds).hasSize(2);
+        await("the SQL job finished", Duration.ofMinutes(4), () -> {
+            String state = get("/jobs/" + job).path("state").asText();
+            assertThat(state).as("job state; exceptions: %s", exceptions(job)).isNotIn("FAILED", "CANCELED");
+            return state.equals("FINISHED");
+        });
+        List<JsonNode> rows = new ArrayList<>();
+        for (var record : topics.committed(topics.output())) {
+            rows.add(JSON.readTree(record.value()));
+        }
+        assertThat(rows).hasSize(2_000).allSatisfy(row -> assertThat(row.path("label").asText())
+                .isIn("sports", "politics", "technology"));
+        assertThat(rows.stream().map(row -> row.path("id").asText()).distinct()).hasSize(2_000);
+        assertThat(rows.stream().mapToInt(row -> row.path("batch_size").asInt()).max().orElseThrow())
+                .as("rows batched on the cluster").isGreaterThan(1);
     }
 
     /** {@code POST /jars/upload}: the cluster jar as a multipart form; returns the jar id for {@code /jars/:id/run}. */
