@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -89,7 +90,7 @@ public final class SqlCommand implements Callable<Integer> {
             try {
                 Matcher set = SET.matcher(statement);
                 if (set.matches()) {
-                    tables.getConfig().set(set.group(1), set.group(2));
+                    tables.getConfig().set(set.group(1).replace("''", "'"), set.group(2).replace("''", "'"));
                     out.println("OK: " + firstLine(statement));
                     out.flush();
                     continue;
@@ -127,7 +128,7 @@ public final class SqlCommand implements Callable<Integer> {
     }
 
     private static boolean isQuery(String statement) {
-        String start = statement.stripLeading().toUpperCase(java.util.Locale.ROOT);
+        String start = statement.stripLeading().toUpperCase(Locale.ROOT);
         return start.startsWith("SELECT") || start.startsWith("WITH") || start.startsWith("VALUES");
     }
 
