@@ -109,6 +109,17 @@ public final class GpuAcceptance {
         cli("build-engine (a build)", 240, "model", "build-engine", model, "--plan-cache-dir", planCache());
         cli("build-engine again (the plan is there)", 60, "model", "build-engine", model, "--plan-cache-dir",
                 planCache());
+        // Flink SQL on the same plan: ML_PREDICT on a streamrt model with engine tensorrt; the table in its log shows
+        // each row's engine and batch.
+        Path script = out.resolve("ml-predict-tensorrt.sql");
+        Files.writeString(script, "CREATE TEMPORARY VIEW texts(id, body) AS VALUES "
+                + String.join(", ", DemoTexts.generate(8, 11).stream().map(t -> "('" + t.id() + "', '"
+                        + t.text().replace("'", "''") + "')").toList()) + ";\n"
+                + "CREATE MODEL m INPUT (body STRING) OUTPUT (engine STRING, batch_size INT, infer_ms DOUBLE) WITH ("
+                + "'provider' = 'streamrt', 'engine' = 'tensorrt', 'model' = '" + model + "');\n"
+                + "SELECT id, engine, batch_size, infer_ms FROM ML_PREDICT(TABLE texts, MODEL m, DESCRIPTOR(body));\n",
+                StandardCharsets.UTF_8);
+        cli("sql: ML_PREDICT on tensorrt", 90, "sql", "-f", script.toString());
         for (String engine : benchEngines) {
             cli("bench --engine " + engine, benchTimeoutS, "bench", "--quick", "--engine", engine, "--model", model,
                     "--latency-bound-ms", "0", "--loads", "0.6",

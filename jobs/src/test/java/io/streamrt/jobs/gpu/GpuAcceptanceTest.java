@@ -26,7 +26,7 @@ class GpuAcceptanceTest {
         run.runAll();
 
         JsonNode report = new ObjectMapper().readTree(out.resolve("gpu-acceptance.json").toFile());
-        assertThat(report.get("steps")).hasSize(7);
+        assertThat(report.get("steps")).hasSize(8);
         // The models the GPU tests need are made on any machine, by the project's own tools.
         for (int i = 0; i < 4; i++) {
             assertThat(report.get("steps").get(i).get("status").asText()).as(report.get("steps").get(i).toString())
@@ -45,6 +45,11 @@ class GpuAcceptanceTest {
             assertThat(build.get("status").asText()).isEqualTo("failed (exit 1)");
             assertThat(build.get("detail").asText()).contains("no TensorRT plan can be built");
         }
+        // SQL plans a tensorrt model anywhere; its TaskManager (here, the local one) says TensorRT cannot run.
+        JsonNode sql = report.get("steps").get(7);
+        assertThat(sql.get("name").asText()).isEqualTo("sql: ML_PREDICT on tensorrt");
+        assertThat(sql.get("status").asText()).isEqualTo("failed (exit 1)");
+        assertThat(sql.get("detail").asText()).contains("statement 3 of 3 failed").contains("tensorrt");
         assertThat(Files.readString(out.resolve("gpu-acceptance.md"))).contains("| step | status | seconds |")
                 .contains("build-engine (a build) | failed (exit 1)");
     }
