@@ -14,8 +14,9 @@ import org.apache.flink.configuration.ReadableConfig;
 
 /**
  * The options of a {@code CREATE MODEL ... WITH ('provider' = 'streamrt', ...)}: the {@link InferenceOptions} of the
- * DataStream operator, keyed without their {@code streamrt.} prefix (the prefixed key works too), with the same
- * defaults and meaning. What the DataStream operator sets with its async options (capacity, timeout, order) and
+ * DataStream operator, keyed without their {@code streamrt.} prefix (the prefixed key works too, and so do the
+ * {@code enrich} command's flag names, e.g. {@code pooling}, {@code max-batch-size}), with the same defaults and
+ * meaning. What the DataStream operator sets with its async options (capacity, timeout, order) and
  * output fields, SQL sets with {@code ML_PREDICT}'s runtime config ({@code max-concurrent-operations},
  * {@code timeout}, {@code output-mode}) and the model's OUTPUT columns.
  *
@@ -49,12 +50,12 @@ public final class ModelOptions {
     public static final ConfigOption<Integer> MAX_BATCH_SIZE = key("batch.max-size-records").intType()
             .defaultValue(InferenceOptions.MAX_BATCH_SIZE.defaultValue())
             .withDescription(InferenceOptions.MAX_BATCH_SIZE.description())
-            .withFallbackKeys(InferenceOptions.MAX_BATCH_SIZE.key());
+            .withFallbackKeys(InferenceOptions.MAX_BATCH_SIZE.key(), "max-batch-size");
 
     public static final ConfigOption<Integer> MAX_SEQUENCE_LENGTH = key("batch.max-sequence-length-tokens").intType()
             .defaultValue(InferenceOptions.MAX_SEQUENCE_LENGTH.defaultValue())
             .withDescription(InferenceOptions.MAX_SEQUENCE_LENGTH.description())
-            .withFallbackKeys(InferenceOptions.MAX_SEQUENCE_LENGTH.key());
+            .withFallbackKeys(InferenceOptions.MAX_SEQUENCE_LENGTH.key(), "max-sequence-length");
 
     public static final ConfigOption<Long> TOKEN_BUDGET = key("batch.token-budget-tokens").longType()
             .defaultValue(InferenceOptions.TOKEN_BUDGET.defaultValue())
@@ -69,12 +70,12 @@ public final class ModelOptions {
     public static final ConfigOption<BatchingMode> BATCHING = key("batch.mode").enumType(BatchingMode.class)
             .defaultValue(InferenceOptions.BATCHING.defaultValue())
             .withDescription(InferenceOptions.BATCHING.description())
-            .withFallbackKeys(InferenceOptions.BATCHING.key());
+            .withFallbackKeys(InferenceOptions.BATCHING.key(), "batching");
 
     public static final ConfigOption<Long> MAX_DELAY_MS = key("batch.max-delay-ms").longType()
             .defaultValue(InferenceOptions.MAX_DELAY_MS.defaultValue())
             .withDescription(InferenceOptions.MAX_DELAY_MS.description())
-            .withFallbackKeys(InferenceOptions.MAX_DELAY_MS.key());
+            .withFallbackKeys(InferenceOptions.MAX_DELAY_MS.key(), "max-delay-ms");
 
     public static final ConfigOption<FailurePolicy> ON_FAILURE = key("on-failure").enumType(FailurePolicy.class)
             .defaultValue(InferenceOptions.ON_FAILURE.defaultValue())
@@ -93,29 +94,29 @@ public final class ModelOptions {
 
     public static final ConfigOption<String> POOLING = key("embedding.pooling").stringType().noDefaultValue()
             .withDescription(InferenceOptions.POOLING.description())
-            .withFallbackKeys(InferenceOptions.POOLING.key());
+            .withFallbackKeys(InferenceOptions.POOLING.key(), "pooling");
 
     public static final ConfigOption<String> AGGREGATION = key("token-classification.aggregation").stringType()
             .noDefaultValue().withDescription(InferenceOptions.AGGREGATION.description())
-            .withFallbackKeys(InferenceOptions.AGGREGATION.key());
+            .withFallbackKeys(InferenceOptions.AGGREGATION.key(), "aggregation");
 
     public static final ConfigOption<String> PREFIX = key("text.prefix").stringType()
             .defaultValue(InferenceOptions.PREFIX.defaultValue()).withDescription(InferenceOptions.PREFIX.description())
-            .withFallbackKeys(InferenceOptions.PREFIX.key());
+            .withFallbackKeys(InferenceOptions.PREFIX.key(), "prefix");
 
     public static final ConfigOption<Integer> TOP_K = key("classification.top-k").intType()
             .defaultValue(InferenceOptions.TOP_K.defaultValue()).withDescription(InferenceOptions.TOP_K.description())
-            .withFallbackKeys(InferenceOptions.TOP_K.key());
+            .withFallbackKeys(InferenceOptions.TOP_K.key(), "top-k");
 
     public static final ConfigOption<Double> SIMULATED_TIME_SCALE = key("engine.simulated.time-scale").doubleType()
             .defaultValue(InferenceOptions.SIMULATED_TIME_SCALE.defaultValue())
             .withDescription(InferenceOptions.SIMULATED_TIME_SCALE.description())
-            .withFallbackKeys(InferenceOptions.SIMULATED_TIME_SCALE.key());
+            .withFallbackKeys(InferenceOptions.SIMULATED_TIME_SCALE.key(), "simulated-time-scale");
 
     public static final ConfigOption<Integer> SIMULATED_STREAMS = key("engine.simulated.streams").intType()
             .defaultValue(InferenceOptions.SIMULATED_STREAMS.defaultValue())
             .withDescription(InferenceOptions.SIMULATED_STREAMS.description())
-            .withFallbackKeys(InferenceOptions.SIMULATED_STREAMS.key());
+            .withFallbackKeys(InferenceOptions.SIMULATED_STREAMS.key(), "simulated-streams");
 
     /** Each model option with the operator option it sets. */
     private static final List<Mapped<?>> MAPPED = List.of(

@@ -166,6 +166,12 @@ class MlPredictMiniClusterTest {
                 .hasStackTraceContaining("max batch size must be in 1..4096, found 0")
                 .hasStackTraceContaining("options given: {batch.max-size-records=0, ");
 
+        tables.executeSql("CREATE MODEL flagged INPUT (`text` STRING) OUTPUT (label STRING) WITH ('provider' = "
+                + "'streamrt', 'labels' = 'a;b', 'max-batch-size' = '5000')");
+        assertThatThrownBy(() -> tables.explainSql(select.formatted("flagged")))
+                .as("the enrich command's flag names are keys too")
+                .hasStackTraceContaining("max batch size must be in 1..4096, found 5000");
+
         tables.executeSql("CREATE MODEL colour INPUT (`text` STRING) OUTPUT (colour STRING) WITH (" + OPTIONS + ")");
         assertThatThrownBy(() -> tables.explainSql(select.formatted("colour")))
                 .isInstanceOf(ValidationException.class)
