@@ -3,6 +3,7 @@ package io.streamrt.operators;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamrt.operators.userjob.ReadmeExampleJob;
+import io.streamrt.operators.userjob.ReadmeSqlExampleJob;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,6 +27,23 @@ class UserProjectJvmTest {
 
     @Test
     void theReadmeExampleRunsInAJvmStartedWithTheFullMavenClasspath(@TempDir Path tmp) throws Exception {
+        assertLabelsEveryText(runJob(ReadmeExampleJob.class, tmp));
+    }
+
+    @Test
+    void theReadmeSqlExampleRunsInAJvmStartedWithTheFullMavenClasspath(@TempDir Path tmp) throws Exception {
+        assertLabelsEveryText(runJob(ReadmeSqlExampleJob.class, tmp));
+    }
+
+    private static void assertLabelsEveryText(String output) {
+        assertThat(output.lines().filter(l -> l.contains("\t")).toList()).containsExactlyInAnyOrder(
+                "sports\t" + ReadmeExampleJob.TEXTS.get(0),
+                "politics\t" + ReadmeExampleJob.TEXTS.get(1),
+                "technology\t" + ReadmeExampleJob.TEXTS.get(2));
+    }
+
+    /** Runs {@code job}'s main in a JVM of its own with the whole Maven classpath; its output, once it exited 0. */
+    private static String runJob(Class<?> job, Path tmp) throws Exception {
         String classpath = System.getProperty("java.class.path");
         assertThat(classpath.split(File.pathSeparator)).as("the Maven test classpath, jar by jar").hasSizeGreaterThan(50);
         List<String> command = new ArrayList<>(List.of(
@@ -33,7 +51,7 @@ class UserProjectJvmTest {
                 "-Xmx1g",
                 "-Djava.io.tmpdir=" + tmp,
                 "-cp", classpath,
-                ReadmeExampleJob.class.getName()));
+                job.getName()));
         assertThat(String.join(" ", command).length()).as("the child's command line").isGreaterThan(LEAST_COMMAND_LINE_CHARS);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("DJL_CACHE_DIR", tmp.resolve("djl").toString());
@@ -47,9 +65,6 @@ class UserProjectJvmTest {
         assertThat(process.exitValue())
                 .as("exit status (139 is SIGSEGV, a native crash); output:%n%s", output)
                 .isZero();
-        assertThat(output.lines().filter(l -> l.contains("\t")).toList()).containsExactlyInAnyOrder(
-                "sports\t" + ReadmeExampleJob.TEXTS.get(0),
-                "politics\t" + ReadmeExampleJob.TEXTS.get(1),
-                "technology\t" + ReadmeExampleJob.TEXTS.get(2));
+        return output;
     }
 }
