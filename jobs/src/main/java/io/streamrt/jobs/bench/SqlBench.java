@@ -6,6 +6,7 @@ import io.streamrt.jobs.enrich.EnrichConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -92,7 +93,7 @@ final class SqlBench {
         String kafka = "'connector' = 'kafka', 'properties.bootstrap.servers' = '" + config.bootstrapServers()
                 + "', 'key.format' = 'raw', 'key.fields' = 'k', 'value.format' = 'json', "
                 + "'value.fields-include' = 'EXCEPT_KEY'";
-        Map<String, String> model = new java.util.LinkedHashMap<>();
+        Map<String, String> model = new LinkedHashMap<>();
         model.put("provider", "streamrt");
         model.put("model", config.model());
         model.put("engine", config.engine());
@@ -106,19 +107,29 @@ final class SqlBench {
             model.put("labels", String.join(";", config.labels()));
         }
         config.engineOptions().forEach((key, value) -> model.put("engine." + key, value));
-        boolean labelled = !config.labels().isEmpty();
-        String outputs = "embedding ARRAY<FLOAT>, " + (labelled ? "label STRING, score DOUBLE, " : "")
-                + "batch_size INT, queue_ms DOUBLE, infer_ms DOUBLE, engine STRING";
+        // The model's OUTPUT columns, also the fields of the sink's inference row, in order.
+        Map<String, String> columns = new LinkedHashMap<>();
+        columns.put("embedding", "ARRAY<FLOAT>");
+        if (!config.labels().isEmpty()) {
+            columns.put("label", "STRING");
+            columns.put("score", "DOUBLE");
+        }
+        columns.put("batch_size", "INT");
+        columns.put("queue_ms", "DOUBLE");
+        columns.put("infer_ms", "DOUBLE");
+        columns.put("engine", "STRING");
+        String outputs = columns.entrySet().stream().map(c -> c.getKey() + " " + c.getValue())
+                .collect(Collectors.joining(", "));
         return List.of(
                 "CREATE TABLE texts (k STRING, id STRING, `text` STRING) WITH (" + kafka + ", 'topic' = '" + input
                         + "', 'properties.group.id' = '" + input + "', 'scan.startup.mode' = 'earliest-offset')",
-                "CREATE TABLE enriched (k STRING, id STRING, inference ROW<" + outputs + ">) WITH (" + kafka + ", 'topic' = '" + output + "')",
+                "CREATE TABLE enriched (k STRING, id STRING, inference ROW<" + outputs + ">) WITH (" + kafka
+                        + ", 'topic' = '" + output + "')",
                 "CREATE MODEL m INPUT (`text` STRING) OUTPUT (" + outputs + ") WITH (" + model.entrySet().stream()
                         .map(e -> "'" + e.getKey() + "' = '" + e.getValue().replace("'", "''") + "'")
                         .collect(Collectors.joining(", ")) + ")",
-                "INSERT INTO enriched SELECT k, id, ROW(" + (labelled ? "embedding, label, score, "
-                        : "embedding, ") + "batch_size, queue_ms, infer_ms, engine) FROM ML_PREDICT(TABLE texts, "
-                        + "MODEL m, DESCRIPTOR(`text`), MAP['max-concurrent-operations', '" + maxConcurrentOperations
-                        + "'])");
+                "INSERT INTO enriched SELECT k, id, ROW(" + String.join(", ", columns.keySet()) + ") FROM "
+                        + "ML_PREDICT(TABLE texts, MODEL m, DESCRIPTOR(`text`), MAP['max-concurrent-operations', '"
+                        + maxConcurrentOperations + "'])");
     }
 }

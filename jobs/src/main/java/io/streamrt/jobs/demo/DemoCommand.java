@@ -158,7 +158,7 @@ public final class DemoCommand implements Callable<Integer> {
     private CompletableFuture<Long> runDataStream(EmbeddedKafka kafka) throws Exception {
         EnrichConfig config = new EnrichConfig(kafka.bootstrapServers(), INPUT, OUTPUT, DEAD_LETTER, "streamrt-demo",
                 inference.model, inference.tokenizer, inference.engine, "text", "id",
-                Arrays.stream(labels.split(",")).map(String::trim).toList(), inference.maxBatchSize,
+                labelList(), inference.maxBatchSize,
                 inference.maxSequenceLength, inference.latencyTargetMs, inference.capacity, false, parallelism, 1000,
                 EnrichConfig.Delivery.EXACTLY_ONCE, EnrichConfig.StartingOffsets.EARLIEST, true, Map.of())
                 .withEngineOptions(inference.engineOptions());
@@ -178,16 +178,16 @@ public final class DemoCommand implements Callable<Integer> {
         try (var in = DemoCommand.class.getClassLoader().getResourceAsStream(SQL_SCRIPT)) {
             script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        Map<String, String> values = Map.of("bootstrap.servers", kafka.bootstrapServers(), "input", INPUT,
-                "output", OUTPUT, "dead-letter", DEAD_LETTER, "parallelism", String.valueOf(parallelism),
-                "model", inference.model, "engine", inference.engine,
-                "labels", String.join(";", Arrays.stream(labels.split(",")).map(String::trim).toList()),
-                "max-batch-size", String.valueOf(inference.maxBatchSize),
-                "latency-target-ms", String.valueOf(inference.latencyTargetMs));
+        Map<String, String> values = Map.ofEntries(Map.entry("bootstrap.servers", kafka.bootstrapServers()),
+                Map.entry("input", INPUT), Map.entry("output", OUTPUT), Map.entry("dead-letter", DEAD_LETTER),
+                Map.entry("parallelism", String.valueOf(parallelism)), Map.entry("model", inference.model),
+                Map.entry("engine", inference.engine), Map.entry("labels", String.join(";", labelList())),
+                Map.entry("max-batch-size", String.valueOf(inference.maxBatchSize)),
+                Map.entry("latency-target-ms", String.valueOf(inference.latencyTargetMs)),
+                Map.entry("max-concurrent-operations", String.valueOf(maxConcurrentOperations)));
         for (var value : values.entrySet()) {
             script = script.replace("${" + value.getKey() + "}", value.getValue());
         }
-        script = script.replace("${max-concurrent-operations}", String.valueOf(maxConcurrentOperations));
         List<String> statements = SqlScript.statements(script);
         StringWriter errors = new StringWriter();
         return CompletableFuture.supplyAsync(() -> {
@@ -206,6 +206,11 @@ public final class DemoCommand implements Callable<Integer> {
             }
             return (System.nanoTime() - start) / 1_000_000;
         });
+    }
+
+    /** The --labels flag's labels. */
+    private List<String> labelList() {
+        return Arrays.stream(labels.split(",")).map(String::trim).toList();
     }
 
     /** Kafka's storage formatter prints to stdout and has no switch: keep the demo's output to its own lines. */

@@ -1,5 +1,6 @@
 package io.streamrt.jobs.sql;
 
+import io.streamrt.jobs.InferenceFlags;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -59,10 +60,8 @@ public final class SqlCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (parallelism < 1 || maxRows < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--parallelism and --max-rows must be at least 1, found " + parallelism + " and " + maxRows);
-        }
+        InferenceFlags.atLeast(spec.commandLine(), "--parallelism", parallelism, 1);
+        InferenceFlags.atLeast(spec.commandLine(), "--max-rows", maxRows, 1);
         if (!Files.isRegularFile(file)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--file " + file + " is not a file");
         }

@@ -41,32 +41,33 @@ public final class PredictionColumns implements Serializable {
 
     /** A column a model can fill: its name, its type, and the operator's output field behind it (or null). */
     enum Kind {
-        EMBEDDING("embedding", DataTypes.ARRAY(DataTypes.FLOAT()), "embedding"),
-        LABEL("label", DataTypes.STRING(), "label"),
-        SCORE("score", DataTypes.DOUBLE(), "score"),
-        SCORES("scores", DataTypes.MAP(DataTypes.STRING(), DataTypes.DOUBLE()), "scores"),
+        EMBEDDING("embedding", DataTypes.ARRAY(DataTypes.FLOAT())),
+        LABEL("label", DataTypes.STRING()),
+        SCORE("score", DataTypes.DOUBLE()),
+        SCORES("scores", DataTypes.MAP(DataTypes.STRING(), DataTypes.DOUBLE())),
         ENTITIES("entities", DataTypes.ARRAY(DataTypes.ROW(
                 DataTypes.FIELD("entity_group", DataTypes.STRING()),
                 DataTypes.FIELD("score", DataTypes.DOUBLE()),
                 DataTypes.FIELD("word", DataTypes.STRING()),
                 DataTypes.FIELD("start", DataTypes.INT()),
-                DataTypes.FIELD("end", DataTypes.INT()))), "entities"),
-        BATCH_SIZE("batch_size", DataTypes.INT(), "batch_size"),
-        QUEUE_MS("queue_ms", DataTypes.DOUBLE(), "queue_ms"),
-        INFER_MS("infer_ms", DataTypes.DOUBLE(), "infer_ms"),
-        ENGINE("engine", DataTypes.STRING(), "engine"),
-        MODEL("model", DataTypes.STRING(), "model"),
+                DataTypes.FIELD("end", DataTypes.INT())))),
+        BATCH_SIZE("batch_size", DataTypes.INT()),
+        QUEUE_MS("queue_ms", DataTypes.DOUBLE()),
+        INFER_MS("infer_ms", DataTypes.DOUBLE()),
+        ENGINE("engine", DataTypes.STRING()),
+        MODEL("model", DataTypes.STRING()),
         /** Why a row has no results (on-failure DEAD_LETTER); NULL on success. */
-        ERROR("error", DataTypes.STRING(), null);
+        ERROR("error", DataTypes.STRING());
 
         final String column;
         final DataType type;
+        /** The operator's output field of the same name, or null for {@code error} (a failure's, not a field). */
         final String field;
 
-        Kind(String column, DataType type, String field) {
+        Kind(String column, DataType type) {
             this.column = column;
             this.type = type;
-            this.field = field;
+            this.field = column.equals("error") ? null : column;
         }
 
         static Optional<Kind> named(String name) {
