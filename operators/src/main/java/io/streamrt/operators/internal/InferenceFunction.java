@@ -71,6 +71,7 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
     private final SerializableFunction<T, String> pairExtractor;
     private final SerializableFunction<T, Long> recordTimestamp;
     private final SerializableFunction<T, String> recordDescription;
+    private final TextInputs inputs;
 
     private transient EngineLease lease;
     private transient BatchScheduler scheduler;
@@ -125,11 +126,25 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
     public InferenceFunction(InferenceSettings settings, SerializableFunction<T, String> textExtractor,
             SerializableFunction<T, String> pairExtractor, SerializableFunction<T, Long> recordTimestamp,
             SerializableFunction<T, String> recordDescription) {
+        this(settings, textExtractor, pairExtractor, recordTimestamp, recordDescription, TextInputs.EXTRACTORS);
+    }
+
+    /**
+     * @param pairExtractor the second text of a pair (a cross-encoder's passage); or null for single texts
+     * @param recordTimestamp when each record was created (epoch ms), for the end-to-end latency metric; or null
+     * @param recordDescription names a record in errors and logs (e.g. its Kafka key and offset, never its text);
+     *     or null, for "a record"
+     * @param inputs how errors name where the texts come from (e.g. a SQL model's INPUT columns)
+     */
+    public InferenceFunction(InferenceSettings settings, SerializableFunction<T, String> textExtractor,
+            SerializableFunction<T, String> pairExtractor, SerializableFunction<T, Long> recordTimestamp,
+            SerializableFunction<T, String> recordDescription, TextInputs inputs) {
         this.settings = settings;
         this.textExtractor = textExtractor;
         this.pairExtractor = pairExtractor;
         this.recordTimestamp = recordTimestamp;
         this.recordDescription = recordDescription;
+        this.inputs = inputs;
     }
 
     @Override
@@ -253,9 +268,8 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
         }
         if (text == null || text.isBlank()) {
             handle(input, resultFuture, FailureScope.BATCH, DeadLetterReason.TEXT_EMPTY, new IllegalArgumentException(
-                    "the text extractor returned " + (text == null ? "null" : "a blank text") + " for "
-                            + describe(input) + ": there is nothing to embed; filter such records before the "
-                            + "inference operator"));
+                    inputs.empty(false, text == null) + " for " + describe(input) + ": there is nothing to run "
+                            + "the model on; " + inputs.remedy()));
             return;
         }
         String pair = null;
@@ -269,8 +283,8 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
             }
             if (pair == null || pair.isBlank()) {
                 handle(input, resultFuture, FailureScope.BATCH, DeadLetterReason.TEXT_EMPTY,
-                        new IllegalArgumentException("the text pair extractor returned " + (pair == null ? "null"
-                                : "a blank text") + " for " + describe(input) + ": a pair model needs both texts"));
+                        new IllegalArgumentException(inputs.empty(true, pair == null) + " for " + describe(input)
+                                + ": a pair model needs both texts; " + inputs.remedy()));
                 return;
             }
         }
@@ -335,7 +349,7 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
     /** How a record is named in errors and logs: its description, never its text. */
     private String describe(T input) {
         if (recordDescription == null) {
-            return "a record";
+            return inputs.anonymous();
         }
         try {
             return "record " + recordDescription.apply(input);

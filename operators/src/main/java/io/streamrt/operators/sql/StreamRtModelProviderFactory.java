@@ -7,6 +7,7 @@ import io.streamrt.engine.task.Task;
 import io.streamrt.operators.FailurePolicy;
 import io.streamrt.operators.InferenceSettings;
 import io.streamrt.operators.StreamInference;
+import io.streamrt.operators.internal.TextInputs;
 import io.streamrt.operators.sql.internal.PredictionColumns;
 import io.streamrt.operators.sql.internal.StreamRtModelProvider;
 import io.streamrt.serde.EmbeddingEncoding;
@@ -71,7 +72,7 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
         helper.validate();
         String name = "`" + context.getObjectIdentifier().getObjectName() + "` (provider '" + IDENTIFIER + "')";
         ResolvedCatalogModel model = context.getCatalogModel();
-        boolean pair = checkInput(name, model);
+        TextInputs inputs = checkInput(name, model);
         PredictionColumns columns = PredictionColumns.of(name, model.getResolvedOutputSchema());
         Configuration conf = ModelOptions.toInferenceOptions(helper.getOptions());
         String given = new TreeMap<>(model.getOptions()).toString();
@@ -92,11 +93,11 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
                 throw new ValidationException(columns.notFilledMessage(name, task, labels, settings.topK()));
             }
         }
-        return new StreamRtModelProvider(build(name, conf, columns, given), pair, columns);
+        return new StreamRtModelProvider(build(name, conf, columns, given), inputs, columns);
     }
 
     /** One STRING (the text) or two (text, pair); says so otherwise. */
-    private static boolean checkInput(String name, ResolvedCatalogModel model) {
+    private static TextInputs checkInput(String name, ResolvedCatalogModel model) {
         List<Column> input = model.getResolvedInputSchema().getColumns();
         boolean strings = input.stream().allMatch(c -> c.getDataType().getLogicalType()
                 .is(LogicalTypeFamily.CHARACTER_STRING));
@@ -105,7 +106,7 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
                     + "(the text and its pair, for a cross-encoder), found " + input.stream().map(Column::toString)
                     .toList());
         }
-        return input.size() == 2;
+        return TextInputs.sql(input.get(0).getName(), input.size() == 2 ? input.get(1).getName() : null);
     }
 
     /** The operator's settings, checked as the DataStream builder checks them. */

@@ -146,8 +146,19 @@ class MlPredictMiniClusterTest {
         assertThat(rows.get(1).<String>getFieldAs("error")).isNull();
         for (int id : List.of(2, 3)) {
             assertThat(rows.get(id).<String>getFieldAs("label")).isNull();
-            assertThat(rows.get(id).<String>getFieldAs("error")).startsWith("text-empty: ");
         }
+        assertThat(rows.get(2).<String>getFieldAs("error"))
+                .startsWith("text-empty: INPUT column `text` is NULL for a row: ")
+                .endsWith("filter such rows before ML_PREDICT, in a view it reads "
+                        + "(WHERE `text` IS NOT NULL AND TRIM(`text`) <> '')");
+        assertThat(rows.get(3).<String>getFieldAs("error")).startsWith("text-empty: INPUT column `text` is blank");
+
+        // The default policy fails the job, with the same words.
+        tables.executeSql("CREATE MODEL strict INPUT (`text` STRING) OUTPUT (label STRING) WITH (" + OPTIONS + ")");
+        assertThatThrownBy(() -> collect(tables.executeSql("SELECT id, label FROM ML_PREDICT(TABLE mixed, "
+                + "MODEL strict, DESCRIPTOR(`text`))")))
+                .hasStackTraceContaining("INPUT column `text` is NULL for a row")
+                .hasStackTraceContaining("WHERE `text` IS NOT NULL");
     }
 
     @Test

@@ -144,7 +144,7 @@ public final class PredictionColumns implements Serializable {
 
     /**
      * The row of these columns for one result; a failed result has NULL results and, in {@code error}, its
-     * dead-letter reason code and message ({@code text-empty: the text extractor returned null ...}).
+     * dead-letter reason code and message ({@code text-empty: INPUT column `text` is NULL ...}).
      */
     public RowData row(InferenceResult<?> result) {
         GenericRowData row = new GenericRowData(columns.size());

@@ -1,6 +1,7 @@
 package io.streamrt.operators.sql.internal;
 
 import io.streamrt.operators.InferenceSettings;
+import io.streamrt.operators.internal.TextInputs;
 import org.apache.flink.table.functions.AsyncPredictFunction;
 import org.apache.flink.table.functions.PredictFunction;
 import org.apache.flink.table.ml.AsyncPredictRuntimeProvider;
@@ -12,33 +13,34 @@ import org.apache.flink.table.ml.PredictRuntimeProvider;
  * ({@code ML_PREDICT}'s {@code async} runtime config); synchronous when asked.
  *
  * <pre>{@code
- * ModelProvider provider = new StreamRtModelProvider(settings, false, columns);
+ * ModelProvider provider = new StreamRtModelProvider(settings, TextInputs.sql("review", null), columns);
  * }</pre>
  */
 public final class StreamRtModelProvider implements AsyncPredictRuntimeProvider, PredictRuntimeProvider {
 
     private final InferenceSettings settings;
-    private final boolean pair;
+    private final TextInputs inputs;
     private final PredictionColumns columns;
 
-    public StreamRtModelProvider(InferenceSettings settings, boolean pair, PredictionColumns columns) {
+    /** @param inputs the INPUT columns' names, for errors */
+    public StreamRtModelProvider(InferenceSettings settings, TextInputs inputs, PredictionColumns columns) {
         this.settings = settings;
-        this.pair = pair;
+        this.inputs = inputs;
         this.columns = columns;
     }
 
     @Override
     public AsyncPredictFunction createAsyncPredictFunction(Context context) {
-        return new StreamRtPredictFunction(settings, pair, columns);
+        return new StreamRtPredictFunction(settings, inputs, columns);
     }
 
     @Override
     public PredictFunction createPredictFunction(Context context) {
-        return new StreamRtSyncPredictFunction(new StreamRtPredictFunction(settings, pair, columns));
+        return new StreamRtSyncPredictFunction(new StreamRtPredictFunction(settings, inputs, columns));
     }
 
     @Override
     public ModelProvider copy() {
-        return new StreamRtModelProvider(settings, pair, columns);
+        return new StreamRtModelProvider(settings, inputs, columns);
     }
 }

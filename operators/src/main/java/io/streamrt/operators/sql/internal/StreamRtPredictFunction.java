@@ -4,6 +4,7 @@ import io.streamrt.operators.InferenceResult;
 import io.streamrt.operators.InferenceSettings;
 import io.streamrt.operators.internal.GpuAssignment;
 import io.streamrt.operators.internal.InferenceFunction;
+import io.streamrt.operators.internal.TextInputs;
 import java.util.Collection;
 import java.util.concurrent.CompletableFuture;
 import org.apache.flink.streaming.api.functions.async.CollectionSupplier;
@@ -29,10 +30,10 @@ public final class StreamRtPredictFunction extends AsyncPredictFunction {
     private final InferenceFunction<RowData> inference;
     private final PredictionColumns columns;
 
-    /** @param pair whether the INPUT has a second text column (a cross-encoder's passage) */
-    public StreamRtPredictFunction(InferenceSettings settings, boolean pair, PredictionColumns columns) {
+    /** @param inputs the INPUT columns: the text, and a cross-encoder's passage if there is a second one */
+    public StreamRtPredictFunction(InferenceSettings settings, TextInputs inputs, PredictionColumns columns) {
         this.inference = new InferenceFunction<>(settings, StreamRtPredictFunction::text,
-                pair ? StreamRtPredictFunction::pair : null, null, null);
+                inputs.pair() != null ? StreamRtPredictFunction::pair : null, null, null, inputs);
         this.columns = columns;
     }
 
