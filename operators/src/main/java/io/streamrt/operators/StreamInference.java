@@ -7,6 +7,7 @@ import io.streamrt.engine.task.Pooling;
 import io.streamrt.engine.task.Task;
 import io.streamrt.engine.task.TaskPlan;
 import io.streamrt.operators.internal.InferenceFunction;
+import io.streamrt.operators.internal.Surface;
 import io.streamrt.serde.EmbeddingEncoding;
 import io.streamrt.serde.OutputFields;
 import java.io.Serializable;
@@ -122,6 +123,20 @@ public final class StreamInference<T> implements Serializable {
         List<String> given = fieldsGiven(task, zeroShotLabels, topK);
         return output.fields().isEmpty() ? List.of()
                 : output.names().stream().filter(f -> !given.contains(f)).toList();
+    }
+
+    /** Whether zero-shot labels, when given, suit a model used for {@code task}: they work on embeddings only. */
+    public static boolean labelsFit(Task task, boolean zeroShotLabels) {
+        return !zeroShotLabels || task == Task.EMBEDDING;
+    }
+
+    /**
+     * Says that zero-shot labels were given to a model used for another task, and what to do.
+     *
+     * @param plan how the model is used (its task plan, described)
+     */
+    public static String labelsNeedEmbeddingsMessage(String model, Task task, String plan) {
+        return Surface.DATASTREAM.labelsNeedEmbeddings(model, task, plan);
     }
 
     /** Says which chosen output fields the task does not give, and what it gives. */
@@ -374,7 +389,7 @@ public final class StreamInference<T> implements Serializable {
                     conf.getOptional(InferenceOptions.POOLING).map(Pooling::of).orElse(null),
                     conf.getOptional(InferenceOptions.AGGREGATION).map(Aggregation::of).orElse(null));
             List<String> labels = conf.getOptional(InferenceOptions.LABELS).orElse(List.of());
-            require(labels.isEmpty() || choices.task() == null || choices.task() == Task.EMBEDDING,
+            require(choices.task() == null || labelsFit(choices.task(), !labels.isEmpty()),
                     "zero-shot labels work on embeddings, not on task " + (choices.task() == null ? ""
                             : choices.task().id()) + ": a classifier has labels of its own");
             for (String label : labels) {

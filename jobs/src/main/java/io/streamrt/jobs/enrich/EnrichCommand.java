@@ -294,10 +294,9 @@ public final class EnrichCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("streamrt enrich: " + e.getMessage());
             return 2;
         }
-        if (!config.labels().isEmpty() && model.plan().task() != Task.EMBEDDING) {
-            spec.commandLine().getErr().println("streamrt enrich: --labels gives zero-shot labels to embeddings, but "
-                    + "the model is used for " + model.plan().task().id() + " (" + model.plan().describe()
-                    + "): drop --labels, or pass --task embedding");
+        if (!StreamInference.labelsFit(model.plan().task(), !config.labels().isEmpty())) {
+            spec.commandLine().getErr().println("streamrt enrich: " + StreamInference.labelsNeedEmbeddingsMessage(
+                    config.model(), model.plan().task(), model.plan().describe()));
             return 2;
         }
         Task used = model.plan().task();

@@ -102,6 +102,15 @@ class ModelDirectoryCliTest {
     }
 
     @Test
+    void zeroShotLabelsOnAClassifierAreRefusedWithTheFlagsThatFixIt() throws IOException {
+        Path classifier = OwnModels.classifier(dir.resolve("classifier"), List.of("a", "b", "c"),
+                new float[384][3], new float[3]);
+        assertThat(enrich("--model", classifier.toString(), "--labels", "x,y")).isEqualTo(2);
+        assertThat(err()).contains("zero-shot labels (--labels) work on embeddings, but model '" + classifier
+                + "' is used for classification (").contains("drop the labels, or pass --task embedding");
+    }
+
+    @Test
     void outputFieldsAndEncodingsAreCheckedAgainstTheFlagsAndTheModelsTask() {
         assertThat(enrich("--output-fields", "label,embeddings")).isEqualTo(2);
         assertThat(err()).contains("'--output-fields': unknown output field 'embeddings': expected some of model, "

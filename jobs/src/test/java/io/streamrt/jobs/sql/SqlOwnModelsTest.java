@@ -1,6 +1,7 @@
 package io.streamrt.jobs.sql;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
 
 import io.streamrt.jobs.testing.OwnModels;
@@ -69,6 +70,18 @@ class SqlOwnModelsTest {
                 assertThat(scores.get(want.getScoreLabels()[i])).isCloseTo(want.getScoreValues()[i], offset(1e-4));
             }
         });
+    }
+
+    @Test
+    void zeroShotLabelsOnAClassifierFailAtPlanningInSqlWords() throws Exception {
+        Path model = OwnModels.classifier(dir.resolve("classifier"), List.of("sports", "politics", "technology"),
+                weights(3), new float[3]);
+        assertThatThrownBy(() -> sql("CREATE MODEL m INPUT (`text` STRING) OUTPUT (label STRING) WITH ("
+                + "'provider' = 'streamrt', 'model' = '" + model + "', 'labels' = 'x;y')",
+                "SELECT label FROM ML_PREDICT(TABLE docs, MODEL m, DESCRIPTOR(`text`))"))
+                .hasStackTraceContaining("model `m` (provider 'streamrt'): zero-shot 'labels' work on embeddings, but "
+                        + "the model runs the classification task (")
+                .hasStackTraceContaining("drop 'labels', or set 'task' = 'embedding'");
     }
 
     @Test

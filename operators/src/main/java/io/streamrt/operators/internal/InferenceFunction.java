@@ -71,7 +71,7 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
     private final SerializableFunction<T, String> pairExtractor;
     private final SerializableFunction<T, Long> recordTimestamp;
     private final SerializableFunction<T, String> recordDescription;
-    private final TextInputs inputs;
+    private final Surface surface;
 
     private transient EngineLease lease;
     private transient BatchScheduler scheduler;
@@ -126,7 +126,7 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
     public InferenceFunction(InferenceSettings settings, SerializableFunction<T, String> textExtractor,
             SerializableFunction<T, String> pairExtractor, SerializableFunction<T, Long> recordTimestamp,
             SerializableFunction<T, String> recordDescription) {
-        this(settings, textExtractor, pairExtractor, recordTimestamp, recordDescription, TextInputs.EXTRACTORS);
+        this(settings, textExtractor, pairExtractor, recordTimestamp, recordDescription, Surface.DATASTREAM);
     }
 
     /**
@@ -134,17 +134,17 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
      * @param recordTimestamp when each record was created (epoch ms), for the end-to-end latency metric; or null
      * @param recordDescription names a record in errors and logs (e.g. its Kafka key and offset, never its text);
      *     or null, for "a record"
-     * @param inputs how errors name where the texts come from (e.g. a SQL model's INPUT columns)
+     * @param surface the words of the user's API for errors (e.g. a SQL model's columns), or {@link Surface#DATASTREAM}
      */
     public InferenceFunction(InferenceSettings settings, SerializableFunction<T, String> textExtractor,
             SerializableFunction<T, String> pairExtractor, SerializableFunction<T, Long> recordTimestamp,
-            SerializableFunction<T, String> recordDescription, TextInputs inputs) {
+            SerializableFunction<T, String> recordDescription, Surface surface) {
         this.settings = settings;
         this.textExtractor = textExtractor;
         this.pairExtractor = pairExtractor;
         this.recordTimestamp = recordTimestamp;
         this.recordDescription = recordDescription;
-        this.inputs = inputs;
+        this.surface = surface;
     }
 
     @Override
@@ -166,16 +166,14 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
             lease = EngineRegistry.shared().acquire(gpu.spec());
             plan = TaskPlan.plan(lease.model().name(), ModelConfig.read(lease.model()),
                     lease.engine().info().outputs(), settings.task());
-            if (!settings.labels().isEmpty() && plan.task() != Task.EMBEDDING) {
-                throw new ModelRejectedException("zero-shot labels " + settings.labels() + " work on embeddings, but "
-                        + "model '" + lease.model().name() + "' is used for " + plan.task().id() + " ("
-                        + plan.describe() + "): drop the labels, or pass --task embedding");
+            boolean labels = !settings.labels().isEmpty();
+            if (!StreamInference.labelsFit(plan.task(), labels)) {
+                throw new ModelRejectedException(surface.labelsNeedEmbeddings(lease.model().name(), plan.task(),
+                        plan.describe()));
             }
-            if (!StreamInference.missingFields(settings.output(), plan.task(), !settings.labels().isEmpty(),
-                    settings.topK()).isEmpty()) {
-                throw new ModelRejectedException("model '" + lease.model().name() + "': " + StreamInference
-                        .missingFieldsMessage(settings.output(), plan.task(), !settings.labels().isEmpty(),
-                                settings.topK()));
+            if (!StreamInference.missingFields(settings.output(), plan.task(), labels, settings.topK()).isEmpty()) {
+                throw new ModelRejectedException(surface.notGiven(lease.model().name(), settings.output(),
+                        plan.task(), labels, settings.topK()));
             }
         } catch (RuntimeException e) {
             throw ExceptionUtils.findThrowable(e, ModelRejectedException.class).isPresent()
@@ -268,8 +266,8 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
         }
         if (text == null || text.isBlank()) {
             handle(input, resultFuture, FailureScope.BATCH, DeadLetterReason.TEXT_EMPTY, new IllegalArgumentException(
-                    inputs.empty(false, text == null) + " for " + describe(input) + ": there is nothing to run "
-                            + "the model on; " + inputs.remedy()));
+                    surface.emptyText(false, text == null) + " for " + describe(input) + ": there is nothing to run "
+                            + "the model on; " + surface.emptyTextRemedy()));
             return;
         }
         String pair = null;
@@ -283,8 +281,8 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
             }
             if (pair == null || pair.isBlank()) {
                 handle(input, resultFuture, FailureScope.BATCH, DeadLetterReason.TEXT_EMPTY,
-                        new IllegalArgumentException(inputs.empty(true, pair == null) + " for " + describe(input)
-                                + ": a pair model needs both texts; " + inputs.remedy()));
+                        new IllegalArgumentException(surface.emptyText(true, pair == null) + " for "
+                                + describe(input) + ": a pair model needs both texts; " + surface.emptyTextRemedy()));
                 return;
             }
         }
@@ -349,7 +347,7 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
     /** How a record is named in errors and logs: its description, never its text. */
     private String describe(T input) {
         if (recordDescription == null) {
-            return inputs.anonymous();
+            return surface.anonymous();
         }
         try {
             return "record " + recordDescription.apply(input);

@@ -4,11 +4,13 @@ import io.streamrt.engine.EngineRegistry;
 import io.streamrt.engine.EngineSpec;
 import io.streamrt.engine.ModelFiles;
 import io.streamrt.engine.task.Task;
+import io.streamrt.engine.task.TaskPlan;
 import io.streamrt.operators.FailurePolicy;
 import io.streamrt.operators.InferenceSettings;
 import io.streamrt.operators.StreamInference;
-import io.streamrt.operators.internal.TextInputs;
+import io.streamrt.operators.internal.Surface;
 import io.streamrt.operators.sql.internal.PredictionColumns;
+import io.streamrt.operators.sql.internal.SqlSurface;
 import io.streamrt.operators.sql.internal.StreamRtModelProvider;
 import io.streamrt.serde.EmbeddingEncoding;
 import io.streamrt.serde.OutputFields;
@@ -72,8 +74,9 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
         helper.validate();
         String name = "`" + context.getObjectIdentifier().getObjectName() + "` (provider '" + IDENTIFIER + "')";
         ResolvedCatalogModel model = context.getCatalogModel();
-        TextInputs inputs = checkInput(name, model);
+        List<String> input = checkInput(name, model);
         PredictionColumns columns = PredictionColumns.of(name, model.getResolvedOutputSchema());
+        SqlSurface surface = new SqlSurface(name, input.get(0), input.size() == 2 ? input.get(1) : null, columns);
         Configuration conf = ModelOptions.toInferenceOptions(helper.getOptions());
         String given = new TreeMap<>(model.getOptions()).toString();
         InferenceSettings settings = build(name, conf, null, given);
@@ -82,22 +85,23 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
                     + "with NULL results and the reason in OUTPUT column `error` STRING: declare that column, or use "
                     + "'on-failure' = 'FAIL'");
         }
-        Task task = settings.task().task() != null ? settings.task().task() : detectTask(name, settings);
+        TaskPlan plan = settings.task().task() != null ? null : detectTask(name, settings);
+        Task task = plan != null ? plan.task() : settings.task().task();
         if (task != null) {
             boolean labels = !settings.labels().isEmpty();
-            if (labels && task != Task.EMBEDDING) {
-                throw new ValidationException("model " + name + ": zero-shot 'labels' work on embeddings, but the "
-                        + "model runs the " + task.id() + " task: drop 'labels', or set 'task' = 'embedding'");
+            if (!StreamInference.labelsFit(task, labels)) {
+                throw new ValidationException(surface.labelsNeedEmbeddings(name, task,
+                        plan != null ? plan.describe() : "'task' = '" + task.id() + "'"));
             }
             if (!columns.notFilledBy(task, labels, settings.topK()).isEmpty()) {
-                throw new ValidationException(columns.notFilledMessage(name, task, labels, settings.topK()));
+                throw new ValidationException(surface.notGiven(name, null, task, labels, settings.topK()));
             }
         }
-        return new StreamRtModelProvider(build(name, conf, columns, given), inputs, columns);
+        return new StreamRtModelProvider(build(name, conf, columns, given), surface, columns);
     }
 
-    /** One STRING (the text) or two (text, pair); says so otherwise. */
-    private static TextInputs checkInput(String name, ResolvedCatalogModel model) {
+    /** The INPUT's column names: one STRING (the text) or two (text, pair); says so otherwise. */
+    private static List<String> checkInput(String name, ResolvedCatalogModel model) {
         List<Column> input = model.getResolvedInputSchema().getColumns();
         boolean strings = input.stream().allMatch(c -> c.getDataType().getLogicalType()
                 .is(LogicalTypeFamily.CHARACTER_STRING));
@@ -106,7 +110,7 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
                     + "(the text and its pair, for a cross-encoder), found " + input.stream().map(Column::toString)
                     .toList());
         }
-        return TextInputs.sql(input.get(0).getName(), input.size() == 2 ? input.get(1).getName() : null);
+        return input.stream().map(Column::getName).toList();
     }
 
     /** The operator's settings, checked as the DataStream builder checks them. */
@@ -125,10 +129,10 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
     }
 
     /**
-     * The task the model will run, decided from its files as the operator decides it; null when the files are not on
+     * The task the model will run (and how), decided from its files as the operator decides it; null when the files are not on
      * this machine (a path that only the TaskManagers have): then the TaskManagers check the columns when they open.
      */
-    private static Task detectTask(String name, InferenceSettings settings) {
+    private static TaskPlan detectTask(String name, InferenceSettings settings) {
         String model = settings.engine().model();
         if (!model.startsWith(ModelFiles.BUILTIN_PREFIX) && !Files.exists(Path.of(model))) {
             LOG.info("Model {}: {} is not on this machine; its task and OUTPUT columns are checked where it runs",
@@ -141,7 +145,7 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
         EngineSpec planning = new EngineSpec(engine.model(), engine.tokenizer(), EngineSpec.ONNXRUNTIME, 0,
                 engine.maxBatchSize(), engine.maxSequenceLength(), 0);
         try {
-            return EngineRegistry.shared().check(planning, settings.task()).plan().task();
+            return EngineRegistry.shared().check(planning, settings.task()).plan();
         } catch (RuntimeException e) {
             throw new ValidationException("model " + name + ": " + e.getMessage(), e);
         }

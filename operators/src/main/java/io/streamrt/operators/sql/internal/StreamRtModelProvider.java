@@ -1,7 +1,6 @@
 package io.streamrt.operators.sql.internal;
 
 import io.streamrt.operators.InferenceSettings;
-import io.streamrt.operators.internal.TextInputs;
 import org.apache.flink.table.functions.AsyncPredictFunction;
 import org.apache.flink.table.functions.PredictFunction;
 import org.apache.flink.table.ml.AsyncPredictRuntimeProvider;
@@ -13,34 +12,34 @@ import org.apache.flink.table.ml.PredictRuntimeProvider;
  * ({@code ML_PREDICT}'s {@code async} runtime config); synchronous when asked.
  *
  * <pre>{@code
- * ModelProvider provider = new StreamRtModelProvider(settings, TextInputs.sql("review", null), columns);
+ * ModelProvider provider = new StreamRtModelProvider(settings, surface, columns);
  * }</pre>
  */
 public final class StreamRtModelProvider implements AsyncPredictRuntimeProvider, PredictRuntimeProvider {
 
     private final InferenceSettings settings;
-    private final TextInputs inputs;
+    private final SqlSurface surface;
     private final PredictionColumns columns;
 
-    /** @param inputs the INPUT columns' names, for errors */
-    public StreamRtModelProvider(InferenceSettings settings, TextInputs inputs, PredictionColumns columns) {
+    /** @param surface the model's columns and name, for errors */
+    public StreamRtModelProvider(InferenceSettings settings, SqlSurface surface, PredictionColumns columns) {
         this.settings = settings;
-        this.inputs = inputs;
+        this.surface = surface;
         this.columns = columns;
     }
 
     @Override
     public AsyncPredictFunction createAsyncPredictFunction(Context context) {
-        return new StreamRtPredictFunction(settings, inputs, columns);
+        return new StreamRtPredictFunction(settings, surface, columns);
     }
 
     @Override
     public PredictFunction createPredictFunction(Context context) {
-        return new StreamRtSyncPredictFunction(new StreamRtPredictFunction(settings, inputs, columns));
+        return new StreamRtSyncPredictFunction(new StreamRtPredictFunction(settings, surface, columns));
     }
 
     @Override
     public ModelProvider copy() {
-        return new StreamRtModelProvider(settings, inputs, columns);
+        return new StreamRtModelProvider(settings, surface, columns);
     }
 }

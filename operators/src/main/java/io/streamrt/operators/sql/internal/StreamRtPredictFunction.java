@@ -4,7 +4,6 @@ import io.streamrt.operators.InferenceResult;
 import io.streamrt.operators.InferenceSettings;
 import io.streamrt.operators.internal.GpuAssignment;
 import io.streamrt.operators.internal.InferenceFunction;
-import io.streamrt.operators.internal.TextInputs;
 import java.util.Collection;
 import java.util.concurrent.CompletableFuture;
 import org.apache.flink.streaming.api.functions.async.CollectionSupplier;
@@ -30,10 +29,10 @@ public final class StreamRtPredictFunction extends AsyncPredictFunction {
     private final InferenceFunction<RowData> inference;
     private final PredictionColumns columns;
 
-    /** @param inputs the INPUT columns: the text, and a cross-encoder's passage if there is a second one */
-    public StreamRtPredictFunction(InferenceSettings settings, TextInputs inputs, PredictionColumns columns) {
+    /** @param surface the model's INPUT columns (the text, and a cross-encoder's passage if a second) and name */
+    public StreamRtPredictFunction(InferenceSettings settings, SqlSurface surface, PredictionColumns columns) {
         this.inference = new InferenceFunction<>(settings, StreamRtPredictFunction::text,
-                inputs.pair() != null ? StreamRtPredictFunction::pair : null, null, null, inputs);
+                surface.pair() != null ? StreamRtPredictFunction::pair : null, null, null, surface);
         this.columns = columns;
     }
 
