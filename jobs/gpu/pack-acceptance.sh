@@ -8,6 +8,10 @@
 #   mkdir -p /root/kit && cat /root/kit-parts/part-* | xz -d | tar -x -C /root/kit && /root/kit/run.sh "$OUT"
 # run.sh starts io.streamrt.jobs.gpu.GpuAcceptance, which writes gpu-acceptance.json and gpu-acceptance.md (and each
 # step's log) into "$OUT" within 8 minutes.
+#
+# Every part costs device time to ship, so the classpath is thinned first (ThinClasspath.java): the jars the run
+# never loads are left out (the other models' test jars, RocksDB, Testcontainers, ArchUnit), and jars with native
+# libraries for several platforms keep only linux-x86_64's (2026-12-06: 619 MB of jars became 333 MB).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-.gpu}
@@ -16,5 +20,9 @@ kit=${GPU_KIT:-../shared/gpu-kit/pack.sh}
 mvn -B -q install -DskipTests
 mvn -B -q -pl engine-lifecycle,jobs test-compile
 mvn -B -q -pl jobs dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/gpu-classpath.txt
-cp="$(cat jobs/target/gpu-classpath.txt):jobs/target/classes:jobs/target/test-classes:engine-lifecycle/target/test-classes"
+leave_out='langchain4j-embeddings-(bge|e5)|frocksdbjni|flink-statebackend-rocksdb|testcontainers|docker-java'
+leave_out="$leave_out|archunit|curator-test|junit-vintage"
+rm -rf jobs/target/gpu-thin
+cp=$(java jobs/gpu/ThinClasspath.java jobs/target/gpu-thin "$(cat jobs/target/gpu-classpath.txt)" "$leave_out")
+cp="$cp:jobs/target/classes:jobs/target/test-classes:engine-lifecycle/target/test-classes"
 "$kit" "$out" "$cp" io.streamrt.jobs.gpu.GpuAcceptance
