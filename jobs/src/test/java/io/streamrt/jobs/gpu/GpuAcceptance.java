@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -76,15 +77,35 @@ public final class GpuAcceptance {
             Files.write(Path.of(args[1]), lines, StandardCharsets.UTF_8);
             System.exit(failed ? 1 : 0);
         }
-        if (args.length < 1) {
+        GpuAcceptance run = fromArguments(args);
+        if (run == null) {
             System.err.println("usage: GpuAcceptance OUT_DIR [tensorrt,onnxruntime,simulated-gpu]");
             System.exit(2);
         }
-        List<String> engines = List.of((args.length > 1 ? args[1] : "tensorrt,onnxruntime,simulated-gpu").split(","));
-        GpuAcceptance run = new GpuAcceptance(Path.of(args[0]), engines.stream().filter(e -> !e.isBlank()).toList(),
-                90);
         run.runAll();
         System.out.println(Files.readString(run.out.resolve("gpu-acceptance.md")));
+    }
+
+    /**
+     * The run that {@code OUT_DIR [ENGINES]} asks for, or null when OUT_DIR is missing. Empty arguments are not
+     * arguments: the kit's {@code run.sh} passes one ({@code ''}) before the host's when it was packed with none.
+     */
+    static GpuAcceptance fromArguments(String... args) {
+        List<String> given = Arrays.stream(args).filter(a -> !a.isBlank()).toList();
+        if (given.isEmpty()) {
+            return null;
+        }
+        String engines = given.size() > 1 ? given.get(1) : "tensorrt,onnxruntime,simulated-gpu";
+        return new GpuAcceptance(Path.of(given.get(0)).toAbsolutePath(),
+                Arrays.stream(engines.split(",")).filter(e -> !e.isBlank()).toList(), 90);
+    }
+
+    Path out() {
+        return out;
+    }
+
+    List<String> benchEngines() {
+        return benchEngines;
     }
 
     void runAll() throws IOException {

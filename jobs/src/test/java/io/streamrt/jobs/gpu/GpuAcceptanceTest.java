@@ -19,6 +19,16 @@ import org.junit.jupiter.api.io.TempDir;
 class GpuAcceptanceTest {
 
     @Test
+    void theKitsEmptyFirstArgumentIsNotTakenForTheOutputFolder() {
+        // ../shared/gpu-kit/pack.sh, given no arguments for the main class, writes run.sh to pass '' before the host's.
+        GpuAcceptance run = GpuAcceptance.fromArguments("", "/root/out");
+        assertThat(run.out()).isEqualTo(Path.of("/root/out"));
+        assertThat(run.benchEngines()).containsExactly("tensorrt", "onnxruntime", "simulated-gpu");
+        assertThat(GpuAcceptance.fromArguments("", "out", "onnxruntime").benchEngines()).containsExactly("onnxruntime");
+        assertThat(GpuAcceptance.fromArguments("")).isNull();
+    }
+
+    @Test
     void withoutAGpuEveryStepSaysWhyAndTheReportIsWritten(@TempDir Path out) throws Exception {
         Assumptions.assumeFalse(Files.exists(Path.of("/dev/nvidia0")), "this test is for machines without a GPU");
 
