@@ -8,7 +8,6 @@ import io.streamrt.engine.task.TaskPlan;
 import io.streamrt.operators.FailurePolicy;
 import io.streamrt.operators.InferenceSettings;
 import io.streamrt.operators.StreamInference;
-import io.streamrt.operators.internal.Surface;
 import io.streamrt.operators.sql.internal.PredictionColumns;
 import io.streamrt.operators.sql.internal.SqlSurface;
 import io.streamrt.operators.sql.internal.StreamRtModelProvider;
@@ -129,8 +128,8 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
     }
 
     /**
-     * The task the model will run (and how), decided from its files as the operator decides it; null when the files are not on
-     * this machine (a path that only the TaskManagers have): then the TaskManagers check the columns when they open.
+     * The task the model will run (and how), decided from its files as the operator decides it; null when the files
+     * are not on this machine (a path only the TaskManagers have): then the TaskManagers check the columns on open.
      */
     private static TaskPlan detectTask(String name, InferenceSettings settings) {
         String model = settings.engine().model();
