@@ -16,6 +16,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-.gpu}
 kit=${GPU_KIT:-../shared/gpu-kit/pack.sh}
+# The ONNX parser's presets load TensorRT's plugin library (libnvinfer_plugin.so.11, 47 MB): ship it.
+export WITH_PLUGINS=1
 [ -x "$kit" ] || { echo "no GPU kit at $kit (set GPU_KIT)" >&2; exit 2; }
 mvn -B -q install -DskipTests
 mvn -B -q -pl engine-lifecycle,jobs test-compile

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
@@ -59,6 +60,8 @@ public final class GpuAcceptance {
     private final List<String> benchEngines;
     private final long benchTimeoutS;
     private final List<Step> steps = new ArrayList<>();
+    /** The host's CUDA libraries that TensorRT's presets load, put on each step's library path. */
+    private HostCudaLibraries host = new HostCudaLibraries(Map.of(), List.of());
 
     GpuAcceptance(Path out, List<String> benchEngines, long benchTimeoutS) {
         this.out = out;
@@ -110,6 +113,10 @@ public final class GpuAcceptance {
 
     void runAll() throws IOException {
         Files.createDirectories(out.resolve(PLAN_CACHE));
+        long searched = System.nanoTime();
+        host = HostCudaLibraries.search(HostCudaLibraries.defaultRoots());
+        steps.add(new Step("host CUDA libraries", host.missing().isEmpty() ? "passed"
+                : "incomplete (" + host.missing().size() + " missing)", seconds(searched), host.describe()));
         // The Q/DQ INT8 and sparse Q/DQ INT8 models the GPU tests compare with ONNX Runtime, made by the project's
         // own tools from the FP32 builtin, calibrated on generated demo texts.
         Path calibration = out.resolve("calibration.txt");
@@ -301,10 +308,12 @@ public final class GpuAcceptance {
     }
 
     /** Runs {@code command} with its output in {@code log}, killed after {@code timeoutS}. */
-    private static Outcome runJvm(List<String> command, Path log, long timeoutS) {
+    private Outcome runJvm(List<String> command, Path log, long timeoutS) {
         try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
-                    .start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(log.toFile());
+            builder.environment().put("LD_LIBRARY_PATH", host.libraryPath(System.getenv("LD_LIBRARY_PATH")));
+            Process process = builder.start();
             if (!process.waitFor(timeoutS, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor();
                 return new Outcome("timed out", null);

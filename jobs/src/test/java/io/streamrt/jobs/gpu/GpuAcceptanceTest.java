@@ -36,27 +36,31 @@ class GpuAcceptanceTest {
         run.runAll();
 
         JsonNode report = new ObjectMapper().readTree(out.resolve("gpu-acceptance.json").toFile());
-        assertThat(report.get("steps")).hasSize(8);
+        assertThat(report.get("steps")).hasSize(9);
+        // Where the host's CUDA libraries are (or that they are not), one line each.
+        JsonNode libraries = report.get("steps").get(0);
+        assertThat(libraries.get("name").asText()).isEqualTo("host CUDA libraries");
+        assertThat(libraries.get("detail").asText().lines()).hasSize(HostCudaLibraries.NEEDED.size());
         // The models the GPU tests need are made on any machine, by the project's own tools.
-        for (int i = 0; i < 4; i++) {
+        for (int i = 1; i <= 4; i++) {
             assertThat(report.get("steps").get(i).get("status").asText()).as(report.get("steps").get(i).toString())
                     .isEqualTo("passed");
         }
         assertThat(out.resolve("minilm-fp16.onnx")).isRegularFile();
         assertThat(out.resolve("minilm-qdq.onnx")).isRegularFile();
         assertThat(out.resolve("minilm-sparse-qdq.onnx")).isRegularFile();
-        JsonNode tests = report.get("steps").get(4);
+        JsonNode tests = report.get("steps").get(5);
         assertThat(tests.get("name").asText()).startsWith("GPU tests");
         // The engine module's test classes are not on this module's test classpath: the kit packs them.
         assertThat(tests.get("status").asText()).isIn("absent", "skipped");
-        for (int i = 5; i <= 6; i++) {
+        for (int i = 6; i <= 7; i++) {
             JsonNode build = report.get("steps").get(i);
             assertThat(build.get("name").asText()).startsWith("build-engine");
             assertThat(build.get("status").asText()).isEqualTo("failed (exit 1)");
             assertThat(build.get("detail").asText()).contains("no TensorRT plan can be built");
         }
         // SQL plans a tensorrt model anywhere; its TaskManager (here, the local one) says TensorRT cannot run.
-        JsonNode sql = report.get("steps").get(7);
+        JsonNode sql = report.get("steps").get(8);
         assertThat(sql.get("name").asText()).isEqualTo("sql: ML_PREDICT on tensorrt");
         assertThat(sql.get("status").asText()).isEqualTo("failed (exit 1)");
         assertThat(sql.get("detail").asText()).contains("statement 3 of 3 failed").contains("tensorrt");
