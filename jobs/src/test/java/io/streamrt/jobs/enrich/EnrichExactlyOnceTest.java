@@ -2,10 +2,9 @@ package io.streamrt.jobs.enrich;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.streamrt.jobs.kafka.EmbeddedKafka;
+import io.streamrt.jobs.testing.EmbeddedKafkaExtension;
 import io.streamrt.jobs.testing.EnrichTopics;
 import io.streamrt.serde.KafkaRecord;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +16,6 @@ import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -37,21 +34,12 @@ class EnrichExactlyOnceTest {
             .setNumberSlotsPerTaskManager(2)
             .build());
 
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafka.start(Path.of(System.getProperty("java.io.tmpdir"), "enrich-exactly-once-kafka"));
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension("enrich-exactly-once-kafka");
 
     @Test
     void everyRecordLandsExactlyOnceInOutputOrDeadLetter() throws Exception {
-        EnrichTopics topics = EnrichTopics.create(kafka, "a", 2);
+        EnrichTopics topics = EnrichTopics.create(KAFKA.kafka(), "a", 2);
         topics.produce(RECORDS, MALFORMED);
         EnrichConfig config = config("a").withLabels(List.of("sports", "politics", "technology"));
 
@@ -64,7 +52,7 @@ class EnrichExactlyOnceTest {
 
     @Test
     void everyRecordLandsExactlyOnceAcrossAnInjectedTaskFailure() throws Exception {
-        EnrichTopics topics = EnrichTopics.create(kafka, "b", 2);
+        EnrichTopics topics = EnrichTopics.create(KAFKA.kafka(), "b", 2);
         topics.produce(RECORDS, MALFORMED);
         EnrichConfig config = config("b");
         Configuration conf = new Configuration();
@@ -83,7 +71,7 @@ class EnrichExactlyOnceTest {
     }
 
     private static EnrichConfig config(String suffix) {
-        return new EnrichConfig(kafka.bootstrapServers(), "in-" + suffix, "out-" + suffix, "dlq-" + suffix,
+        return new EnrichConfig(KAFKA.kafka().bootstrapServers(), "in-" + suffix, "out-" + suffix, "dlq-" + suffix,
                 "it-" + suffix, "builtin:all-minilm-l6-v2-int8", null, "auto", "text", "id", List.of(), 32, 128, 200,
                 128, false, 2, 1000, EnrichConfig.Delivery.EXACTLY_ONCE, EnrichConfig.StartingOffsets.EARLIEST, true,
                 Map.of());

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamrt.engine.Embeddings;
 import io.streamrt.engine.ModelFiles;
-import io.streamrt.jobs.kafka.EmbeddedKafka;
+import io.streamrt.jobs.testing.EmbeddedKafkaExtension;
 import io.streamrt.jobs.testing.EnrichTopics;
 import io.streamrt.jobs.testing.OwnModels;
 import io.streamrt.serde.EmbeddingEncoding;
@@ -24,8 +24,6 @@ import java.util.Map;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,31 +60,22 @@ class OwnModelsTest {
             .setNumberSlotsPerTaskManager(2)
             .build());
 
-    private static EmbeddedKafka kafka;
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension("own-models-kafka");
 
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafka.start(Path.of(System.getProperty("java.io.tmpdir"), "own-models-kafka"));
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
-
     /** Runs enrich over {@link #TEXTS} with the model and task choices; the outputs by text index. */
     private Map<Integer, JsonNode> enrich(String suffix, String model, EnrichConfig.ModelTask task) throws Exception {
-        EnrichTopics topics = EnrichTopics.create(kafka, suffix, 2);
+        EnrichTopics topics = EnrichTopics.create(KAFKA.kafka(), suffix, 2);
         Map<String, String> values = new LinkedHashMap<>();
         for (int i = 0; i < TEXTS.size(); i++) {
             values.put("t-" + i, JSON.writeValueAsString(Map.of("id", i, "text", TEXTS.get(i),
                     "passage", PASSAGES.get(i % PASSAGES.size()))));
         }
         topics.produceJson(values);
-        EnrichConfig config = EnrichConfig.defaults(kafka.bootstrapServers(), topics.input(), topics.output(),
+        EnrichConfig config = EnrichConfig.defaults(KAFKA.kafka().bootstrapServers(), topics.input(), topics.output(),
                 topics.deadLetter()).withModel(model).withModelTask(task).withParallelismAndCheckpoints(2, 500)
                 .withBounded(true);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();

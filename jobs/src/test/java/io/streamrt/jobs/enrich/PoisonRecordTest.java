@@ -2,7 +2,7 @@ package io.streamrt.jobs.enrich;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.streamrt.jobs.kafka.EmbeddedKafka;
+import io.streamrt.jobs.testing.EmbeddedKafkaExtension;
 import io.streamrt.jobs.testing.EnrichTopics;
 import io.streamrt.jobs.testing.PoisonModel;
 import io.streamrt.serde.DeadLetter;
@@ -13,8 +13,6 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,24 +32,15 @@ class PoisonRecordTest {
             .setNumberSlotsPerTaskManager(2)
             .build());
 
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafka.start(Path.of(System.getProperty("java.io.tmpdir"), "poison-record-kafka"));
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension("poison-record-kafka");
 
     @Test
     void onlyThePoisonedRecordsAreDeadLetteredWithTheEnginesMessageAndTheirKey(@TempDir Path dir) throws Exception {
         PoisonModel model = PoisonModel.write(dir.resolve("poison-model"), WORD);
-        EnrichTopics topics = EnrichTopics.create(kafka, "poison", 2);
+        EnrichTopics topics = EnrichTopics.create(KAFKA.kafka(), "poison", 2);
         topics.produce(2_000, 0, 20, WORD);
-        EnrichConfig config = EnrichConfig.defaults(kafka.bootstrapServers(), topics.input(), topics.output(),
+        EnrichConfig config = EnrichConfig.defaults(KAFKA.kafka().bootstrapServers(), topics.input(), topics.output(),
                         topics.deadLetter())
                 .withModel(model.model().toString())
                 .withParallelismAndCheckpoints(2, 1000)

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.streamrt.jobs.kafka.EmbeddedKafka;
+import io.streamrt.jobs.testing.EmbeddedKafkaExtension;
 import io.streamrt.jobs.testing.EnrichTopics;
 import io.streamrt.jobs.testing.PoisonModel;
 import java.io.IOException;
@@ -24,8 +24,6 @@ import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.table.functions.ScalarFunction;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,27 +43,18 @@ class SqlKafkaTest {
             .setNumberSlotsPerTaskManager(2)
             .build());
 
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startKafka() {
-        kafka = EmbeddedKafka.start(Path.of(System.getProperty("java.io.tmpdir"), "sql-kafka-test"));
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        kafka.close();
-    }
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension("sql-kafka-test");
 
     @Test
     void everyRowEndsExactlyOnceInOutputOrDeadLetterAcrossARestartAndOnlyPoisonedRowsFail(@TempDir Path dir)
             throws Exception {
         PoisonModel model = PoisonModel.write(dir.resolve("poison-model"), WORD);
-        EnrichTopics topics = EnrichTopics.create(kafka, "sql", 2);
+        EnrichTopics topics = EnrichTopics.create(KAFKA.kafka(), "sql", 2);
         topics.produce(1_500, 0, 15, WORD);
         FailOnce.reset();
-        String kafkaTable = "'connector' = 'kafka', 'properties.bootstrap.servers' = '" + kafka.bootstrapServers()
-                + "', 'format' = 'json'";
+        String kafkaTable = "'connector' = 'kafka', 'properties.bootstrap.servers' = '"
+                + KAFKA.kafka().bootstrapServers() + "', 'format' = 'json'";
         String sink = kafkaTable + ", 'sink.delivery-guarantee' = 'exactly-once', "
                 + "'properties.transaction.timeout.ms' = '900000', 'sink.transactional-id-prefix' = ";
         List<String> statements = List.of(
