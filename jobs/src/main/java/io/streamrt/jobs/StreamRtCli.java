@@ -96,8 +96,9 @@ public final class StreamRtCli implements Runnable {
         return message.isEmpty() ? "the command failed without a message" : message;
     }
 
-    private static String describe(Throwable e) {
-        StringBuilder message = new StringBuilder(String.valueOf(e.getMessage()));
+    /** An error's message and each cause's that adds something, one "caused by" line each. */
+    public static String describe(Throwable e) {
+        StringBuilder message = new StringBuilder(e.getMessage() != null ? e.getMessage() : e.toString());
         for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
             if (cause.getMessage() != null && !message.toString().contains(cause.getMessage())) {
                 message.append("\n  caused by: ").append(cause.getMessage());

@@ -1,6 +1,7 @@
 package io.streamrt.jobs.sql;
 
 import io.streamrt.jobs.InferenceFlags;
+import io.streamrt.jobs.StreamRtCli;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -113,7 +114,7 @@ public final class SqlCommand implements Callable<Integer> {
                 out.flush();
                 err.println("streamrt sql: statement " + (n + 1) + " of " + statements.size() + " failed: "
                         + firstLine(statement));
-                err.println(rootMessage(e));
+                err.println(StreamRtCli.describe(e));
                 err.flush();
                 return 1;
             }
@@ -207,15 +208,5 @@ public final class SqlCommand implements Callable<Integer> {
     private static String firstLine(String statement) {
         String flat = statement.replaceAll("\\s+", " ").trim();
         return flat.length() > 80 ? flat.substring(0, 77) + "..." : flat;
-    }
-
-    private static String rootMessage(Throwable e) {
-        List<String> messages = new ArrayList<>();
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t.getMessage() != null && !messages.contains(t.getMessage())) {
-                messages.add(t.getMessage());
-            }
-        }
-        return String.join("\n  caused by: ", messages);
     }
 }
