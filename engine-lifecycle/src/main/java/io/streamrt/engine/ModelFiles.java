@@ -19,10 +19,10 @@ import java.nio.file.Path;
  */
 public record ModelFiles(String name, Path onnx, Path tokenizer, Path root) {
 
-    /** The INT8 (dynamically quantized) all-MiniLM-L6-v2: the default. */
     /** How a builtin model's name starts: {@code builtin:all-minilm-l6-v2-int8}. */
     public static final String BUILTIN_PREFIX = "builtin:";
 
+    /** The INT8 (dynamically quantized) all-MiniLM-L6-v2: the default. */
     public static final String BUILTIN_MINILM_INT8 = "builtin:all-minilm-l6-v2-int8";
 
     /** The FP32 all-MiniLM-L6-v2. */

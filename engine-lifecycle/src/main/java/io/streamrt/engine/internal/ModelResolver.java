@@ -25,9 +25,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ModelResolver {
 
-    /** Prefix of builtin model references. */
-    public static final String BUILTIN_PREFIX = ModelFiles.BUILTIN_PREFIX;
-
     private static final String TOKENIZER_BESIDE = "tokenizer.json";
 
     /** Where optimum and sentence-transformers exports keep their ONNX files. */
@@ -49,7 +46,7 @@ public final class ModelResolver {
 
     /** The builtin references, e.g. for a {@code --help} text. */
     public static String acceptedBuiltins() {
-        return BUILTIN_PREFIX + "all-minilm-l6-v2-int8, " + BUILTIN_PREFIX + "all-minilm-l6-v2";
+        return ModelFiles.BUILTIN_MINILM_INT8 + ", " + ModelFiles.BUILTIN_MINILM_FP32;
     }
 
     /** See {@link ModelFiles#resolve(String, String)}. */
@@ -58,14 +55,14 @@ public final class ModelResolver {
             throw new ModelRejectedException("no model given: pass a builtin model (" + acceptedBuiltins()
                     + ") or the path to an .onnx file");
         }
-        if (model.startsWith(BUILTIN_PREFIX)) {
+        if (model.startsWith(ModelFiles.BUILTIN_PREFIX)) {
             return resolveBuiltin(model, tokenizer);
         }
         return resolvePath(model, tokenizer);
     }
 
     private static ModelFiles resolveBuiltin(String model, String tokenizer) {
-        String name = model.substring(BUILTIN_PREFIX.length());
+        String name = model.substring(ModelFiles.BUILTIN_PREFIX.length());
         Builtin builtin = BUILTINS.get(name);
         if (builtin == null) {
             throw new ModelRejectedException("unknown builtin model '" + model + "': accepted builtin models are "

@@ -25,15 +25,13 @@ import java.nio.file.Path;
  */
 record ModelSource(String reference, Path onnx, Path ownTokenizer, ModelFiles files, boolean directory) {
 
-    private static final String BUILTIN_PREFIX = ModelFiles.BUILTIN_PREFIX;
-
     /**
      * Resolves a path, export directory or builtin name; a missing file is reported by {@link #read()}, naming it.
      *
      * @throws ModelRejectedException for a directory without a model file or tokenizer, naming what was looked for
      */
     static ModelSource of(String reference) {
-        if (reference.startsWith(BUILTIN_PREFIX)) {
+        if (reference.startsWith(ModelFiles.BUILTIN_PREFIX)) {
             ModelFiles files = ModelFiles.resolve(reference, null);
             return new ModelSource(reference, files.onnx(), files.tokenizer(), files, false);
         }

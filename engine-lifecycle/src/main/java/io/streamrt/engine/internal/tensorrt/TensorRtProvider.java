@@ -50,7 +50,6 @@ public final class TensorRtProvider implements EngineProvider {
         }
     }
 
-
     /** Above ONNX Runtime (10): a usable GPU wins. */
     static final int AUTO_RANK = 20;
 
