@@ -143,13 +143,22 @@ public final class EngineRegistry {
      *     retries
      */
     public EngineLease acquire(EngineSpec spec) {
+        return acquire(spec, OptionWords.COMMAND_LINE);
+    }
+
+    /**
+     * As {@link #acquire(EngineSpec)}, with the fixes its errors suggest (another engine, a tokenizer) in the
+     * user's {@code words}, e.g. a SQL model's options.
+     */
+    public EngineLease acquire(EngineSpec spec, OptionWords words) {
         Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(words, "words");
         RegistryEntry entry;
         boolean builder = false;
         synchronized (lock) {
             entry = entries.get(spec);
             if (entry == null) {
-                entry = new RegistryEntry(spec);
+                entry = new RegistryEntry(spec, words);
                 entries.put(spec, entry);
                 builder = true;
             }
@@ -203,16 +212,22 @@ public final class EngineRegistry {
      * @throws EngineException naming what is missing and the fix ({@link ModelRejectedException} for the model)
      */
     public ModelCheck check(EngineSpec spec, TaskPlan.Choices choices) {
+        return check(spec, choices, OptionWords.COMMAND_LINE);
+    }
+
+    /** As {@link #check(EngineSpec, TaskPlan.Choices)}, with the fixes its errors suggest in the user's words. */
+    public ModelCheck check(EngineSpec spec, TaskPlan.Choices choices, OptionWords words) {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(choices, "choices");
-        BackendSelector.Selection selection = select(spec);
+        Objects.requireNonNull(words, "words");
+        BackendSelector.Selection selection = select(spec, words);
         EngineProvider provider = selection.provider();
         ModelFiles model = selection.model();
         provider.checkModel(model);
         EncoderContract.Checked contract = EncoderContract.check(model.name(), ModelSignature.read(model.onnx()),
                 Set.of("int64", "int32"));
-        ModelConfig config = ModelConfig.read(model);
-        TaskPlan plan = TaskPlan.plan(model.name(), config, contract.outputs(), choices);
+        ModelConfig config = ModelConfig.read(model, words);
+        TaskPlan plan = TaskPlan.plan(model.name(), config, contract.outputs(), choices, words);
         return new ModelCheck(provider.name(), model, config, contract.inputs(), plan);
     }
 
@@ -240,7 +255,7 @@ public final class EngineRegistry {
     private void build(RegistryEntry entry) {
         EngineSpec spec = entry.spec;
         try {
-            BackendSelector.Selection selection = select(spec);
+            BackendSelector.Selection selection = select(spec, entry.words);
             EngineProvider provider = selection.provider();
             ModelFiles model = selection.model();
             long start = System.nanoTime();
@@ -263,8 +278,9 @@ public final class EngineRegistry {
     }
 
     /** The backend for the spec and the model it runs (a substitute, under auto: {@link BackendSelector#choose}). */
-    private BackendSelector.Selection select(EngineSpec spec) {
-        return BackendSelector.choose(providers, spec, ModelFiles.resolve(spec.model(), spec.tokenizer()));
+    private BackendSelector.Selection select(EngineSpec spec, OptionWords words) {
+        return BackendSelector.choose(providers, spec, ModelFiles.resolve(spec.model(), spec.tokenizer(), words),
+                words);
     }
 
     /**

@@ -9,6 +9,8 @@ import java.util.concurrent.CompletableFuture;
  */
 final class RegistryEntry {
     final EngineSpec spec;
+    /** The words of whoever started the build, for its errors (every waiter gets the same failure). */
+    final OptionWords words;
     final CompletableFuture<BuiltEngine> future = new CompletableFuture<>();
     /** Leases plus acquires waiting for the build; guarded by the registry lock. */
     int refs;
@@ -21,8 +23,9 @@ final class RegistryEntry {
     /** What broke it; written before {@link #broken}. */
     volatile String brokenBy;
 
-    RegistryEntry(EngineSpec spec) {
+    RegistryEntry(EngineSpec spec, OptionWords words) {
         this.spec = spec;
+        this.words = words;
     }
 
     /** Calls off a pending delayed close; under the registry lock. */

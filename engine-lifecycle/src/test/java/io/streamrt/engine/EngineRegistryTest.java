@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.streamrt.engine.internal.onnxruntime.OnnxRuntimeProvider;
 import io.streamrt.engine.internal.tensorrt.TensorRtProvider;
+import io.streamrt.engine.task.TaskPlan;
 import io.streamrt.engine.testing.ManualGraceTimer;
 import io.streamrt.engine.testing.ScriptedEngine;
 import io.streamrt.engine.testing.ScriptedEngineProvider;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -409,6 +411,34 @@ class EngineRegistryTest {
                 .isInstanceOf(EngineException.class)
                 .hasMessage("engine 'TensorRT' is not available here: libnvinfer.so.11 not found: install TensorRT 11;"
                         + " or use --engine auto");
+    }
+
+    @Test
+    void theEnginesToUseInsteadAreNamedInTheUsersWords() {
+        EngineRegistry gpuOnly = new EngineRegistry(List.of(new OnnxRuntimeProvider(),
+                new FakeProvider("tensorrt", 100, "no GPU is visible to this process")), GRACE, timer);
+        EngineSpec spec = new EngineSpec(ModelFiles.BUILTIN_MINILM_INT8, null, "tensorrt", 0, 8, 64, 1);
+        OptionWords sql = new OptionWords() {
+            @Override
+            public String name(Option option) {
+                return "'" + option.name().toLowerCase(Locale.ROOT) + "'";
+            }
+
+            @Override
+            public String set(Option option, String value) {
+                return name(option) + " = '" + value + "'";
+            }
+        };
+
+        assertThatThrownBy(() -> gpuOnly.acquire(spec))
+                .hasMessage("engine 'tensorrt' is not available here: no GPU is visible to this process; or use "
+                        + "--engine onnxruntime or --engine auto");
+        assertThatThrownBy(() -> gpuOnly.acquire(spec, sql))
+                .hasMessage("engine 'tensorrt' is not available here: no GPU is visible to this process; or use "
+                        + "'engine' = 'onnxruntime' or 'engine' = 'auto'");
+        assertThatThrownBy(() -> gpuOnly.check(spec, TaskPlan.Choices.detect(), sql))
+                .hasMessageEndingWith("or use 'engine' = 'onnxruntime' or 'engine' = 'auto'");
+        assertThat(gpuOnly.openLeases()).isZero();
     }
 
     @Test

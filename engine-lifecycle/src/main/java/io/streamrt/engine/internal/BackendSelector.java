@@ -4,6 +4,7 @@ import io.streamrt.engine.EngineException;
 import io.streamrt.engine.EngineProvider;
 import io.streamrt.engine.EngineSpec;
 import io.streamrt.engine.ModelFiles;
+import io.streamrt.engine.OptionWords;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -34,7 +35,7 @@ public final class BackendSelector {
      * @throws EngineException naming what is missing and which engines can be used instead
      */
     public static EngineProvider select(List<EngineProvider> providers, EngineSpec spec, ModelFiles model) {
-        return choose(providers, spec, model).provider();
+        return choose(providers, spec, model, OptionWords.COMMAND_LINE).provider();
     }
 
     /**
@@ -47,9 +48,11 @@ public final class BackendSelector {
     /**
      * As {@link #select}, with the model the backend runs.
      *
+     * @param words how the user names the engine option, for the engines a failure suggests instead
      * @throws EngineException naming what is missing and which engines can be used instead
      */
-    public static Selection choose(List<EngineProvider> providers, EngineSpec spec, ModelFiles model) {
+    public static Selection choose(List<EngineProvider> providers, EngineSpec spec, ModelFiles model,
+            OptionWords words) {
         String wanted = spec.engine().trim().toLowerCase(Locale.ROOT);
         if (EngineSpec.AUTO.equals(wanted)) {
             return selectAuto(providers, spec, model);
@@ -59,7 +62,7 @@ public final class BackendSelector {
                 EngineProvider.Availability availability = provider.availabilityFor(model);
                 if (!availability.available()) {
                     throw new EngineException("engine '" + spec.engine() + "' is not available here: "
-                            + availability.reason() + "; or use --engine auto");
+                            + availability.reason() + "; or use " + instead(providers, wanted, words));
                 }
                 return new Selection(provider, model);
             }
@@ -67,8 +70,15 @@ public final class BackendSelector {
         String missing = EngineSpec.TENSORRT.equals(wanted) ? "no TensorRT backend is on the classpath"
                 : "no backend named '" + spec.engine() + "' is on the classpath";
         throw new EngineException("engine '" + spec.engine() + "' is not available in this build: " + missing
-                + "; use " + (hasAvailable(providers, EngineSpec.ONNXRUNTIME) ? "--engine onnxruntime or " : "")
-                + "--engine auto (available engines: " + availableNames(providers) + ")");
+                + "; use " + instead(providers, wanted, words) + " (available engines: " + availableNames(providers)
+                + ")");
+    }
+
+    /** The engines to use instead of {@code wanted}: the CPU engine where it runs here, and auto. */
+    private static String instead(List<EngineProvider> providers, String wanted, OptionWords words) {
+        String auto = words.set(OptionWords.Option.ENGINE, EngineSpec.AUTO);
+        return !EngineSpec.ONNXRUNTIME.equals(wanted) && hasAvailable(providers, EngineSpec.ONNXRUNTIME)
+                ? words.set(OptionWords.Option.ENGINE, EngineSpec.ONNXRUNTIME) + " or " + auto : auto;
     }
 
     private static Selection selectAuto(List<EngineProvider> providers, EngineSpec spec, ModelFiles model) {

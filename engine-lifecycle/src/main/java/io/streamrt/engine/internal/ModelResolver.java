@@ -1,8 +1,9 @@
 package io.streamrt.engine.internal;
 
 import io.streamrt.engine.EngineException;
-import io.streamrt.engine.ModelRejectedException;
 import io.streamrt.engine.ModelFiles;
+import io.streamrt.engine.ModelRejectedException;
+import io.streamrt.engine.OptionWords;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
@@ -20,7 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * classpath, paths are checked.
  *
  * <pre>{@code
- * ModelFiles files = ModelResolver.resolve("builtin:all-minilm-l6-v2-int8", null);
+ * ModelFiles files = ModelResolver.resolve("builtin:all-minilm-l6-v2-int8", null, OptionWords.COMMAND_LINE);
  * }</pre>
  */
 public final class ModelResolver {
@@ -49,19 +50,19 @@ public final class ModelResolver {
         return ModelFiles.BUILTIN_MINILM_INT8 + ", " + ModelFiles.BUILTIN_MINILM_FP32;
     }
 
-    /** See {@link ModelFiles#resolve(String, String)}. */
-    public static ModelFiles resolve(String model, String tokenizer) {
+    /** See {@link ModelFiles#resolve(String, String, OptionWords)}. */
+    public static ModelFiles resolve(String model, String tokenizer, OptionWords words) {
         if (model == null || model.isBlank()) {
             throw new ModelRejectedException("no model given: pass a builtin model (" + acceptedBuiltins()
                     + ") or the path to an .onnx file");
         }
         if (model.startsWith(ModelFiles.BUILTIN_PREFIX)) {
-            return resolveBuiltin(model, tokenizer);
+            return resolveBuiltin(model, tokenizer, words);
         }
-        return resolvePath(model, tokenizer);
+        return resolvePath(model, tokenizer, words);
     }
 
-    private static ModelFiles resolveBuiltin(String model, String tokenizer) {
+    private static ModelFiles resolveBuiltin(String model, String tokenizer, OptionWords words) {
         String name = model.substring(ModelFiles.BUILTIN_PREFIX.length());
         Builtin builtin = BUILTINS.get(name);
         if (builtin == null) {
@@ -74,7 +75,7 @@ public final class ModelResolver {
             return extracted;
         }
         // A builtin model with the user's own tokenizer is legal (e.g. a vocabulary with extra tokens).
-        return new ModelFiles(name, extracted.onnx(), checkTokenizer(model, tokenizer), null);
+        return new ModelFiles(name, extracted.onnx(), checkTokenizer(model, tokenizer, words), null);
     }
 
     private static ModelFiles extract(String model, String name, Builtin builtin) {
@@ -124,7 +125,7 @@ public final class ModelResolver {
         return target;
     }
 
-    private static ModelFiles resolvePath(String model, String tokenizer) {
+    private static ModelFiles resolvePath(String model, String tokenizer, OptionWords words) {
         Path path = Paths.get(model).toAbsolutePath().normalize();
         if (!Files.exists(path)) {
             throw new ModelRejectedException("model '" + model + "' does not exist (looked for " + path
@@ -132,7 +133,7 @@ public final class ModelResolver {
                     + acceptedBuiltins() + ")");
         }
         if (Files.isDirectory(path)) {
-            return resolveDirectory(model, path, tokenizer);
+            return resolveDirectory(model, path, tokenizer, words);
         }
         if (!Files.isRegularFile(path)) {
             throw new ModelRejectedException("model '" + model + "' is neither a directory nor a regular file ("
@@ -145,11 +146,11 @@ public final class ModelResolver {
         String fileName = path.getFileName().toString();
         String name = fileName.endsWith(".onnx") ? fileName.substring(0, fileName.length() - ".onnx".length())
                 : fileName;
-        return new ModelFiles(name, path, tokenizerFor(model, tokenizer, folder, root), root);
+        return new ModelFiles(name, path, tokenizerFor(model, tokenizer, folder, root, words), root);
     }
 
     /** An export directory: its model file in the layouts the Hugging Face tools write. */
-    private static ModelFiles resolveDirectory(String model, Path dir, String tokenizer) {
+    private static ModelFiles resolveDirectory(String model, Path dir, String tokenizer, OptionWords words) {
         Path onnx = null;
         for (String candidate : MODEL_FILES) {
             if (Files.isRegularFile(dir.resolve(candidate))) {
@@ -161,15 +162,16 @@ public final class ModelResolver {
             throw new ModelRejectedException("model directory '" + model + "' has no ONNX model: looked for "
                     + String.join(" and ", MODEL_FILES) + " in " + dir + ", found " + onnxFiles(dir)
                     + "; export it with `optimum-cli export onnx --model <id> " + dir + "`, or name the file itself "
-                    + "(e.g. --model " + dir.resolve(ONNX_FOLDER).resolve("model_quantized.onnx") + ")");
+                    + "(e.g. " + words.set(OptionWords.Option.MODEL,
+                            dir.resolve(ONNX_FOLDER).resolve("model_quantized.onnx").toString()) + ")");
         }
         return new ModelFiles(dir.getFileName() == null ? "model" : dir.getFileName().toString(), onnx,
-                tokenizerFor(model, tokenizer, onnx.getParent(), dir), dir);
+                tokenizerFor(model, tokenizer, onnx.getParent(), dir, words), dir);
     }
 
-    private static Path tokenizerFor(String model, String tokenizer, Path folder, Path root) {
+    private static Path tokenizerFor(String model, String tokenizer, Path folder, Path root, OptionWords words) {
         if (tokenizer != null && !tokenizer.isBlank()) {
-            return checkTokenizer(model, tokenizer);
+            return checkTokenizer(model, tokenizer, words);
         }
         for (Path candidate : new Path[] {folder.resolve(TOKENIZER_BESIDE), root.resolve(TOKENIZER_BESIDE)}) {
             if (Files.isRegularFile(candidate)) {
@@ -178,7 +180,8 @@ public final class ModelResolver {
         }
         throw new ModelRejectedException("no tokenizer given for model '" + model + "' and none with it (looked for "
                 + folder.resolve(TOKENIZER_BESIDE) + (folder.equals(root) ? "" : " and " + root.resolve(TOKENIZER_BESIDE))
-                + "): pass --tokenizer PATH to the model's tokenizer.json, or export the model with its tokenizer");
+                + "): pass " + words.set(OptionWords.Option.TOKENIZER, "PATH") + " to the model's tokenizer.json, or "
+                + "export the model with its tokenizer");
     }
 
     private static boolean hasConfig(Path dir) {
@@ -201,11 +204,12 @@ public final class ModelResolver {
         return found.isEmpty() ? "no .onnx file" : found.toString();
     }
 
-    private static Path checkTokenizer(String model, String tokenizer) {
+    private static Path checkTokenizer(String model, String tokenizer, OptionWords words) {
         Path path = Paths.get(tokenizer);
         if (!Files.isRegularFile(path)) {
             throw new ModelRejectedException("tokenizer '" + tokenizer + "' for model '" + model + "' is not a file (looked for "
-                    + path.toAbsolutePath() + "): pass --tokenizer PATH to an existing tokenizer.json");
+                    + path.toAbsolutePath() + "): pass " + words.set(OptionWords.Option.TOKENIZER, "PATH")
+                    + " to an existing tokenizer.json");
         }
         return path;
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamrt.engine.ModelFiles;
 import io.streamrt.engine.ModelRejectedException;
+import io.streamrt.engine.OptionWords;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,6 +65,11 @@ public record ModelConfig(List<String> architectures, String modelType, List<Str
      *     StreamRT does not know, naming the file, what was expected and what was found
      */
     public static ModelConfig read(ModelFiles model) {
+        return read(model, OptionWords.COMMAND_LINE);
+    }
+
+    /** As {@link #read(ModelFiles)}, with the fixes its errors suggest in {@code words}. */
+    public static ModelConfig read(ModelFiles model, OptionWords words) {
         if (model.builtin()) {
             return builtin();
         }
@@ -98,7 +104,7 @@ public record ModelConfig(List<String> architectures, String modelType, List<Str
         JsonNode poolingConfig = json(poolingFolder, "config.json", null);
         if (poolingConfig != null) {
             files.add(root.relativize(poolingFolder.resolve("config.json")).toString());
-            pooling = pooling(poolingFolder.resolve("config.json"), poolingConfig);
+            pooling = pooling(poolingFolder.resolve("config.json"), poolingConfig, words);
         }
         return new ModelConfig(architectures, modelType, labels, problemType, pooling, normalize, files);
     }
@@ -146,7 +152,7 @@ public record ModelConfig(List<String> architectures, String modelType, List<Str
         return labels;
     }
 
-    private static Pooling pooling(Path file, JsonNode config) {
+    private static Pooling pooling(Path file, JsonNode config, OptionWords words) {
         List<Pooling> on = new ArrayList<>();
         List<String> unknown = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = config.fields(); it.hasNext(); ) {
@@ -164,12 +170,13 @@ public record ModelConfig(List<String> architectures, String modelType, List<Str
         if (!unknown.isEmpty()) {
             throw new ModelRejectedException("model pooling config " + file + " turns on " + unknown
                     + ", a pooling StreamRT does not know: expected one of " + POOLING_KEYS.keySet()
-                    + "; pass --pooling cls|mean|max|mean-sqrt-len|last-token to choose one");
+                    + "; choose one with " + words.name(OptionWords.Option.POOLING) + " ("
+                    + Pooling.ids() + ")");
         }
         if (on.size() != 1) {
             throw new ModelRejectedException("model pooling config " + file + " turns on " + on.size()
-                    + " poolings " + on + ": expected exactly one (concatenated poolings are not supported); pass "
-                    + "--pooling to choose one");
+                    + " poolings " + on + ": expected exactly one (concatenated poolings are not supported); choose "
+                    + "one with " + words.name(OptionWords.Option.POOLING) + " (" + Pooling.ids() + ")");
         }
         return on.get(0);
     }

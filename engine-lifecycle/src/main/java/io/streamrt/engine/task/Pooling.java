@@ -1,6 +1,8 @@
 package io.streamrt.engine.task;
 
 import io.streamrt.engine.OutputTensor;
+import java.util.Arrays;
+import java.util.stream.Collectors;
 
 /**
  * How a sentence embedding is made from the token vectors of the last hidden state {@code [batch, sequence,
@@ -32,6 +34,11 @@ public enum Pooling {
     /** As {@code --pooling} and the printed configuration name it: {@code cls}, {@code mean}, ... */
     public String id() {
         return id;
+    }
+
+    /** The ids, in declaration order, for messages: {@code cls, mean, max, mean-sqrt-len, last-token}. */
+    public static String ids() {
+        return Arrays.stream(values()).map(Pooling::id).collect(Collectors.joining(", "));
     }
 
     /**

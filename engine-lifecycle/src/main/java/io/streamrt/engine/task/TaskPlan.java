@@ -2,6 +2,7 @@ package io.streamrt.engine.task;
 
 import io.streamrt.engine.EncoderContract;
 import io.streamrt.engine.ModelRejectedException;
+import io.streamrt.engine.OptionWords;
 import io.streamrt.engine.onnx.ModelSignature.Tensor;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -56,9 +57,9 @@ public record TaskPlan(Task task, String output, Pooling pooling, boolean normal
     /**
      * What the user chose; a null field means "detect it".
      *
-     * @param task {@code --task}
-     * @param pooling {@code --pooling}
-     * @param aggregation {@code --aggregation}
+     * @param task {@code --task}, SQL's {@code 'task'}
+     * @param pooling {@code --pooling}, SQL's {@code 'embedding.pooling'}
+     * @param aggregation {@code --aggregation}, SQL's {@code 'token-classification.aggregation'}
      */
     public record Choices(Task task, Pooling pooling, Aggregation aggregation) implements Serializable {
         private static final long serialVersionUID = 1L;
@@ -77,6 +78,12 @@ public record TaskPlan(Task task, String output, Pooling pooling, boolean normal
      * @throws ModelRejectedException when the model cannot serve the task, naming what was expected and found
      */
     public static TaskPlan plan(String model, ModelConfig config, List<Tensor> outputs, Choices choices) {
+        return plan(model, config, outputs, choices, OptionWords.COMMAND_LINE);
+    }
+
+    /** As {@link #plan(String, ModelConfig, List, Choices)}, naming the user's options in {@code words}. */
+    public static TaskPlan plan(String model, ModelConfig config, List<Tensor> outputs, Choices choices,
+            OptionWords words) {
         for (String architecture : config.architectures()) {
             for (String[] unservable : UNSERVABLE) {
                 if (architecture.endsWith(unservable[0])) {
@@ -90,14 +97,14 @@ public record TaskPlan(Task task, String output, Pooling pooling, boolean normal
         List<String> decisions = new ArrayList<>();
         Task task = choices.task();
         if (task != null) {
-            decisions.add("task " + task.id() + " (--task)");
+            decisions.add("task " + task.id() + " (" + words.name(OptionWords.Option.TASK) + ")");
         } else {
             task = detect(config, outputs, decisions);
         }
         return switch (task) {
-            case EMBEDDING -> embedding(model, config, outputs, choices, decisions);
+            case EMBEDDING -> embedding(model, config, outputs, choices, words, decisions);
             case CLASSIFICATION -> classification(model, config, outputs, decisions);
-            case TOKEN_CLASSIFICATION -> tokenClassification(model, config, outputs, choices, decisions);
+            case TOKEN_CLASSIFICATION -> tokenClassification(model, config, outputs, choices, words, decisions);
         };
     }
 
@@ -124,7 +131,7 @@ public record TaskPlan(Task task, String output, Pooling pooling, boolean normal
     }
 
     private static TaskPlan embedding(String model, ModelConfig config, List<Tensor> outputs, Choices choices,
-            List<String> decisions) {
+            OptionWords words, List<String> decisions) {
         Tensor pooled = named(outputs, EncoderContract.POOLED_EMBEDDING);
         if (choices.pooling() == null && pooled != null && pooled.rank() == 2) {
             decisions.add("output " + pooled + ", pooled by the model");
@@ -145,11 +152,12 @@ public record TaskPlan(Task task, String output, Pooling pooling, boolean normal
                     + "output [batch, sequence, hidden] with a fixed hidden size (the last hidden state) or a pooled "
                     + "sentence_embedding [batch, hidden], found " + outputs + (config.architectures().isEmpty() ? ""
                     : " (config.json architectures " + config.architectures() + ")")
-                    + "; pass --task for what the model does, or export its base model (AutoModel) for embeddings");
+                    + "; set " + words.name(OptionWords.Option.TASK) + " to what the model does, or export its base "
+                    + "model (AutoModel) for embeddings");
         }
         Pooling pooling = choices.pooling();
         if (pooling != null) {
-            decisions.add("pooling " + pooling.id() + " (--pooling)");
+            decisions.add("pooling " + pooling.id() + " (" + words.name(OptionWords.Option.POOLING) + ")");
         } else if (config.pooling() != null) {
             pooling = config.pooling();
             decisions.add("pooling " + pooling.id() + (config.files().isEmpty() ? " (as the builtins are)"
@@ -182,7 +190,7 @@ public record TaskPlan(Task task, String output, Pooling pooling, boolean normal
     }
 
     private static TaskPlan tokenClassification(String model, ModelConfig config, List<Tensor> outputs,
-            Choices choices, List<String> decisions) {
+            Choices choices, OptionWords words, List<String> decisions) {
         Tensor logits = logits(outputs, 3);
         if (logits == null) {
             throw new ModelRejectedException("model '" + model + "' cannot tag tokens: expected a float output "
@@ -192,7 +200,7 @@ public record TaskPlan(Task task, String output, Pooling pooling, boolean normal
         List<String> labels = labels(model, config, logits, decisions);
         Aggregation aggregation = choices.aggregation() == null ? Aggregation.SIMPLE : choices.aggregation();
         decisions.add("aggregation " + aggregation.id() + (choices.aggregation() == null ? " (the default)"
-                : " (--aggregation)"));
+                : " (" + words.name(OptionWords.Option.AGGREGATION) + ")"));
         return new TaskPlan(Task.TOKEN_CLASSIFICATION, logits.name(), null, false, labels, Activation.SOFTMAX,
                 aggregation, decisions);
     }

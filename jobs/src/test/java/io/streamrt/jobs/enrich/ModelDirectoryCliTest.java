@@ -96,7 +96,8 @@ class ModelDirectoryCliTest {
                 "{\"word_embedding_dimension\": 384, \"pooling_mode_weightedmean_tokens\": true}");
         assertThat(enrich("--model", weighted.toString())).isEqualTo(2);
         assertThat(err()).contains(weighted.resolve("1_Pooling/config.json").toString())
-                .contains("pooling_mode_weightedmean_tokens").contains("--pooling cls|mean");
+                .contains("pooling_mode_weightedmean_tokens")
+                .contains("choose one with --pooling (cls, mean, max, mean-sqrt-len, last-token)");
         assertThat(enrich("--model", weighted.toString(), "--pooling", "weighted")).isEqualTo(2);
         assertThat(err()).contains("'--pooling'").contains("weighted");
     }

@@ -4,15 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
 
+import io.streamrt.engine.EngineProvider;
+import io.streamrt.engine.EngineSpec;
+import io.streamrt.engine.ModelFiles;
 import io.streamrt.jobs.testing.OwnModels;
 import io.streamrt.operators.InferenceResult;
 import io.streamrt.operators.StreamInference;
 import io.streamrt.serde.InferenceOutput;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -21,7 +26,9 @@ import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.types.Row;
 import org.apache.flink.util.CloseableIterator;
+import org.apache.flink.util.ExceptionUtils;
 import org.apache.flink.util.function.SerializableFunction;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,6 +89,42 @@ class SqlOwnModelsTest {
                 .hasStackTraceContaining("model `m` (provider 'streamrt'): zero-shot 'labels' work on embeddings, but "
                         + "the model runs the classification task (")
                 .hasStackTraceContaining("drop 'labels', or set 'task' = 'embedding'");
+    }
+
+    @Test
+    void modelAndEngineErrorsNameTheWithOptionsThatFixThem() throws Exception {
+        // A SQL user sets 'embedding.pooling', 'tokenizer' and 'engine': the fixes must not be command-line flags.
+        ModelFiles builtin = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_INT8, null);
+        Path weighted = Files.createDirectories(dir.resolve("weighted/1_Pooling"));
+        Files.copy(builtin.onnx(), weighted.resolveSibling("model.onnx"));
+        Files.copy(builtin.tokenizer(), weighted.resolveSibling("tokenizer.json"));
+        Files.writeString(weighted.resolve("config.json"), "{\"pooling_mode_weightedmean_tokens\": true}");
+        assertThatThrownBy(() -> sql(createModel(weighted.getParent(), ""), EMBED))
+                .hasStackTraceContaining("choose one with 'embedding.pooling' (cls, mean, max, mean-sqrt-len, "
+                        + "last-token)")
+                .satisfies(e -> assertThat(ExceptionUtils.stringifyException(e)).doesNotContain("--pooling"));
+
+        Path bare = Files.createDirectories(dir.resolve("bare")).resolve("model.onnx");
+        Files.copy(builtin.onnx(), bare);
+        assertThatThrownBy(() -> sql(createModel(bare, ""), EMBED))
+                .hasStackTraceContaining("no tokenizer given for model '" + bare + "'")
+                .hasStackTraceContaining("pass 'tokenizer' = 'PATH' to the model's tokenizer.json");
+
+        Assumptions.assumeFalse(ServiceLoader.load(EngineProvider.class).stream().map(ServiceLoader.Provider::get)
+                .anyMatch(p -> p.name().equals(EngineSpec.TENSORRT) && p.availability().available()),
+                "TensorRT runs on this host: the 'engine' = 'tensorrt' failure is for hosts without a GPU");
+        assertThatThrownBy(() -> sql(createModel(bare, ", 'tokenizer' = '" + builtin.tokenizer() + "', 'engine' = "
+                + "'tensorrt'"), EMBED))
+                .hasStackTraceContaining("engine 'tensorrt' is not available here: ")
+                .hasStackTraceContaining("; or use 'engine' = 'onnxruntime' or 'engine' = 'auto'")
+                .satisfies(e -> assertThat(ExceptionUtils.stringifyException(e)).doesNotContain("--engine"));
+    }
+
+    private static final String EMBED = "SELECT embedding FROM ML_PREDICT(TABLE docs, MODEL m, DESCRIPTOR(`text`))";
+
+    private static String createModel(Path model, String options) {
+        return "CREATE MODEL m INPUT (`text` STRING) OUTPUT (embedding ARRAY<FLOAT>) WITH ('provider' = 'streamrt', "
+                + "'model' = '" + model + "'" + options + ")";
     }
 
     @Test

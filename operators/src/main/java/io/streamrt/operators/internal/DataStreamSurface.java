@@ -1,5 +1,6 @@
 package io.streamrt.operators.internal;
 
+import io.streamrt.engine.OptionWords;
 import io.streamrt.engine.task.Task;
 import io.streamrt.operators.StreamInference;
 import io.streamrt.serde.OutputFields;
@@ -12,6 +13,11 @@ enum DataStreamSurface implements Surface {
     public String emptyText(boolean pair, boolean isNull) {
         return (pair ? "the text pair extractor" : "the text extractor") + " returned "
                 + (isNull ? "null" : "a blank text");
+    }
+
+    @Override
+    public OptionWords options() {
+        return OptionWords.COMMAND_LINE;
     }
 
     @Override

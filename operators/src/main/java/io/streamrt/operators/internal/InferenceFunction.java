@@ -163,9 +163,9 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
     public void open(MetricGroup metrics, Set<ExternalResourceInfo> gpus) throws Exception {
         try {
             gpu = GpuAssignment.claim(settings.engine(), gpus);
-            lease = EngineRegistry.shared().acquire(gpu.spec());
-            plan = TaskPlan.plan(lease.model().name(), ModelConfig.read(lease.model()),
-                    lease.engine().info().outputs(), settings.task());
+            lease = EngineRegistry.shared().acquire(gpu.spec(), surface.options());
+            plan = TaskPlan.plan(lease.model().name(), ModelConfig.read(lease.model(), surface.options()),
+                    lease.engine().info().outputs(), settings.task(), surface.options());
             boolean labels = !settings.labels().isEmpty();
             if (!StreamInference.labelsFit(plan.task(), labels)) {
                 throw new ModelRejectedException(surface.labelsNeedEmbeddings(lease.model().name(), plan.task(),

@@ -84,7 +84,7 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
                     + "with NULL results and the reason in OUTPUT column `error` STRING: declare that column, or use "
                     + "'on-failure' = 'FAIL'");
         }
-        TaskPlan plan = settings.task().task() != null ? null : detectTask(name, settings);
+        TaskPlan plan = settings.task().task() != null ? null : detectTask(name, settings, surface);
         Task task = plan != null ? plan.task() : settings.task().task();
         if (task != null) {
             boolean labels = !settings.labels().isEmpty();
@@ -131,7 +131,7 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
      * The task the model will run (and how), decided from its files as the operator decides it; null when the files
      * are not on this machine (a path only the TaskManagers have): then the TaskManagers check the columns on open.
      */
-    private static TaskPlan detectTask(String name, InferenceSettings settings) {
+    private static TaskPlan detectTask(String name, InferenceSettings settings, SqlSurface surface) {
         String model = settings.engine().model();
         if (!model.startsWith(ModelFiles.BUILTIN_PREFIX) && !Files.exists(Path.of(model))) {
             LOG.info("Model {}: {} is not on this machine; its task and OUTPUT columns are checked where it runs",
@@ -144,7 +144,7 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
         EngineSpec planning = new EngineSpec(engine.model(), engine.tokenizer(), EngineSpec.ONNXRUNTIME, 0,
                 engine.maxBatchSize(), engine.maxSequenceLength(), 0);
         try {
-            return EngineRegistry.shared().check(planning, settings.task()).plan();
+            return EngineRegistry.shared().check(planning, settings.task(), surface.options()).plan();
         } catch (RuntimeException e) {
             throw new ValidationException("model " + name + ": " + e.getMessage(), e);
         }

@@ -57,7 +57,7 @@ public final class SimulatedGpuProvider implements EngineProvider {
             if ((output.rank() != 2 && output.rank() != 3) || output.shape()[output.rank() - 1] < 1) {
                 throw new ModelRejectedException("the simulated GPU gives outputs of shape [batch, sequence, width] "
                         + "or [batch, width] with a fixed width, but model '" + model.name() + "' has " + output
-                        + "; use --engine onnxruntime for this model");
+                        + "; run this model on the onnxruntime engine");
             }
         }
         return checked.outputs();

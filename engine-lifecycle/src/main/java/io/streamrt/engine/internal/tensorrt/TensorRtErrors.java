@@ -65,7 +65,7 @@ final class TensorRtErrors {
             }
             message.append(';');
         }
-        return message.append(" export the model with opset 17 or later and operators TensorRT 11 supports, or use "
-                + "--engine onnxruntime").toString();
+        return message.append(" export the model with opset 17 or later and operators TensorRT 11 supports, or run it "
+                + "on the onnxruntime engine").toString();
     }
 }

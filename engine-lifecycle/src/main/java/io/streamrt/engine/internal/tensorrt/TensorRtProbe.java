@@ -25,8 +25,6 @@ import java.util.regex.Pattern;
  */
 final class TensorRtProbe {
 
-    static final String FALLBACK = "or use --engine onnxruntime";
-
     private static final Pattern MISSING_LIBRARY =
             Pattern.compile("(lib[A-Za-z0-9_+-]+\\.so(?:\\.[0-9]+)*)[^:]*: cannot open shared object file");
 
@@ -111,7 +109,7 @@ final class TensorRtProbe {
     static String presetsMissing(Throwable t) {
         return "the TensorRT backend's JavaCPP presets (org.bytedeco:javacpp, org.bytedeco:cuda, org.bytedeco:tensorrt, "
                 + "each with its linux-x86_64 jar) are not on the classpath (" + t + "); put them beside the StreamRT "
-                + "engine jar (in Flink's lib/), " + FALLBACK;
+                + "engine jar (in Flink's lib/)";
     }
 
     /** Why loading {@code what} failed, from the error chain of the first attempt; the fix for each case. */
@@ -120,31 +118,30 @@ final class TensorRtProbe {
         String all = messages(t);
         if ((library != null && library.startsWith("libcuda.so")) || (library == null && all.contains("libcuda.so"))) {
             return "the NVIDIA driver is not installed or not visible here (libcuda.so.1 could not be loaded); "
-                    + "install the NVIDIA driver, and in a container expose the GPU to it (e.g. docker run --gpus all), "
-                    + FALLBACK;
+                    + "install the NVIDIA driver, and in a container expose the GPU to it (e.g. docker run --gpus all)";
         }
         if (library != null) {
             String lower = library.toLowerCase(Locale.ROOT);
             if (lower.startsWith("libnvinfer") || lower.startsWith("libnvonnxparser")) {
                 return "the TensorRT 11 libraries are not on the library path (" + library + " could not be loaded); "
                         + "install TensorRT 11 and put its lib directory (with libnvinfer.so.11 and "
-                        + "libnvonnxparser.so.11) on LD_LIBRARY_PATH, " + FALLBACK;
+                        + "libnvonnxparser.so.11) on LD_LIBRARY_PATH";
             }
             if (lower.startsWith("libcublas") || lower.startsWith("libcudnn") || lower.startsWith("libcudart")
                     || lower.startsWith("libnvrtc")) {
                 return "the CUDA 13 libraries TensorRT needs are not on the library path (" + library
                         + " could not be loaded); install the CUDA 13 runtime libraries (cuBLAS) and put their "
-                        + "directory on LD_LIBRARY_PATH, " + FALLBACK;
+                        + "directory on LD_LIBRARY_PATH";
             }
             return what + " could not be loaded because " + library + " is missing; put the directory that holds it "
-                    + "on LD_LIBRARY_PATH, " + FALLBACK;
+                    + "on LD_LIBRARY_PATH";
         }
         if (t instanceof NoClassDefFoundError && all.contains("Could not initialize class")) {
             return what + " failed to load earlier in this JVM (" + firstLine(all) + "); the first attempt's error "
-                    + "names the missing library, see the TaskManager log, " + FALLBACK;
+                    + "names the missing library, see the TaskManager log";
         }
         return what + " could not be loaded (" + firstLine(all) + "); the TensorRT backend runs on linux-x86_64 with "
-                + "the NVIDIA driver, CUDA 13 and TensorRT 11 on LD_LIBRARY_PATH, " + FALLBACK;
+                + "the NVIDIA driver, CUDA 13 and TensorRT 11 on LD_LIBRARY_PATH";
     }
 
     /** Null if {@code cudaGetDeviceCount} found a usable GPU, else why not and the fix. */
@@ -154,15 +151,15 @@ final class TensorRtProbe {
         }
         if (status == 35) {
             return "the NVIDIA driver is too old for the CUDA 13 runtime the TensorRT backend uses (cudaGetDeviceCount "
-                    + "returned " + statusName + "); install a driver that supports CUDA 13, " + FALLBACK;
+                    + "returned " + statusName + "); install a driver that supports CUDA 13";
         }
         if (status == 0 || status == 100) {
             return "no GPU is visible to this process (cudaGetDeviceCount " + (status == 0 ? "found 0 devices"
                     : "returned " + statusName) + "); check nvidia-smi, CUDA_VISIBLE_DEVICES and, in a container, "
-                    + "that the GPU is exposed to it, " + FALLBACK;
+                    + "that the GPU is exposed to it";
         }
         return "the GPU could not be queried (cudaGetDeviceCount returned status " + status + ", " + statusName
-                + "); check nvidia-smi and the driver installation, " + FALLBACK;
+                + "); check nvidia-smi and the driver installation";
     }
 
     /** The first shared library named as missing in the error chain, e.g. {@code libcuda.so.1}; null if none. */

@@ -104,7 +104,7 @@ class TensorRtHelpersTest {
         assertThat(message).isEqualTo("TensorRT's ONNX parser rejected model 'custom' (/models/custom.onnx) with 2 "
                 + "errors: 1) UNSUPPORTED_NODE: No importer registered for op: FancyOp at node '/encoder/layer.0/fancy' "
                 + "(FancyOp); 2) INVALID_GRAPH: graph has no outputs; export the model with opset 17 or later and "
-                + "operators TensorRT 11 supports, or use --engine onnxruntime");
+                + "operators TensorRT 11 supports, or run it on the onnxruntime engine");
     }
 
     @Test

@@ -38,7 +38,8 @@ class TensorRtProviderTest {
         assertThat(new TensorRtProvider().availability()).isSameAs(first);
         assertThat(provider.availability()).isSameAs(first);
         if (!first.available()) {
-            assertThat(first.reason()).endsWith("or use --engine onnxruntime");
+            // The environment's fix only: the engine to use instead is named by the selector, in the user's words.
+            assertThat(first.reason()).doesNotContain("--engine", "'engine'");
         }
     }
 
@@ -51,7 +52,7 @@ class TensorRtProviderTest {
         assertThat(availability.available()).isFalse();
         assertThat(availability.reason()).isEqualTo("the NVIDIA driver is not installed or not visible here "
                 + "(libcuda.so.1 could not be loaded); install the NVIDIA driver, and in a container expose the GPU to "
-                + "it (e.g. docker run --gpus all), or use --engine onnxruntime");
+                + "it (e.g. docker run --gpus all)");
     }
 
     @Test
@@ -112,8 +113,7 @@ class TensorRtProviderTest {
         assertThat(TensorRtProbe.missingLibrary(first)).isEqualTo("libcuda.so.1");
         assertThat(TensorRtProbe.loadFailure("the CUDA runtime", first))
                 .startsWith("the NVIDIA driver is not installed or not visible here (libcuda.so.1 could not be loaded)")
-                .contains("install the NVIDIA driver")
-                .endsWith("or use --engine onnxruntime");
+                .endsWith("install the NVIDIA driver, and in a container expose the GPU to it (e.g. docker run --gpus all)");
     }
 
     @Test
@@ -126,8 +126,7 @@ class TensorRtProviderTest {
 
         assertThat(TensorRtProbe.loadFailure("TensorRT", nvinfer)).isEqualTo("the TensorRT 11 libraries are not on "
                 + "the library path (libnvinfer.so.11 could not be loaded); install TensorRT 11 and put its lib "
-                + "directory (with libnvinfer.so.11 and libnvonnxparser.so.11) on LD_LIBRARY_PATH, or use --engine "
-                + "onnxruntime");
+                + "directory (with libnvinfer.so.11 and libnvonnxparser.so.11) on LD_LIBRARY_PATH");
         assertThat(TensorRtProbe.loadFailure("TensorRT", parser))
                 .startsWith("the TensorRT 11 libraries are not on the library path (libnvonnxparser.so.11 could not");
     }
@@ -162,7 +161,7 @@ class TensorRtProviderTest {
                 .startsWith("the TensorRT backend's JavaCPP presets (org.bytedeco:javacpp, org.bytedeco:cuda, "
                         + "org.bytedeco:tensorrt, each with its linux-x86_64 jar) are not on the classpath "
                         + "(java.lang.ClassNotFoundException: org.bytedeco.tensorrt.global.nvinfer)")
-                .endsWith("or use --engine onnxruntime");
+                .endsWith("put them beside the StreamRT engine jar (in Flink's lib/)");
     }
 
     @Test
@@ -176,7 +175,7 @@ class TensorRtProviderTest {
         assertThat(TensorRtProbe.deviceCountProblem(35, "cudaErrorInsufficientDriver", 0))
                 .isEqualTo("the NVIDIA driver is too old for the CUDA 13 runtime the TensorRT backend uses "
                         + "(cudaGetDeviceCount returned cudaErrorInsufficientDriver); install a driver that supports "
-                        + "CUDA 13, or use --engine onnxruntime");
+                        + "CUDA 13");
         assertThat(TensorRtProbe.deviceCountProblem(999, "cudaErrorUnknown", 0))
                 .startsWith("the GPU could not be queried (cudaGetDeviceCount returned status 999, cudaErrorUnknown)");
     }
@@ -186,7 +185,7 @@ class TensorRtProviderTest {
         assertThat(TensorRtProbe.loadFailure("TensorRT", new UnsatisfiedLinkError("no jninvinfer in java.library.path")))
                 .isEqualTo("TensorRT could not be loaded (java.lang.UnsatisfiedLinkError: no jninvinfer in "
                         + "java.library.path); the TensorRT backend runs on linux-x86_64 with the NVIDIA driver, CUDA 13 "
-                        + "and TensorRT 11 on LD_LIBRARY_PATH, or use --engine onnxruntime");
+                        + "and TensorRT 11 on LD_LIBRARY_PATH");
     }
 
     /** The driver library where the dynamic loader would look for it. */

@@ -1,5 +1,6 @@
 package io.streamrt.operators.sql.internal;
 
+import io.streamrt.engine.OptionWords;
 import io.streamrt.engine.task.Task;
 import io.streamrt.operators.internal.Surface;
 import io.streamrt.serde.OutputFields;
@@ -18,6 +19,11 @@ public record SqlSurface(String model, String text, String pair, PredictionColum
     @Override
     public String emptyText(boolean pairText, boolean isNull) {
         return "INPUT column `" + (pairText ? pair : text) + "` is " + (isNull ? "NULL" : "blank");
+    }
+
+    @Override
+    public OptionWords options() {
+        return SqlOptionWords.INSTANCE;
     }
 
     @Override
