@@ -46,7 +46,7 @@ class DemoCommandTest {
                 .matcher(run.out());
         assertThat(summary.find()).as(run.toString()).isTrue();
         assertThat(java.util.List.of(summary.group(1), summary.group(2), summary.group(3)))
-                .containsExactly("303", "300", "3");
-        assertThat(run.out()).contains("Dead-letter reasons: {text-empty=3}").contains("Running sql/demo.sql");
+                .containsExactly("304", "300", "4");
+        assertThat(run.out()).contains("Dead-letter reasons: {text-empty=4}").contains("Running sql/demo.sql");
     }
 }
