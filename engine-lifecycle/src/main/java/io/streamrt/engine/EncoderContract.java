@@ -10,12 +10,13 @@ import java.util.Set;
  * What an encoder model must look like for StreamRT's engines, checked the same way by every backend (when it
  * opens) and where a job is submitted (from the file, without loading it): inputs {@value #INPUT_IDS} and
  * {@value #ATTENTION_MASK}, optionally {@value #TOKEN_TYPE_IDS}, nothing else, of an integer type the backend feeds;
- * and an output {@code [batch, sequence, hidden]} of floats with a fixed hidden size (the last hidden state).
+ * and float outputs: a last hidden state {@code [batch, sequence, hidden]}, a pooled embedding or a classifier's
+ * logits ({@link #servedOutput} picks the one a single-output engine returns).
  * Failures say what was expected, what was found and what to do.
  *
  * <pre>{@code
  * EncoderContract.Checked checked = EncoderContract.check("model", ModelSignature.read(path), Set.of("int64"));
- * checked.output();   // last_hidden_state
+ * EncoderContract.servedOutput("model", checked.outputs());   // last_hidden_state: float32 [?, ?, 384]
  * }</pre>
  */
 public final class EncoderContract {
@@ -25,6 +26,8 @@ public final class EncoderContract {
     public static final String TOKEN_TYPE_IDS = "token_type_ids";
     /** The output of a model that pools itself ({@code [batch, hidden]}), as sentence-transformers exports name it. */
     public static final String POOLED_EMBEDDING = "sentence_embedding";
+    /** A classifier's scores before the activation, as Hugging Face exports name them. */
+    public static final String LOGITS = "logits";
 
     private static final Set<String> KNOWN_INPUTS = Set.of(INPUT_IDS, ATTENTION_MASK, TOKEN_TYPE_IDS);
     private static final Set<String> FLOAT_OUTPUTS = Set.of("float32", "float16");
@@ -101,6 +104,41 @@ public final class EncoderContract {
                     + "an embedding or logits, found " + signature.outputs());
         }
         return new Checked(signature.inputs(), outputs);
+    }
+
+    /**
+     * The one output an engine that returns a single output serves (TensorRT, which leaves the others out of its plan
+     * so that they are neither computed beyond need nor copied back): a classifier's {@code logits} ({@code [batch,
+     * labels]}, or {@code [batch, sequence, labels]} for a token classifier); else the {@value #POOLED_EMBEDDING} of a
+     * model that pools itself ({@link #pooledEmbedding}); else the last hidden state ({@link #hiddenState}); else the
+     * model's only {@code [batch, width]} float output. The task then reads it as it reads the same output of any
+     * engine.
+     *
+     * @throws ModelRejectedException if none fits, saying what was found
+     */
+    public static Tensor servedOutput(String model, List<Tensor> outputs) {
+        List<Tensor> usable = outputs.stream().filter(o -> FLOAT_OUTPUTS.contains(o.type())
+                && (o.rank() == 2 || o.rank() == 3) && o.shape()[o.rank() - 1] > 0).toList();
+        for (Tensor output : usable) {
+            if (output.name().equals(LOGITS)) {
+                return output;
+            }
+        }
+        Tensor pooled = pooledEmbedding(usable);
+        if (pooled != null) {
+            return pooled;
+        }
+        if (usable.stream().anyMatch(o -> o.rank() == 3)) {
+            return hiddenState(model, usable);
+        }
+        if (usable.size() == 1) {
+            return usable.get(0);
+        }
+        throw new ModelRejectedException("model '" + model + "' has no output StreamRT can serve: expected a float "
+                + "output [batch, sequence, hidden] with a fixed hidden size (the last hidden state), a pooled "
+                + POOLED_EMBEDDING + " [batch, hidden], or " + LOGITS + " [batch, labels] or [batch, sequence, labels], "
+                + "found " + outputs + "; export the model with one of them (optimum-cli export onnx, with --task for "
+                + "a classifier)");
     }
 
     /**

@@ -41,6 +41,31 @@ class EncoderContractTest {
     }
 
     @Test
+    void aSingleOutputEngineServesLogitsThenAPooledEmbeddingThenTheHiddenState() {
+        ModelSignature.Tensor hidden = new ModelSignature.Tensor("last_hidden_state", "float32", new long[] {-1, -1, 384});
+        ModelSignature.Tensor pooler = new ModelSignature.Tensor("pooler_output", "float32", new long[] {-1, 384});
+        ModelSignature.Tensor pooled = new ModelSignature.Tensor("sentence_embedding", "float16", new long[] {-1, 384});
+        ModelSignature.Tensor logits = new ModelSignature.Tensor("logits", "float32", new long[] {-1, 3});
+        ModelSignature.Tensor tags = new ModelSignature.Tensor("logits", "float16", new long[] {-1, -1, 9});
+
+        assertThat(EncoderContract.servedOutput("m", List.of(logits))).isEqualTo(logits);
+        assertThat(EncoderContract.servedOutput("m", List.of(hidden, tags))).as("a token classifier").isEqualTo(tags);
+        assertThat(EncoderContract.servedOutput("m", List.of(pooled))).isEqualTo(pooled);
+        assertThat(EncoderContract.servedOutput("m", List.of(hidden, pooler))).as("BERT's AutoModel export")
+                .isEqualTo(hidden);
+        assertThat(EncoderContract.servedOutput("m", List.of(pooled, hidden)))
+                .as("sentence-transformers' export: the hidden state, pooled as its 1_Pooling says").isEqualTo(hidden);
+        assertThat(EncoderContract.servedOutput("m", List.of(pooler))).as("a lone [batch, width] output")
+                .isEqualTo(pooler);
+        ModelSignature.Tensor other = new ModelSignature.Tensor("scores", "float32", new long[] {-1, 2});
+        assertThatThrownBy(() -> EncoderContract.servedOutput("m", List.of(pooler, other)))
+                .isInstanceOf(ModelRejectedException.class)
+                .hasMessageStartingWith("model 'm' has no output StreamRT can serve: expected a float output [batch, "
+                        + "sequence, hidden]")
+                .hasMessageContaining("found [pooler_output: float32 [?, 384], scores: float32 [?, 2]]");
+    }
+
+    @Test
     void anEngineRunsAClassifiersLogitsButAnEmbeddingRefusesThemBeforeSubmission() throws Exception {
         Path logits = TestModels.classifier(dir);
         ModelFiles model = ModelFiles.resolve(logits.toString(), null);

@@ -2,6 +2,7 @@ package io.streamrt.engine.testing;
 
 import io.streamrt.engine.ModelFiles;
 import io.streamrt.engine.onnx.OnnxModel;
+import io.streamrt.engine.onnx.PoolingLayer;
 import io.streamrt.engine.onnx.proto.Onnx.AttributeProto;
 import io.streamrt.engine.onnx.proto.Onnx.GraphProto;
 import io.streamrt.engine.onnx.proto.Onnx.ModelProto;
@@ -16,12 +17,16 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 
 /**
  * Tiny real ONNX models for tests of what StreamRT accepts, written with its own ONNX library: ONNX Runtime loads
  * and runs them. What they compute is the attention mask, cast to float: {@code [batch, sequence]}, or
- * {@code [batch, sequence, 1]} for an output declared with three dimensions (whose last must then be 1).
+ * {@code [batch, sequence, 1]} for an output declared with three dimensions (whose last must then be 1). And the
+ * FP32 MiniLM with the outputs of other Hugging Face exports ({@link #minilmClassifier},
+ * {@link #minilmWithPooledOutput}), for what engines return.
  *
  * <pre>{@code
  * Path classifier = TestModels.write(dir, "classifier", List.of(TestModels.int64("input_ids"),
@@ -96,5 +101,60 @@ public final class TestModels {
         }
         return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
                 .setTensorType(TypeProto.Tensor.newBuilder().setElemType(elemType).setShape(shape))).build();
+    }
+
+    /**
+     * The FP32 MiniLM as a sequence classifier, as optimum exports one: its only output {@code logits [batch,
+     * labels]}, from mean pooling and a linear head with fixed pseudo-random weights. A real model: both engines
+     * run it.
+     *
+     * @return {@code dir/minilm-classifier/model.onnx}, with MiniLM's tokenizer.json beside it
+     */
+    public static Path minilmClassifier(Path dir, int labels) {
+        OnnxModel pooled = PoolingLayer.appendMean(OnnxModel.read(minilm().onnx()), false);
+        Random random = new Random(7);
+        List<Float> weights = new ArrayList<>();
+        for (int i = 0; i < MINILM_HIDDEN * labels; i++) {
+            weights.add((float) random.nextGaussian());
+        }
+        GraphProto.Builder graph = pooled.proto().getGraph().toBuilder().clearOutput()
+                .addInitializer(TensorProto.newBuilder().setName("head/weight").setDataType(FLOAT)
+                        .addDims(MINILM_HIDDEN).addDims(labels).addAllFloatData(weights))
+                .addNode(NodeProto.newBuilder().setOpType("MatMul").addInput(PoolingLayer.OUTPUT)
+                        .addInput("head/weight").addOutput("logits"))
+                .addOutput(floatValue("logits", -1, labels));
+        return writeMiniLm(dir, "minilm-classifier", pooled, graph);
+    }
+
+    /**
+     * The FP32 MiniLM as sentence-transformers exports it: two outputs, {@code last_hidden_state [batch, sequence,
+     * 384]} and its mean-pooled, normalized {@code sentence_embedding [batch, 384]}.
+     *
+     * @return {@code dir/minilm-two-outputs/model.onnx}, with MiniLM's tokenizer.json beside it
+     */
+    public static Path minilmWithPooledOutput(Path dir) {
+        OnnxModel pooled = PoolingLayer.appendMean(OnnxModel.read(minilm().onnx()), true);
+        GraphProto.Builder graph = pooled.proto().getGraph().toBuilder()
+                .addOutput(floatValue("last_hidden_state", -1, -1, MINILM_HIDDEN));
+        return writeMiniLm(dir, "minilm-two-outputs", pooled, graph);
+    }
+
+    private static final int MINILM_HIDDEN = 384;
+
+    private static ModelFiles minilm() {
+        return ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_FP32, null);
+    }
+
+    private static Path writeMiniLm(Path dir, String name, OnnxModel base, GraphProto.Builder graph) {
+        Path folder = dir.resolve(name);
+        Path onnx = folder.resolve("model.onnx");
+        try {
+            Files.createDirectories(folder);
+            base.withProto(base.proto().toBuilder().setGraph(graph).build()).write(onnx);
+            Files.copy(minilm().tokenizer(), folder.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing test model " + onnx + " failed", e);
+        }
+        return onnx;
     }
 }

@@ -45,20 +45,20 @@ final class HostTensors {
         return floats;
     }
 
-    /** As {@link #checkOutputShape}, for a model that pools itself: {@code [rows, hidden]}. */
-    static void checkPooledOutputShape(String output, long[] dims, int rows, int hidden) {
-        if (dims.length != 2 || dims[0] != rows || dims[1] != hidden) {
+    /** As {@link #checkOutputShape}, for an output of one vector per row (pooled, logits): {@code [rows, width]}. */
+    static void checkRowOutputShape(String output, long[] dims, int rows, int width) {
+        if (dims.length != 2 || dims[0] != rows || dims[1] != width) {
             throw new EngineException("output '" + output + "' has shape " + Arrays.toString(dims) + ", expected ["
-                    + rows + ", " + hidden + "]; a pooled output must be [batch, hidden]");
+                    + rows + ", " + width + "]; an output of one vector per row must be [batch, width]");
         }
     }
 
-    /** Fails unless the output is {@code [rows, sequence, hidden]}. */
-    static void checkOutputShape(String output, long[] dims, int rows, int sequence, int hidden) {
-        if (dims.length != 3 || dims[0] != rows || dims[1] != sequence || dims[2] != hidden) {
+    /** Fails unless the output is {@code [rows, sequence, width]}. */
+    static void checkOutputShape(String output, long[] dims, int rows, int sequence, int width) {
+        if (dims.length != 3 || dims[0] != rows || dims[1] != sequence || dims[2] != width) {
             throw new EngineException("output '" + output + "' has shape " + Arrays.toString(dims) + ", expected ["
-                    + rows + ", " + sequence + ", " + hidden + "]; the model must return the last hidden state "
-                    + "[batch, sequence, hidden]");
+                    + rows + ", " + sequence + ", " + width + "]; an output of one vector per token must be [batch, "
+                    + "sequence, width]");
         }
     }
 }

@@ -54,8 +54,11 @@ public final class PlanCache {
     /** First bytes of every plan file. */
     static final byte[] MAGIC = "SRT-PLAN".getBytes(StandardCharsets.US_ASCII);
 
-    /** Bumped when the header layout changes: older files are then rebuilt, not misread. */
-    static final int FORMAT_VERSION = 1;
+    /**
+     * Bumped when the header layout or what a plan holds changes: older files are then rebuilt, not misread or bound
+     * wrongly. 2: a plan keeps only the output StreamRT reads.
+     */
+    static final int FORMAT_VERSION = 2;
 
     /** A key's canonical string is a few hundred bytes; anything far larger is not a header. */
     private static final int MAX_KEY_BYTES = 1 << 16;

@@ -149,7 +149,7 @@ public final class TensorRtEngine implements InferenceEngine {
             }
             EngineInfo info = new EngineInfo(EngineSpec.TENSORRT, model.name(), precision, spec.maxBatchSize(),
                     spec.maxSequenceLength(), List.of(new ModelSignature.Tensor(layout.output(),
-                            layout.halfOutput() ? "float16" : "float32", layout.pooled()
+                            layout.halfOutput() ? "float16" : "float32", layout.perRow()
                                     ? new long[] {-1, layout.hidden()} : new long[] {-1, -1, layout.hidden()})),
                     streams);
             LOG.info("TensorRT engine for {} on GPU {} (sm {}, TensorRT {}): plan {}, {}, {} streams, a profile each",
@@ -239,7 +239,7 @@ public final class TensorRtEngine implements InferenceEngine {
         }
     }
 
-    /** Finds the inputs, the {@code [batch, sequence, hidden]} output and their types in the built engine. */
+    /** Finds the inputs, the output StreamRT reads ({@link EncoderContract#servedOutput}) and their types in the plan. */
     private static TensorRtSlot.Layout layout(String model, ICudaEngine engine, EngineSpec spec) {
         List<ModelSignature.Tensor> inputs = new ArrayList<>();
         List<ModelSignature.Tensor> outputs = new ArrayList<>();
@@ -268,13 +268,13 @@ public final class TensorRtEngine implements InferenceEngine {
         }
         EncoderContract.Checked checked =
                 EncoderContract.check(model, new ModelSignature(inputs, outputs), TensorRtProvider.INPUT_TYPES);
-        // One output: the hidden state the embedding task pools, or, for a model that pools itself (model convert
-        // --pooling mean), its [batch, hidden] embedding: one vector per row comes back instead of one per token.
-        ModelSignature.Tensor pooled = EncoderContract.pooledEmbedding(checked.outputs());
-        ModelSignature.Tensor output = pooled != null ? pooled : EncoderContract.hiddenState(model, checked.outputs());
+        // One output (the plan keeps no other): the hidden state the embedding task pools, a classifier's logits, or
+        // the [batch, hidden] embedding of a model that pools itself (model convert --pooling mean), of which one
+        // vector per row comes back instead of one per token.
+        ModelSignature.Tensor output = EncoderContract.servedOutput(model, checked.outputs());
         return new TensorRtSlot.Layout(inputNames, inputTypes, output.name(),
                 outputTypes.get(output.name()) == DataType.kHALF.value, (int) output.shape()[output.rank() - 1],
-                spec.maxBatchSize(), spec.maxSequenceLength(), pooled != null);
+                spec.maxBatchSize(), spec.maxSequenceLength(), output.rank() == 2);
     }
 
     /** TensorRT's data type as {@link ModelSignature} names ONNX's. */

@@ -6,6 +6,7 @@ import static org.bytedeco.tensorrt.global.nvonnxparser.createParser;
 import io.streamrt.engine.EncoderContract;
 import io.streamrt.engine.EngineException;
 import io.streamrt.engine.ModelFiles;
+import io.streamrt.engine.onnx.ModelSignature;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -29,6 +30,7 @@ import org.bytedeco.tensorrt.nvinfer.ILayer;
 import org.bytedeco.tensorrt.nvinfer.ILogger;
 import org.bytedeco.tensorrt.nvinfer.INetworkDefinition;
 import org.bytedeco.tensorrt.nvinfer.IOptimizationProfile;
+import org.bytedeco.tensorrt.nvinfer.ITensor;
 import org.bytedeco.tensorrt.nvinfer.ITimingCache;
 import org.bytedeco.tensorrt.nvonnxparser.IParser;
 import org.bytedeco.tensorrt.nvonnxparser.IParserError;
@@ -98,11 +100,43 @@ final class TensorRtPlanBuilder implements AutoCloseable {
                 inputs.add(network.getInput(i).getName());
             }
             checkInputs(model.name(), inputs);
+            keepOnlyServedOutput(model.name(), network);
             return new TensorRtPlanBuilder(natives.transfer(), builder, network, List.copyOf(inputs),
                     precisionOf(network));
         } catch (RuntimeException | Error e) {
             closeAfterFailure(natives, e);
             throw e;
+        }
+    }
+
+    /**
+     * Unmarks every network output but the one StreamRT reads ({@link EncoderContract#servedOutput}, decided as on the
+     * ONNX file): TensorRT then leaves out the layers only the others need (a BERT pooler beside the hidden state),
+     * and each execution context has one output to bind ({@code enqueueV3} wants an address for every output).
+     */
+    private static void keepOnlyServedOutput(String model, INetworkDefinition network) {
+        List<ITensor> tensors = new ArrayList<>();
+        List<ModelSignature.Tensor> outputs = new ArrayList<>();
+        for (int i = 0; i < network.getNbOutputs(); i++) {
+            ITensor tensor = network.getOutput(i);
+            long[] dims;
+            try (Dims64 shape = tensor.getDimensions()) {
+                dims = new long[shape.nbDims()];
+                for (int d = 0; d < dims.length; d++) {
+                    dims[d] = shape.d(d);
+                }
+            }
+            tensors.add(tensor);
+            outputs.add(new ModelSignature.Tensor(tensor.getName(), TensorRtEngine.typeName(tensor.getType().value),
+                    dims));
+        }
+        String served = EncoderContract.servedOutput(model, outputs).name();
+        for (int i = 0; i < tensors.size(); i++) {
+            if (!outputs.get(i).name().equals(served)) {
+                network.unmarkOutput(tensors.get(i));
+                LOG.info("Model {}: output {} is left out of the TensorRT plan (StreamRT reads {})", model,
+                        outputs.get(i), served);
+            }
         }
     }
 

@@ -178,9 +178,7 @@ public final class TensorRtProvider implements EngineProvider {
     public void checkModel(ModelFiles model) {
         List<ModelSignature.Tensor> outputs =
                 EncoderContract.check(model.name(), ModelSignature.read(model.onnx()), INPUT_TYPES).outputs();
-        if (EncoderContract.pooledEmbedding(outputs) == null) {
-            EncoderContract.hiddenState(model.name(), outputs);
-        }
+        EncoderContract.servedOutput(model.name(), outputs);
     }
 
     @Override

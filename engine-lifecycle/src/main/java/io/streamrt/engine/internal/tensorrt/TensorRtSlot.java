@@ -54,24 +54,24 @@ final class TensorRtSlot {
      *
      * @param inputs the engine's input names, e.g. {@code input_ids, attention_mask, token_type_ids}
      * @param inputTypes TensorRT data type of each input ({@code kINT64} or {@code kINT32})
-     * @param output the {@code [batch, sequence, hidden]} output's name, or with {@code pooled} the
-     *     {@code [batch, hidden]} one
+     * @param output the output's name: {@code [batch, sequence, hidden]} (a hidden state, a token classifier's logits),
+     *     or with {@code perRow} {@code [batch, hidden]} (a pooled embedding, a classifier's logits)
      * @param halfOutput whether the output is fp16 (converted to float on the host)
      * @param hidden the output's last dimension
      * @param maxBatch largest batch
      * @param maxSequence longest sequence
-     * @param pooled whether the model pools itself ({@code model convert --pooling mean}): one vector per row comes
-     *     back instead of one per token
+     * @param perRow whether the output has one vector per row (a model that pools itself, {@code model convert
+     *     --pooling mean}, or a classifier) instead of one per token
      */
     record Layout(List<String> inputs, List<Integer> inputTypes, String output, boolean halfOutput, int hidden,
-            int maxBatch, int maxSequence, boolean pooled) {
+            int maxBatch, int maxSequence, boolean perRow) {
         long maxTokens() {
             return (long) maxBatch * maxSequence;
         }
 
-        /** Output vectors for a batch: one per token, or one per row when pooled. */
+        /** Output vectors for a batch: one per token, or one per row. */
         long outputVectors(long rows, long sequence) {
-            return pooled ? rows : rows * sequence;
+            return perRow ? rows : rows * sequence;
         }
     }
 
@@ -167,8 +167,8 @@ final class TensorRtSlot {
             for (int d = 0; d < dims.length; d++) {
                 dims[d] = shape.d(d);
             }
-            if (layout.pooled()) {
-                HostTensors.checkPooledOutputShape(layout.output(), dims, rows, layout.hidden());
+            if (layout.perRow()) {
+                HostTensors.checkRowOutputShape(layout.output(), dims, rows, layout.hidden());
             } else {
                 HostTensors.checkOutputShape(layout.output(), dims, rows, sequence, layout.hidden());
             }
@@ -202,7 +202,7 @@ final class TensorRtSlot {
         } else {
             new FloatPointer(hostOutput).capacity(values).get(hidden, 0, values);
         }
-        long[] shape = layout.pooled() ? new long[] {rows, layout.hidden()}
+        long[] shape = layout.perRow() ? new long[] {rows, layout.hidden()}
                 : new long[] {rows, sequence, layout.hidden()};
         return EncoderOutput.of((long) (millis[0] * 1_000_000.0), new OutputTensor(layout.output(), shape, hidden));
     }

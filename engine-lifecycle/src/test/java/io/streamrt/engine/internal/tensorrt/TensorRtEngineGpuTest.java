@@ -270,6 +270,45 @@ class TensorRtEngineGpuTest {
     }
 
     @Test
+    void aClassifiersLogitsComeBackAloneAndMatchOnnxRuntime(@TempDir Path dir) {
+        Path onnx = io.streamrt.engine.testing.TestModels.minilmClassifier(dir, 3);
+        ModelFiles files = ModelFiles.resolve(onnx.toString(), null);
+        List<long[]> rows = new ArrayList<>();
+        SENTENCES.forEach(t -> rows.add(tokenizer.encode(t).getIds()));
+        EncoderBatch batch = EncoderBatch.pad(rows);
+        try (TensorRtEngine engine = openTensorRt(files, planCache);
+                OnnxRuntimeEngine sameModel = OnnxRuntimeEngine.open(spec(onnx.toString(), EngineSpec.ONNXRUNTIME),
+                        files)) {
+            assertThat(engine.info().outputs()).extracting(Object::toString).containsExactly("logits: float32 [?, 3]");
+            float[] actual = engine.run(batch).tensor("logits").data();
+            float[] expected = sameModel.run(batch).tensor("logits").data();
+            assertThat(actual).hasSameSizeAs(expected).hasSize(SENTENCES.size() * 3);
+            double lowest = 1;
+            for (int row = 0; row < SENTENCES.size(); row++) {
+                float[] a = Arrays.copyOfRange(actual, row * 3, row * 3 + 3);
+                float[] e = Arrays.copyOfRange(expected, row * 3, row * 3 + 3);
+                lowest = Math.min(lowest, Embeddings.cosine(a, e));
+            }
+            System.out.printf("TensorRT classifier logits vs ONNX Runtime, lowest cosine: %.5f%n", lowest);
+            assertThat(lowest).isGreaterThanOrEqualTo(0.999);
+        }
+    }
+
+    @Test
+    void aModelWithAPooledOutputBesideItsHiddenStateKeepsOnlyTheHiddenState(@TempDir Path dir) {
+        // sentence-transformers' export: enqueueV3 wants an address for every output the plan keeps.
+        Path onnx = io.streamrt.engine.testing.TestModels.minilmWithPooledOutput(dir);
+        ModelFiles files = ModelFiles.resolve(onnx.toString(), null);
+        try (TensorRtEngine engine = openTensorRt(files, planCache)) {
+            assertThat(engine.info().outputs()).extracting(Object::toString)
+                    .containsExactly("last_hidden_state: float32 [?, ?, 384]");
+            double lowest = lowestCosine(engine, SENTENCES);
+            System.out.printf("TensorRT on a two-output export vs ONNX Runtime, lowest cosine: %.5f%n", lowest);
+            assertThat(lowest).isGreaterThanOrEqualTo(0.999);
+        }
+    }
+
+    @Test
     void theDefaultModelRunsOnTensorRtInItsGpuForm() {
         // What enrich with default flags decides on a GPU TaskManager: TensorRT, with the pooled FP16 MiniLM.
         EngineSpec defaults = new EngineSpec(ModelFiles.BUILTIN_MINILM_INT8, null, EngineSpec.AUTO, 0, MAX_BATCH,

@@ -61,11 +61,15 @@ class TensorRtHelpersTest {
     }
 
     @Test
-    void theOutputMustBeTheLastHiddenState() {
+    void theOutputMustHaveTheShapeItsLayoutPromises() {
         HostTensors.checkOutputShape("last_hidden_state", new long[] {2, 16, 384}, 2, 16, 384);
         assertThatThrownBy(() -> HostTensors.checkOutputShape("pooler_output", new long[] {2, 384}, 2, 16, 384))
-                .hasMessage("output 'pooler_output' has shape [2, 384], expected [2, 16, 384]; the model must return "
-                        + "the last hidden state [batch, sequence, hidden]");
+                .hasMessage("output 'pooler_output' has shape [2, 384], expected [2, 16, 384]; an output of one vector "
+                        + "per token must be [batch, sequence, width]");
+        HostTensors.checkRowOutputShape("logits", new long[] {2, 3}, 2, 3);
+        assertThatThrownBy(() -> HostTensors.checkRowOutputShape("logits", new long[] {2, 16, 3}, 2, 3))
+                .hasMessage("output 'logits' has shape [2, 16, 3], expected [2, 3]; an output of one vector per row "
+                        + "must be [batch, width]");
     }
 
     @Test

@@ -248,7 +248,44 @@ class TensorRtProviderTest {
         TensorRtSlot.Layout layout = new TensorRtSlot.Layout(java.util.List.of("input_ids"), java.util.List.of(7),
                 "sentence_embedding", false, 384, 64, 128, true);
         assertThat(layout.outputVectors(64, 128)).as("one vector per row comes back").isEqualTo(64);
-        assertThatThrownBy(() -> HostTensors.checkPooledOutputShape("sentence_embedding", new long[] {8, 128, 384},
+        assertThatThrownBy(() -> HostTensors.checkRowOutputShape("sentence_embedding", new long[] {8, 128, 384},
                 8, 384)).hasMessageContaining("expected [8, 384]");
+    }
+
+    @Test
+    void aClassifierAndASentenceTransformersExportAreTakenWithTheOutputThePlanKeeps(
+            @org.junit.jupiter.api.io.TempDir Path dir) {
+        // Both used to be refused ("classification logits are not supported yet"), after auto had picked TensorRT.
+        Path classifier = io.streamrt.engine.testing.TestModels.minilmClassifier(dir, 3);
+        Path twoOutputs = io.streamrt.engine.testing.TestModels.minilmWithPooledOutput(dir);
+        TensorRtProvider provider = new TensorRtProvider();
+        for (Path onnx : List.of(classifier, twoOutputs)) {
+            provider.checkModel(ModelFiles.resolve(onnx.toString(), null));
+        }
+        assertThat(io.streamrt.engine.EncoderContract.servedOutput("classifier",
+                io.streamrt.engine.onnx.ModelSignature.read(classifier).outputs()))
+                .hasToString("logits: float32 [?, 3]");
+        assertThat(io.streamrt.engine.EncoderContract.servedOutput("two outputs",
+                io.streamrt.engine.onnx.ModelSignature.read(twoOutputs).outputs()))
+                .hasToString("last_hidden_state: float32 [?, ?, 384]");
+        // Real models (the GPU tests compare TensorRT with ONNX Runtime on them): ONNX Runtime runs both here.
+        io.streamrt.engine.EncoderBatch batch = io.streamrt.engine.EncoderBatch.pad(List.of(
+                new long[] {101, 7592, 2088, 102}, new long[] {101, 2023, 2003, 1037, 3231, 102}));
+        for (Path onnx : List.of(classifier, twoOutputs)) {
+            ModelFiles files = ModelFiles.resolve(onnx.toString(), null);
+            try (var engine = io.streamrt.engine.internal.onnxruntime.OnnxRuntimeEngine.open(new EngineSpec(
+                    onnx.toString(), null, EngineSpec.ONNXRUNTIME, 0, 8, 32, 1), files)) {
+                var output = engine.run(batch);
+                if (onnx.equals(classifier)) {
+                    assertThat(output.tensor("logits").shape()).containsExactly(2, 3);
+                } else {
+                    assertThat(output.tensor("last_hidden_state").shape()).containsExactly(2, 6, 384);
+                    assertThat(output.tensor("sentence_embedding").shape()).containsExactly(2, 384);
+                }
+            }
+        }
+        TensorRtSlot.Layout logits = new TensorRtSlot.Layout(List.of("input_ids"), List.of(7), "logits", false, 3,
+                64, 128, true);
+        assertThat(logits.outputVectors(64, 128)).as("one vector of 3 logits per row comes back").isEqualTo(64);
     }
 }
