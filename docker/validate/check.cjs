@@ -469,9 +469,6 @@ function enrichArgProblems(argv) {
         && flags.includes('--engine') && value('--engine') !== 'onnxruntime') {
         problems.push('the int8 builtin model is dynamically quantized: TensorRT cannot run it');
     }
-    if (flags.includes('--engine') && value('--engine') === 'tensorrt') {
-        problems.push('--engine tensorrt fails the client-side check where main() runs without a GPU; use auto');
-    }
     argv.forEach((a, i) => {
         if (argv[i - 1] === '--kafka-property' && /(password|jaas\.config|secret|token|credentials?)$/i.test(a.split('=')[0]) && !/=\$\{[^}]+\}$/.test(a)) {
             problems.push(`--kafka-property ${a.split('=')[0]} carries a literal secret; reference a config provider instead`);

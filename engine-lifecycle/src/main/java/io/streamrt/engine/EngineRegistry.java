@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceConfigurationError;
@@ -221,14 +222,41 @@ public final class EngineRegistry {
         Objects.requireNonNull(choices, "choices");
         Objects.requireNonNull(words, "words");
         BackendSelector.Selection selection = select(spec, words);
-        EngineProvider provider = selection.provider();
-        ModelFiles model = selection.model();
+        return check(selection.provider(), selection.model(), choices, words, selection.provider().name());
+    }
+
+    /**
+     * As {@link #check(EngineSpec, TaskPlan.Choices, OptionWords)}, for a job whose engines open on other machines: a
+     * cluster's TaskManagers, where {@code main()} runs in a client or the JobManager, which have no GPU. The model
+     * is resolved and checked against the backend {@code spec} names from its files alone
+     * ({@link EngineProvider#checkModel}), without asking whether this machine could run that backend: the
+     * TaskManagers say so when they open it. {@link EngineSpec#AUTO} is checked against the CPU engine it falls back
+     * to. {@link ModelCheck#backend()} then says where the engine is decided.
+     *
+     * @throws EngineException naming what is missing and the fix ({@link ModelRejectedException} for the model)
+     */
+    public ModelCheck checkForCluster(EngineSpec spec, TaskPlan.Choices choices, OptionWords words) {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(choices, "choices");
+        Objects.requireNonNull(words, "words");
+        ModelFiles model = ModelFiles.resolve(spec.model(), spec.tokenizer(), words);
+        EngineProvider provider = BackendSelector.named(providers, spec, words);
+        String engine = spec.engine().trim().toLowerCase(Locale.ROOT);
+        return check(provider, model, choices, words, engine + (EngineSpec.AUTO.equals(engine)
+                ? ", decided on each TaskManager (TensorRT where a GPU and TensorRT are usable and the model suits it, "
+                        + "else ONNX Runtime; the model was checked as ONNX Runtime runs it)"
+                : ", on the TaskManagers (checked from the model's files; whether they can run it, they say when the "
+                        + "job starts)"));
+    }
+
+    private static ModelCheck check(EngineProvider provider, ModelFiles model, TaskPlan.Choices choices,
+            OptionWords words, String backend) {
         provider.checkModel(model);
         EncoderContract.Checked contract = EncoderContract.check(model.name(), ModelSignature.read(model.onnx()),
                 Set.of("int64", "int32"));
         ModelConfig config = ModelConfig.read(model, words);
         TaskPlan plan = TaskPlan.plan(model.name(), config, contract.outputs(), choices, words);
-        return new ModelCheck(provider.name(), model, config, contract.inputs(), plan);
+        return new ModelCheck(backend, model, config, contract.inputs(), plan);
     }
 
     /** Leases handed out and not yet closed. */

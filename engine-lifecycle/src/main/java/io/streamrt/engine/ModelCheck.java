@@ -16,7 +16,8 @@ import java.util.List;
  * System.out.println(check.describe());
  * }</pre>
  *
- * @param backend the engine {@link EngineRegistry#acquire} would use, e.g. {@code onnxruntime}
+ * @param backend the engine {@link EngineRegistry#acquire} would use, e.g. {@code onnxruntime}; from
+ *     {@link EngineRegistry#checkForCluster}, the engine asked for and where it is decided
  * @param model the model's files
  * @param config what its config files say
  * @param inputs the inputs the engine will feed, with their types

@@ -442,6 +442,29 @@ class EngineRegistryTest {
     }
 
     @Test
+    void forAClusterTheModelIsCheckedAgainstTheNamedBackendWithoutAskingThisMachine() {
+        EngineRegistry client = new EngineRegistry(List.of(new OnnxRuntimeProvider(),
+                new FakeProvider("tensorrt", 100, "no GPU is visible to this process")), GRACE, timer);
+        EngineSpec tensorRt = new EngineSpec(ModelFiles.BUILTIN_MINILM_FP32, null, "tensorrt", 0, 8, 64, 1);
+
+        assertThatThrownBy(() -> client.check(tensorRt, TaskPlan.Choices.detect()))
+                .hasMessageContaining("is not available here: no GPU is visible");
+        ModelCheck there = client.checkForCluster(tensorRt, TaskPlan.Choices.detect(), OptionWords.COMMAND_LINE);
+        assertThat(there.backend()).startsWith("tensorrt, on the TaskManagers");
+        assertThat(there.plan().describe()).startsWith("task embedding");
+        ModelCheck auto = client.checkForCluster(new EngineSpec(ModelFiles.BUILTIN_MINILM_FP32, null, "auto", 0, 8,
+                64, 1), TaskPlan.Choices.detect(), OptionWords.COMMAND_LINE);
+        assertThat(auto.backend()).startsWith("auto, decided on each TaskManager");
+        assertThatThrownBy(() -> client.checkForCluster(new EngineSpec(ModelFiles.BUILTIN_MINILM_FP32, null,
+                "gpu-magic", 0, 8, 64, 1), TaskPlan.Choices.detect(), OptionWords.COMMAND_LINE))
+                .isInstanceOf(EngineException.class)
+                .hasMessage("engine 'gpu-magic' is not available in this build: no backend named 'gpu-magic' is on "
+                        + "the classpath; use --engine onnxruntime or --engine auto (available engines: onnxruntime, "
+                        + "auto)");
+        assertThat(client.openEngines()).as("nothing built").isZero();
+    }
+
+    @Test
     void autoPicksOnnxRuntimeWhenItIsTheOnlyAvailableRankedBackend() {
         EngineRegistry auto = new EngineRegistry(List.of(
                 new FakeProvider("tensorrt", 100, "no CUDA driver (libcuda.so.1 missing)"),

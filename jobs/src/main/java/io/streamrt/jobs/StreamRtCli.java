@@ -54,7 +54,7 @@ public final class StreamRtCli implements Runnable {
      * Whether this JVM was started for the command ({@code java -jar}): no Flink client or cluster has installed
      * its context environment, so the job would run on a local mini cluster of its own.
      */
-    static boolean ownsJvm() {
+    public static boolean ownsJvm() {
         return StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment;
     }
 

@@ -129,6 +129,33 @@ class StreamRtCliTest {
         }
     }
 
+    @Test
+    void submittedToAClusterTheEngineIsTheTaskManagersToRunAndOnlyTheModelIsCheckedHere() {
+        // main() runs in a client or the JobManager, which have no GPU: --engine tensorrt used to stop there.
+        FlinkContext.install();
+        try {
+            assertThatThrownBy(() -> StreamRtCli.main(enrich("--engine", "tensorrt", "--model",
+                    "builtin:all-minilm-l6-v2", "--kafka-check-timeout-ms", "2000")))
+                    .as("the model passed; the next check, Kafka's, is what stops this one")
+                    .isInstanceOf(CommandFailedException.class).hasMessageContaining("no Kafka broker at '127.0.0.1:9'");
+            assertThat(out.toString(StandardCharsets.UTF_8))
+                    .contains("engine tensorrt, on the TaskManagers (checked from the model's files");
+            // What the model's files tell is still checked here, before anything is submitted.
+            assertThatThrownBy(() -> StreamRtCli.main(enrich("--engine", "tensorrt")))
+                    .isInstanceOf(CommandFailedException.class)
+                    .hasMessageContaining("model 'all-minilm-l6-v2-int8' uses dynamic quantization");
+            assertThatThrownBy(() -> StreamRtCli.main(enrich("--kafka-check-timeout-ms", "2000")))
+                    .isInstanceOf(CommandFailedException.class).hasMessageContaining("no Kafka broker");
+            assertThat(out.toString(StandardCharsets.UTF_8)).contains("engine auto, decided on each TaskManager");
+        } finally {
+            FlinkContext.uninstall();
+        }
+        // Under java -jar the engine runs in this JVM: it must run here.
+        assertThat(StreamRtCli.execute(enrich("--engine", "tensorrt", "--model", "builtin:all-minilm-l6-v2")))
+                .isEqualTo(2);
+        assertThat(err()).contains("engine 'tensorrt' is not available here");
+    }
+
     /** Installs a context environment the way Flink's client and JobManager do before they call a job's main. */
     private static final class FlinkContext extends StreamExecutionEnvironment {
         static void install() {

@@ -74,6 +74,28 @@ public final class BackendSelector {
                 + ")");
     }
 
+    /**
+     * The backend {@code spec} names, for a job whose engines open on other machines (a cluster's TaskManagers):
+     * found by name without asking whether it runs here; for {@link EngineSpec#AUTO}, the CPU engine auto falls
+     * back to, whose checks every model auto may run passes (a GPU backend that cannot run a model is passed over).
+     *
+     * @throws EngineException if this build has no such backend, naming the ones it has
+     */
+    public static EngineProvider named(List<EngineProvider> providers, EngineSpec spec, OptionWords words) {
+        String wanted = spec.engine().trim().toLowerCase(Locale.ROOT);
+        String name = EngineSpec.AUTO.equals(wanted) ? EngineSpec.ONNXRUNTIME : wanted;
+        for (EngineProvider provider : providers) {
+            if (provider.name().equalsIgnoreCase(name)) {
+                return provider;
+            }
+        }
+        String missing = EngineSpec.TENSORRT.equals(name) ? "no TensorRT backend is on the classpath"
+                : "no backend named '" + name + "' is on the classpath";
+        throw new EngineException("engine '" + spec.engine() + "' is not available in this build: " + missing
+                + "; use " + instead(providers, name, words) + " (available engines: " + availableNames(providers)
+                + ")");
+    }
+
     /** The engines to use instead of {@code wanted}: the CPU engine where it runs here, and auto. */
     private static String instead(List<EngineProvider> providers, String wanted, OptionWords words) {
         String auto = words.set(OptionWords.Option.ENGINE, EngineSpec.AUTO);

@@ -3,10 +3,12 @@ package io.streamrt.jobs.enrich;
 import io.streamrt.engine.EngineRegistry;
 import io.streamrt.engine.EngineSpec;
 import io.streamrt.engine.ModelCheck;
+import io.streamrt.engine.OptionWords;
 import io.streamrt.engine.task.Aggregation;
 import io.streamrt.engine.task.Pooling;
 import io.streamrt.engine.task.Task;
 import io.streamrt.jobs.InferenceFlags;
+import io.streamrt.jobs.StreamRtCli;
 import io.streamrt.operators.BatchingMode;
 import io.streamrt.operators.StreamInference;
 import io.streamrt.serde.EmbeddingEncoding;
@@ -285,11 +287,17 @@ public final class EnrichCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         EnrichConfig config = config();
-        // Fail here, with the reason, rather than in every task after submission.
+        // Fail here, with the reason, rather than in every task after submission. Under java -jar the engine runs in
+        // this JVM, so it must run here; submitted to a cluster (flink run, the REST API, application mode: main()
+        // in a client or the JobManager, without a GPU), only the model is checked, and the TaskManagers say whether
+        // they can run the engine.
         ModelCheck model;
         try {
-            model = EngineRegistry.shared().check(new EngineSpec(config.model(), config.tokenizer(), config.engine(), 0,
-                    config.maxBatchSize(), config.maxSequenceLength(), 0), config.modelTask().choices());
+            EngineSpec engine = new EngineSpec(config.model(), config.tokenizer(), config.engine(), 0,
+                    config.maxBatchSize(), config.maxSequenceLength(), 0);
+            model = StreamRtCli.ownsJvm() ? EngineRegistry.shared().check(engine, config.modelTask().choices())
+                    : EngineRegistry.shared().checkForCluster(engine, config.modelTask().choices(),
+                            OptionWords.COMMAND_LINE);
         } catch (RuntimeException e) {
             spec.commandLine().getErr().println("streamrt enrich: " + e.getMessage());
             return 2;

@@ -6,6 +6,7 @@ import io.streamrt.engine.EngineProvider;
 import io.streamrt.engine.EngineSpec;
 import io.streamrt.engine.InferenceEngine;
 import io.streamrt.engine.ModelFiles;
+import io.streamrt.engine.ModelRejectedException;
 import io.streamrt.engine.onnx.Fp16Converter;
 import io.streamrt.engine.onnx.ModelReport;
 import io.streamrt.engine.onnx.ModelSignature;
@@ -174,8 +175,13 @@ public final class TensorRtProvider implements EngineProvider {
         return AUTO_RANK;
     }
 
+    /** Also the parser's verdict ({@link #modelVerdict}): where a job is submitted from a machine without a GPU. */
     @Override
     public void checkModel(ModelFiles model) {
+        Availability parser = modelVerdict(model);
+        if (!parser.available()) {
+            throw new ModelRejectedException(parser.reason());
+        }
         List<ModelSignature.Tensor> outputs =
                 EncoderContract.check(model.name(), ModelSignature.read(model.onnx()), INPUT_TYPES).outputs();
         EncoderContract.servedOutput(model.name(), outputs);

@@ -288,4 +288,15 @@ class TensorRtProviderTest {
                 64, 128, true);
         assertThat(logits.outputVectors(64, 128)).as("one vector of 3 logits per row comes back").isEqualTo(64);
     }
+
+    @Test
+    void aModelItsParserDoesNotTakeIsRefusedFromItsFilesAlone() {
+        // What a client without a GPU checks before it submits a job for GPU TaskManagers.
+        ModelFiles int8 = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_INT8, null);
+        assertThatThrownBy(() -> new TensorRtProvider().checkModel(int8))
+                .isInstanceOf(io.streamrt.engine.ModelRejectedException.class)
+                .hasMessageStartingWith("model 'all-minilm-l6-v2-int8' uses dynamic quantization (DynamicQuantizeLinear, "
+                        + "MatMulInteger), which TensorRT's ONNX parser does not take");
+        new TensorRtProvider().checkModel(ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_FP32, null));
+    }
 }
