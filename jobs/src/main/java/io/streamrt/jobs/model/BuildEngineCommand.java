@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -117,13 +118,8 @@ public final class BuildEngineCommand implements Callable<Integer> {
     }
 
     private int build(CommandLine commandLine) {
-        ModelFiles files = ModelFiles.resolve(model, tokenizer);
         EngineProvider tensorRt = tensorRt();
-        EngineProvider.Availability availability = tensorRt.availabilityFor(files);
-        if (!availability.available()) {
-            throw new EngineException("no TensorRT plan can be built for model '" + files.name() + "' here: "
-                    + availability.reason());
-        }
+        ModelFiles files = planModel(tensorRt, ModelFiles.resolve(model, tokenizer), commandLine.getOut());
         tensorRt.checkModel(files);
         Path plans = TensorRtSettings.planCacheDirectory();
         Set<Path> before = planFiles(plans);
@@ -140,6 +136,31 @@ public final class BuildEngineCommand implements Callable<Integer> {
             out.flush();
         }
         return 0;
+    }
+
+    /**
+     * The model whose plan to build: {@code model}, or where TensorRT runs here but not that model, the model
+     * {@code --engine auto} runs on TensorRT in its place (the default builtin's GPU form), said on {@code out}.
+     *
+     * @throws EngineException where TensorRT cannot run here, or cannot run the model and offers nothing in its place
+     */
+    static ModelFiles planModel(EngineProvider tensorRt, ModelFiles model, PrintWriter out) {
+        EngineProvider.Availability availability = tensorRt.availabilityFor(model);
+        if (availability.available()) {
+            return model;
+        }
+        if (tensorRt.availability().available()) {
+            Optional<ModelFiles> substitute = tensorRt.substituteFor(model);
+            if (substitute.isPresent() && tensorRt.availabilityFor(substitute.get()).available()) {
+                out.printf("%s: TensorRT does not run it (%s); --engine auto runs %s on TensorRT in its place, so its "
+                        + "plan is built (--engine tensorrt refuses %s)%n", model.name(), availability.reason(),
+                        substitute.get().name(), model.name());
+                out.flush();
+                return substitute.get();
+            }
+        }
+        throw new EngineException("no TensorRT plan can be built for model '" + model.name() + "' here: "
+                + availability.reason());
     }
 
     private static EngineProvider tensorRt() {
