@@ -67,11 +67,7 @@ public final class BackendSelector {
                 return new Selection(provider, model);
             }
         }
-        String missing = EngineSpec.TENSORRT.equals(wanted) ? "no TensorRT backend is on the classpath"
-                : "no backend named '" + spec.engine() + "' is on the classpath";
-        throw new EngineException("engine '" + spec.engine() + "' is not available in this build: " + missing
-                + "; use " + instead(providers, wanted, words) + " (available engines: " + availableNames(providers)
-                + ")");
+        throw notInThisBuild(providers, spec, wanted, words);
     }
 
     /**
@@ -89,9 +85,14 @@ public final class BackendSelector {
                 return provider;
             }
         }
+        throw notInThisBuild(providers, spec, name, words);
+    }
+
+    private static EngineException notInThisBuild(List<EngineProvider> providers, EngineSpec spec, String name,
+            OptionWords words) {
         String missing = EngineSpec.TENSORRT.equals(name) ? "no TensorRT backend is on the classpath"
                 : "no backend named '" + name + "' is on the classpath";
-        throw new EngineException("engine '" + spec.engine() + "' is not available in this build: " + missing
+        return new EngineException("engine '" + spec.engine() + "' is not available in this build: " + missing
                 + "; use " + instead(providers, name, words) + " (available engines: " + availableNames(providers)
                 + ")");
     }
