@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamrt.jobs.demo.DemoTexts;
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +20,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
 import org.junit.platform.launcher.Launcher;
@@ -43,8 +47,11 @@ import org.junit.platform.launcher.core.LauncherFactory;
 public final class GpuAcceptance {
 
     private static final String GPU_TESTS_FLAG = "--gpu-tests";
-    /** Eight plan builds (MiniLM in FP32, FP16, two INT8 forms, pooled, a classifier, two outputs, a fresh cache). */
-    private static final long GPU_TESTS_TIMEOUT_S = 240;
+    /**
+     * Eight plan builds (MiniLM in FP32, FP16, two INT8 forms, pooled, a classifier, two outputs, a fresh cache); a
+     * run killed at this deadline still reports the tests it finished.
+     */
+    private static final long GPU_TESTS_TIMEOUT_S = 270;
     /** The whole run, so that it fits the GPU host's 8 minutes with its start-up. */
     private static final long BUDGET_S = 450;
     /** A step with less time than this left is not started. */
@@ -76,9 +83,19 @@ public final class GpuAcceptance {
      */
     public static void main(String[] args) throws Exception {
         if (args.length == 2 && args[0].equals(GPU_TESTS_FLAG)) {
-            List<String> lines = new ArrayList<>();
-            boolean failed = runGpuTests(lines);
-            Files.write(Path.of(args[1]), lines, StandardCharsets.UTF_8);
+            // Each outcome is written as it comes: a run killed at its deadline still reports the tests it finished.
+            boolean failed;
+            try (BufferedWriter results = Files.newBufferedWriter(Path.of(args[1]), StandardCharsets.UTF_8)) {
+                failed = runGpuTests(line -> {
+                    try {
+                        results.write(line);
+                        results.newLine();
+                        results.flush();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+            }
             System.exit(failed ? 1 : 0);
         }
         GpuAcceptance run = fromArguments(args);
@@ -211,8 +228,9 @@ public final class GpuAcceptance {
                 skipped), status, seconds(start), detail));
     }
 
-    /** Runs the GPU tests here; true if any failed. */
-    static boolean runGpuTests(List<String> lines) {
+    /** Runs the GPU tests here, handing each outcome to {@code results} as it comes; true if any failed. */
+    static boolean runGpuTests(Consumer<String> results) {
+        AtomicBoolean failed = new AtomicBoolean();
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
                 .selectors(DiscoverySelectors.selectPackage("io.streamrt.engine"))
                 .filters(TagFilter.includeTags("gpu"))
@@ -223,7 +241,7 @@ public final class GpuAcceptance {
             @Override
             public void executionSkipped(TestIdentifier test, String reason) {
                 if (test.isTest()) {
-                    lines.add("skipped " + test.getDisplayName() + ": " + reason);
+                    results.accept("skipped " + test.getDisplayName() + ": " + reason);
                 }
             }
 
@@ -232,14 +250,15 @@ public final class GpuAcceptance {
                 if (!test.isTest()) {
                     return;
                 }
-                lines.add(switch (result.getStatus()) {
+                failed.compareAndSet(false, result.getStatus() == TestExecutionResult.Status.FAILED);
+                results.accept(switch (result.getStatus()) {
                     case SUCCESSFUL -> "passed " + test.getDisplayName();
                     case ABORTED -> "skipped " + test.getDisplayName() + ": " + message(result);
                     case FAILED -> "FAILED " + test.getDisplayName() + ": " + message(result);
                 });
             }
         });
-        return lines.stream().anyMatch(l -> l.startsWith("FAILED "));
+        return failed.get();
     }
 
     private static String message(TestExecutionResult result) {
