@@ -110,11 +110,18 @@ class SqlOwnModelsTest {
                 .hasStackTraceContaining("no tokenizer given for model '" + bare + "'")
                 .hasStackTraceContaining("pass 'tokenizer' = 'PATH' to the model's tokenizer.json");
 
+        // Planning has no GPU to ask, but what the model's files tell is checked there: TensorRT refuses the default.
+        assertThatThrownBy(() -> sql("CREATE MODEL m INPUT (`text` STRING) OUTPUT (embedding ARRAY<FLOAT>) WITH ("
+                + "'provider' = 'streamrt', 'engine' = 'tensorrt')", EMBED))
+                .hasStackTraceContaining("ValidationException: model `m` (provider 'streamrt'): model "
+                        + "'all-minilm-l6-v2-int8' uses dynamic quantization");
+
         Assumptions.assumeFalse(ServiceLoader.load(EngineProvider.class).stream().map(ServiceLoader.Provider::get)
                 .anyMatch(p -> p.name().equals(EngineSpec.TENSORRT) && p.availability().available()),
                 "TensorRT runs on this host: the 'engine' = 'tensorrt' failure is for hosts without a GPU");
-        assertThatThrownBy(() -> sql(createModel(bare, ", 'tokenizer' = '" + builtin.tokenizer() + "', 'engine' = "
-                + "'tensorrt'"), EMBED))
+        // The FP32 builtin, which TensorRT takes: planned, then refused where the engine opens (no GPU here).
+        assertThatThrownBy(() -> sql("CREATE MODEL m INPUT (`text` STRING) OUTPUT (embedding ARRAY<FLOAT>) WITH ("
+                + "'provider' = 'streamrt', 'model' = 'builtin:all-minilm-l6-v2', 'engine' = 'tensorrt')", EMBED))
                 .hasStackTraceContaining("engine 'tensorrt' is not available here: ")
                 .hasStackTraceContaining("; or use 'engine' = 'onnxruntime' or 'engine' = 'auto'")
                 .satisfies(e -> assertThat(ExceptionUtils.stringifyException(e)).doesNotContain("--engine"));

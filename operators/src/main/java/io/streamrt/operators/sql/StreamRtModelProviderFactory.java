@@ -1,7 +1,6 @@
 package io.streamrt.operators.sql;
 
 import io.streamrt.engine.EngineRegistry;
-import io.streamrt.engine.EngineSpec;
 import io.streamrt.engine.ModelFiles;
 import io.streamrt.engine.task.Task;
 import io.streamrt.engine.task.TaskPlan;
@@ -139,12 +138,10 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
             return null;
         }
         // The engine is the TaskManagers' business: planning (in a SQL client, on a JobManager) has no GPU to ask.
-        // The task is decided from the model's files as any engine decides it, so ask the CPU engine.
-        EngineSpec engine = settings.engine();
-        EngineSpec planning = new EngineSpec(engine.model(), engine.tokenizer(), EngineSpec.ONNXRUNTIME, 0,
-                engine.maxBatchSize(), engine.maxSequenceLength(), 0);
+        // The model is checked against the engine asked for from its files, and its task decided as any engine does.
         try {
-            return EngineRegistry.shared().check(planning, settings.task(), surface.options()).plan();
+            return EngineRegistry.shared().checkForCluster(settings.engine(), settings.task(), surface.options())
+                    .plan();
         } catch (RuntimeException e) {
             throw new ValidationException("model " + name + ": " + e.getMessage(), e);
         }
