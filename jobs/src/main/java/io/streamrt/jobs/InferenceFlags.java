@@ -30,7 +30,8 @@ public final class InferenceFlags {
 
     @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "auto",
             description = "auto (default): TensorRT where a GPU and TensorRT are usable, else ONNX Runtime; "
-                    + "onnxruntime; tensorrt (fails if not usable); simulated-gpu (sleeps for NVIDIA's published "
+                    + "onnxruntime; tensorrt (fails where the engine runs if it cannot: here under java -jar, on the "
+                    + "TaskManagers on a cluster); simulated-gpu (sleeps for NVIDIA's published "
                     + "TensorRT BERT-Base A100 batch times and computes nothing: capacity planning and scheduler "
                     + "tests, never results).")
     public String engine;
