@@ -37,6 +37,18 @@ public interface EngineProvider {
     }
 
     /**
+     * The substitute ({@link #substituteFor}) this backend runs here in place of {@code model}: empty where the
+     * backend cannot run here, offers none, or cannot run the one it offers. What {@link EngineSpec#AUTO} runs, and
+     * whose plan {@code model build-engine} builds, when the backend cannot run {@code model} itself.
+     */
+    default java.util.Optional<ModelFiles> runnableSubstituteFor(ModelFiles model) {
+        if (!availability().available()) {
+            return java.util.Optional.empty();
+        }
+        return substituteFor(model).filter(substitute -> availabilityFor(substitute).available());
+    }
+
+    /**
      * Rank for {@link EngineSpec#AUTO}: the available provider with the highest rank wins; 0 or less means
      * never chosen automatically (test backends).
      */

@@ -112,10 +112,10 @@ public final class BackendSelector {
         for (EngineProvider provider : providers) {
             EngineProvider.Availability verdict =
                     provider.autoRank() > 0 ? provider.availabilityFor(model) : provider.availability();
-            if (!verdict.available() && provider.autoRank() > 0 && provider.availability().available()) {
-                // It runs here but not this model: a substitute it offers may do.
-                Optional<ModelFiles> substitute = provider.substituteFor(model);
-                if (substitute.isPresent() && provider.availabilityFor(substitute.get()).available()) {
+            if (!verdict.available() && provider.autoRank() > 0) {
+                // Not this model: a substitute it offers and runs here may do.
+                Optional<ModelFiles> substitute = provider.runnableSubstituteFor(model);
+                if (substitute.isPresent()) {
                     substitutes.put(provider, substitute.get());
                     refusals.put(provider, verdict.reason());
                     verdict = EngineProvider.Availability.yes();

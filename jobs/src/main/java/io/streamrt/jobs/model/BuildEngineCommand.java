@@ -149,15 +149,13 @@ public final class BuildEngineCommand implements Callable<Integer> {
         if (availability.available()) {
             return model;
         }
-        if (tensorRt.availability().available()) {
-            Optional<ModelFiles> substitute = tensorRt.substituteFor(model);
-            if (substitute.isPresent() && tensorRt.availabilityFor(substitute.get()).available()) {
-                out.printf("%s: TensorRT does not run it (%s); --engine auto runs %s on TensorRT in its place, so its "
-                        + "plan is built (--engine tensorrt refuses %s)%n", model.name(), availability.reason(),
-                        substitute.get().name(), model.name());
-                out.flush();
-                return substitute.get();
-            }
+        Optional<ModelFiles> substitute = tensorRt.runnableSubstituteFor(model);
+        if (substitute.isPresent()) {
+            out.printf("%s: TensorRT does not run it (%s); --engine auto runs %s on TensorRT in its place, so its "
+                    + "plan is built (--engine tensorrt refuses %s)%n", model.name(), availability.reason(),
+                    substitute.get().name(), model.name());
+            out.flush();
+            return substitute.get();
         }
         throw new EngineException("no TensorRT plan can be built for model '" + model.name() + "' here: "
                 + availability.reason());
