@@ -31,7 +31,6 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.tensorrt.global.nvinfer.DataType;
 import org.bytedeco.tensorrt.global.nvinfer.TensorIOMode;
-import org.bytedeco.tensorrt.nvinfer.Dims64;
 import org.bytedeco.tensorrt.nvinfer.ICudaEngine;
 import org.bytedeco.tensorrt.nvinfer.IRuntime;
 import org.slf4j.Logger;
@@ -249,14 +248,8 @@ public final class TensorRtEngine implements InferenceEngine {
         for (int i = 0; i < engine.getNbIOTensors(); i++) {
             String name = engine.getIOTensorName(i);
             int type = engine.getTensorDataType(name).value;
-            long[] dims;
-            try (Dims64 shape = engine.getTensorShape(name)) {
-                dims = new long[shape.nbDims()];
-                for (int d = 0; d < dims.length; d++) {
-                    dims[d] = shape.d(d);
-                }
-            }
-            ModelSignature.Tensor tensor = new ModelSignature.Tensor(name, typeName(type), dims);
+            ModelSignature.Tensor tensor = new ModelSignature.Tensor(name, typeName(type),
+                    TensorRtPlanBuilder.values(engine.getTensorShape(name)));
             if (engine.getTensorIOMode(name).value == TensorIOMode.kINPUT.value) {
                 inputs.add(tensor);
                 inputNames.add(name);

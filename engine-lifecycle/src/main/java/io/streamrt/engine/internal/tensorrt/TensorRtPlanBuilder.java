@@ -119,16 +119,9 @@ final class TensorRtPlanBuilder implements AutoCloseable {
         List<ModelSignature.Tensor> outputs = new ArrayList<>();
         for (int i = 0; i < network.getNbOutputs(); i++) {
             ITensor tensor = network.getOutput(i);
-            long[] dims;
-            try (Dims64 shape = tensor.getDimensions()) {
-                dims = new long[shape.nbDims()];
-                for (int d = 0; d < dims.length; d++) {
-                    dims[d] = shape.d(d);
-                }
-            }
             tensors.add(tensor);
             outputs.add(new ModelSignature.Tensor(tensor.getName(), TensorRtEngine.typeName(tensor.getType().value),
-                    dims));
+                    values(tensor.getDimensions())));
         }
         String served = EncoderContract.servedOutput(model, outputs).name();
         for (int i = 0; i < tensors.size(); i++) {
@@ -215,6 +208,17 @@ final class TensorRtPlanBuilder implements AutoCloseable {
                         "shapes " + profile.canonical() + " were refused; the input must be [batch, sequence] with "
                                 + "both dimensions dynamic", TrtLogger.INSTANCE.takeRecentErrors()));
             }
+        }
+    }
+
+    /** The values of {@code dims}, which TensorRT returned and this closes: e.g. {@code [-1, -1, 384]}. */
+    static long[] values(Dims64 dims) {
+        try (dims) {
+            long[] values = new long[dims.nbDims()];
+            for (int d = 0; d < values.length; d++) {
+                values[d] = dims.d(d);
+            }
+            return values;
         }
     }
 

@@ -162,16 +162,11 @@ final class TensorRtSlot {
                 default -> batch.inputIds();
             });
         }
-        try (Dims64 shape = context.getTensorShape(layout.output())) {
-            long[] dims = new long[shape.nbDims()];
-            for (int d = 0; d < dims.length; d++) {
-                dims[d] = shape.d(d);
-            }
-            if (layout.perRow()) {
-                HostTensors.checkRowOutputShape(layout.output(), dims, rows, layout.hidden());
-            } else {
-                HostTensors.checkOutputShape(layout.output(), dims, rows, sequence, layout.hidden());
-            }
+        long[] dims = TensorRtPlanBuilder.values(context.getTensorShape(layout.output()));
+        if (layout.perRow()) {
+            HostTensors.checkRowOutputShape(layout.output(), dims, rows, layout.hidden());
+        } else {
+            HostTensors.checkOutputShape(layout.output(), dims, rows, sequence, layout.hidden());
         }
         Cuda.check(cudaEventRecord(start, stream), "cudaEventRecord(start)", device, true);
         for (int i = 0; i < layout.inputs().size(); i++) {
