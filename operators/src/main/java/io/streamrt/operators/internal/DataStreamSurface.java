@@ -33,7 +33,7 @@ enum DataStreamSurface implements Surface {
     @Override
     public String labelsNeedEmbeddings(String model, Task task, String plan) {
         return "zero-shot labels (--labels) work on embeddings, but model '" + model + "' is used for " + task.id()
-                + " (" + plan + "): drop the labels, or pass --task embedding";
+                + " (" + plan + "): drop the labels, or pass " + options().set(OptionWords.Option.TASK, "embedding");
     }
 
     @Override

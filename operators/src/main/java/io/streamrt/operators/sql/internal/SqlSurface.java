@@ -40,7 +40,7 @@ public record SqlSurface(String model, String text, String pair, PredictionColum
     @Override
     public String labelsNeedEmbeddings(String ignored, Task task, String plan) {
         return "model " + model + ": zero-shot 'labels' work on embeddings, but the model runs the " + task.id()
-                + " task (" + plan + "): drop 'labels', or set 'task' = 'embedding'";
+                + " task (" + plan + "): drop 'labels', or set " + options().set(OptionWords.Option.TASK, "embedding");
     }
 
     @Override
