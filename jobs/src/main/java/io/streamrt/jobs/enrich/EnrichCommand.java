@@ -8,6 +8,7 @@ import io.streamrt.engine.task.Aggregation;
 import io.streamrt.engine.task.Pooling;
 import io.streamrt.engine.task.Task;
 import io.streamrt.jobs.InferenceFlags;
+import io.streamrt.jobs.LocalCluster;
 import io.streamrt.jobs.StreamRtCli;
 import io.streamrt.operators.BatchingMode;
 import io.streamrt.operators.StreamInference;
@@ -332,7 +333,12 @@ public final class EnrichCommand implements Callable<Integer> {
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         EnrichPipeline.build(env, config);
-        env.execute("StreamRT enrich: " + config.inputTopic() + " -> " + config.outputTopic());
+        String jobName = "StreamRT enrich: " + config.inputTopic() + " -> " + config.outputTopic();
+        if (StreamRtCli.ownsJvm()) {
+            LocalCluster.run(env, jobName); // exits non-zero with the reason if its TaskManager is lost
+        } else {
+            env.execute(jobName);
+        }
         return 0;
     }
 }

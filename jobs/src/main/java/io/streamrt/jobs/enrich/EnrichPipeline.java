@@ -2,6 +2,7 @@ package io.streamrt.jobs.enrich;
 
 import io.streamrt.engine.SimulatedGpu;
 import io.streamrt.engine.task.TaskPlan;
+import io.streamrt.jobs.kafka.FailoverSafeKafkaSink;
 import io.streamrt.operators.FailurePolicy;
 import io.streamrt.operators.InferenceResult;
 import io.streamrt.operators.StreamInference;
@@ -198,7 +199,11 @@ public final class EnrichPipeline {
         return configured == null ? DEFAULT_TRANSACTION_TIMEOUT_MS : Long.parseLong(configured.trim());
     }
 
-    private static <T> KafkaSink<T> sink(EnrichConfig config, String topic, String role,
+    /**
+     * A Kafka sink for {@code topic}, guarded so that a send that fails during a broker outage costs a task restart
+     * and never the TaskManager ({@link FailoverSafeKafkaSink} says how).
+     */
+    private static <T> FailoverSafeKafkaSink<T> sink(EnrichConfig config, String topic, String role,
             KafkaRecordSerializationSchema<T> serializer) {
         Properties properties = new Properties();
         properties.putAll(config.kafkaProperties());
@@ -213,6 +218,6 @@ public final class EnrichPipeline {
             // Stable per job and role, so a restarted job aborts its own lingering transactions.
             builder.setTransactionalIdPrefix(config.groupId() + "-" + role + "-" + topic);
         }
-        return builder.build();
+        return new FailoverSafeKafkaSink<>(builder.build(), topic);
     }
 }
