@@ -23,7 +23,7 @@ public final class SimulatedGpu {
 
     /**
      * The default time scale: on the 2-core development machine it makes the simulated engine, not the CPU pipeline
-     * around it, the bottleneck (README, "A simulated GPU", has the measurement).
+     * around it, the bottleneck (docs/benchmarks.md, "A simulated GPU", has the measurement).
      */
     public static final double DEFAULT_TIME_SCALE = 60;
 

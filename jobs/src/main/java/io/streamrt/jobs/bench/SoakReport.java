@@ -125,7 +125,7 @@ record SoakReport(
         return Math.round(value * 10) / 10.0;
     }
 
-    /** One line per measure and its verdict, for the console and the README. */
+    /** One line per measure and its verdict, for the console and docs/benchmarks.md. */
     String summary() {
         return String.format(Locale.ROOT, "Soak %.0f min at %.1f records/s (%d sent, %d back, %d dead letters): live "
                         + "heap %+.1f%%, RSS %+.1f%% from minutes %.0f-%.0f to the last two (target: within "

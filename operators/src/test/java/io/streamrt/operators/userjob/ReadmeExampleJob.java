@@ -11,7 +11,7 @@ import org.apache.flink.util.CloseableIterator;
 import org.apache.flink.util.function.SerializableFunction;
 
 /**
- * A user's own job, as the README's "Using the operator in your own job" shows it, with a main of its own: run by
+ * A user's own job, as docs/datastream.md, "The example", shows it, with a main of its own: run by
  * {@code UserProjectJvmTest} in a JVM of its own, from a plain Maven classpath, with the JVM's default flags.
  * Prints one {@code label<TAB>text} line per record.
  */

@@ -6,7 +6,7 @@ import org.apache.flink.types.Row;
 import org.apache.flink.util.CloseableIterator;
 
 /**
- * A user's own SQL job, as the README's "Flink SQL" section shows it (its {@code CREATE MODEL} and
+ * A user's own SQL job, as docs/sql.md, "The example", shows it (its {@code CREATE MODEL} and
  * {@code ML_PREDICT}), with a main of its own: run by {@code UserProjectJvmTest} in a JVM of its own, from a plain
  * Maven classpath (streamrt-operators and Flink's table API, planner and runtime). Prints one
  * {@code label<TAB>text} line per row.

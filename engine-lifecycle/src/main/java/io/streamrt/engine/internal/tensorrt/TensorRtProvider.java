@@ -124,7 +124,7 @@ public final class TensorRtProvider implements EngineProvider {
      * model in the form TensorRT runs well, made from its FP32 builtin with the project's own model tools at first
      * use (`model convert --pooling mean --fp16`: float16, mean pooling and L2 normalization as network layers, so
      * one vector per record comes back from the GPU). Embeddings: cosine > 0.9999 to the FP32 model
-     * ({@code Fp16ConverterTest}, {@code PoolingLayerTest}), mean 0.991 to the INT8 one (README).
+     * ({@code Fp16ConverterTest}, {@code PoolingLayerTest}), mean 0.991 to the INT8 one (docs/enrich.md, "Engines").
      */
     @Override
     public Optional<ModelFiles> substituteFor(ModelFiles model) {
