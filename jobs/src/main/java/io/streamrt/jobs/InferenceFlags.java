@@ -1,15 +1,14 @@
 package io.streamrt.jobs;
 
 import io.streamrt.engine.EngineSpec;
-import io.streamrt.engine.SimulatedGpu;
 import java.util.List;
-import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /**
- * The flags that choose the model and engine and shape the batches, shared by {@code enrich} and {@code demo}
- * (a picocli mixin), with the same names, defaults and checks in both.
+ * The flags that choose the model and engine and shape the batches, shared by {@code enrich}, {@code demo} and
+ * {@code bench} (a picocli mixin), with the same names and checks in all; their defaults and descriptions are the
+ * {@link io.streamrt.operators.InferenceOptions}' ({@link OptionFlags}, the commands' model transformer).
  *
  * <pre>{@code
  * @CommandLine.Mixin
@@ -18,48 +17,31 @@ import picocli.CommandLine.Option;
  */
 public final class InferenceFlags {
 
-    @Option(names = "--model", paramLabel = "MODEL", defaultValue = "builtin:all-minilm-l6-v2-int8",
-            description = "builtin:all-minilm-l6-v2-int8 (default), builtin:all-minilm-l6-v2, a Hugging Face export "
-                    + "directory (model.onnx or onnx/model.onnx, tokenizer.json, config files), or PATH.onnx.")
+    @Option(names = "--model", paramLabel = "MODEL")
     public String model;
 
-    @Option(names = "--tokenizer", paramLabel = "PATH",
-            description = "The model's tokenizer.json. Default: the builtin model's own, or tokenizer.json beside "
-                    + "the .onnx file.")
+    @Option(names = "--tokenizer", paramLabel = "PATH")
     public String tokenizer;
 
-    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "auto",
-            description = "auto (default): TensorRT where a GPU and TensorRT are usable, else ONNX Runtime; "
-                    + "onnxruntime; tensorrt (fails where the engine runs if it cannot: here under java -jar, on the "
-                    + "TaskManagers on a cluster); simulated-gpu (sleeps for NVIDIA's published "
-                    + "TensorRT BERT-Base A100 batch times and computes nothing: capacity planning and scheduler "
-                    + "tests, never results).")
+    @Option(names = "--engine", paramLabel = "ENGINE")
     public String engine;
 
-    @Option(names = "--simulated-time-scale", paramLabel = "K", defaultValue = "" + SimulatedGpu.DEFAULT_TIME_SCALE,
-            description = "With --engine simulated-gpu: the factor applied to the published batch times. "
-                    + "Default: ${DEFAULT-VALUE} (makes the simulated engine, not this CPU, the bottleneck).")
+    @Option(names = "--simulated-time-scale", paramLabel = "K")
     public double simulatedTimeScale;
 
-    @Option(names = "--simulated-streams", paramLabel = "N", defaultValue = "" + SimulatedGpu.DEFAULT_STREAMS,
-            description = "With --engine simulated-gpu: batches run at once. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--simulated-streams", paramLabel = "N")
     public int simulatedStreams;
 
-    @Option(names = "--max-batch-size", paramLabel = "N", defaultValue = "64",
-            description = "Most records per batch. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-batch-size", paramLabel = "N")
     public int maxBatchSize;
 
-    @Option(names = "--max-sequence-length", paramLabel = "TOKENS", defaultValue = "128",
-            description = "Longer texts are truncated to this many tokens. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-sequence-length", paramLabel = "TOKENS")
     public int maxSequenceLength;
 
-    @Option(names = "--latency-target-ms", paramLabel = "MS", defaultValue = "100",
-            description = "Target from arrival at the operator to result; batches are cut to meet it. "
-                    + "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--latency-target-ms", paramLabel = "MS")
     public long latencyTargetMs;
 
-    @Option(names = "--capacity", paramLabel = "N", defaultValue = "256",
-            description = "Records in flight per subtask; a full operator backpressures Kafka. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--capacity", paramLabel = "N")
     public int capacity;
 
     /**
@@ -87,12 +69,6 @@ public final class InferenceFlags {
             throw new CommandLine.ParameterException(commandLine, "Invalid value for option '--engine': expected one of "
                     + engines + " but was '" + engine + "'");
         }
-    }
-
-    /** The engine's backend settings: the simulated GPU's time scale and streams where it is the engine. */
-    public Map<String, String> engineOptions() {
-        return EngineSpec.SIMULATED_GPU.equals(engine) ? SimulatedGpu.options(simulatedTimeScale, simulatedStreams)
-                : Map.of();
     }
 
     /** Throws a usage error naming {@code flag} unless {@code value >= min}. */

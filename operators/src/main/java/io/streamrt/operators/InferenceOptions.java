@@ -45,10 +45,11 @@ public final class InferenceOptions {
     public static final ConfigOption<String> ENGINE = define("engine", "engine", "ENGINE",
             b -> b.stringType()
                     .defaultValue(EngineSpec.AUTO)
-                    .withDescription("auto (TensorRT where a GPU and TensorRT are usable, else ONNX Runtime on CPU, "
-                            + "with a log line saying why), onnxruntime, tensorrt (fails fast if not usable), or "
-                            + "simulated-gpu (sleeps for a published GPU batch time and computes nothing: capacity "
-                            + "planning, scheduler tests)."));
+                    .withDescription("auto (default: TensorRT where a GPU and TensorRT are usable, else ONNX Runtime "
+                            + "on CPU, with a log line saying why), onnxruntime, tensorrt (fails fast where the engine "
+                            + "runs if it cannot: on the TaskManagers, or in this JVM for a local job), or "
+                            + "simulated-gpu (sleeps for NVIDIA's published TensorRT BERT-Base A100 batch times and "
+                            + "computes nothing: capacity planning and scheduler tests, never results)."));
 
     public static final ConfigOption<Integer> ENGINE_CPU_THREADS = define("engine.cpu-threads", "cpu-threads", "N",
             b -> b.intType()
@@ -85,13 +86,14 @@ public final class InferenceOptions {
     public static final ConfigOption<BatchingMode> BATCHING = define("batch.mode", "batching", "MODE",
             b -> b.enumType(BatchingMode.class)
                     .defaultValue(BatchingMode.ADAPTIVE)
-                    .withDescription("ADAPTIVE (default): length-grouped batches cut to the latency target; STATIC: "
-                            + "fixed max size and max delay, first in first out."));
+                    .withDescription("adaptive (default): batches grouped by length and cut to the latency target; "
+                            + "static: up to the max batch size, first in first out, waiting at most the max delay "
+                            + "to fill."));
 
     public static final ConfigOption<Long> MAX_DELAY_MS = define("batch.max-delay-ms", "max-delay-ms", "MS",
             b -> b.longType()
                     .defaultValue(10L)
-                    .withDescription("STATIC mode only: the longest a request waits for its batch to fill."));
+                    .withDescription("Static batching only: the longest a record waits for its batch to fill."));
 
     public static final ConfigOption<Integer> CAPACITY = define("async.capacity-records", "capacity", "N",
             b -> b.intType()

@@ -123,6 +123,11 @@ public final class OptionDefinition<T> {
         return text.toString();
     }
 
+    /** The option's description in a SQL model's {@code WITH} clause. */
+    public String sqlDescription() {
+        return sqlDescription != null ? sqlDescription : description();
+    }
+
     OptionDefinition<T> notOn(Surface surface, String why) {
         notOffered.put(surface, Objects.requireNonNull(why, "why"));
         return this;

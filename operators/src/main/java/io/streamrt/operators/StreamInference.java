@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
@@ -166,34 +167,12 @@ public final class StreamInference<T> implements Serializable {
         /** Reads any {@link InferenceOptions} set in {@code config}; later setters win. */
         public Builder<T> configure(ReadableConfig config) {
             Objects.requireNonNull(config, "config");
-            for (var option : List.of(InferenceOptions.MODEL, InferenceOptions.TOKENIZER, InferenceOptions.ENGINE)) {
-                config.getOptional(option).ifPresent(v -> conf.set(option, v));
-            }
-            config.getOptional(InferenceOptions.ENGINE_CPU_THREADS).ifPresent(this::cpuThreads);
-            config.getOptional(InferenceOptions.MAX_BATCH_SIZE).ifPresent(this::maxBatchSize);
-            config.getOptional(InferenceOptions.MAX_SEQUENCE_LENGTH).ifPresent(this::maxSequenceLength);
-            config.getOptional(InferenceOptions.TOKEN_BUDGET).ifPresent(this::tokenBudget);
-            config.getOptional(InferenceOptions.LATENCY_TARGET_MS).ifPresent(v -> conf.set(InferenceOptions.LATENCY_TARGET_MS, v));
-            config.getOptional(InferenceOptions.BATCHING).ifPresent(this::batching);
-            config.getOptional(InferenceOptions.MAX_DELAY_MS).ifPresent(v -> conf.set(InferenceOptions.MAX_DELAY_MS, v));
-            config.getOptional(InferenceOptions.CAPACITY).ifPresent(this::capacity);
-            config.getOptional(InferenceOptions.TIMEOUT_MS).ifPresent(v -> conf.set(InferenceOptions.TIMEOUT_MS, v));
-            config.getOptional(InferenceOptions.ORDERED).ifPresent(this::ordered);
-            config.getOptional(InferenceOptions.ON_FAILURE).ifPresent(this::onFailure);
-            config.getOptional(InferenceOptions.LABELS).ifPresent(this::labels);
-            for (var option : List.of(InferenceOptions.TASK, InferenceOptions.POOLING, InferenceOptions.AGGREGATION,
-                    InferenceOptions.PREFIX)) {
-                config.getOptional(option).ifPresent(v -> conf.set(option, v));
-            }
-            config.getOptional(InferenceOptions.TOP_K).ifPresent(this::topK);
-            config.getOptional(InferenceOptions.OUTPUT_FIELDS).ifPresent(v -> conf.set(InferenceOptions.OUTPUT_FIELDS, v));
-            config.getOptional(InferenceOptions.SIMULATED_TIME_SCALE)
-                    .ifPresent(v -> conf.set(InferenceOptions.SIMULATED_TIME_SCALE, v));
-            config.getOptional(InferenceOptions.SIMULATED_STREAMS)
-                    .ifPresent(v -> conf.set(InferenceOptions.SIMULATED_STREAMS, v));
-            config.getOptional(InferenceOptions.EMBEDDING_ENCODING)
-                    .ifPresent(v -> conf.set(InferenceOptions.EMBEDDING_ENCODING, v));
+            InferenceOptions.definitions().forEach(definition -> copy(definition.option(), config));
             return this;
+        }
+
+        private <V> void copy(ConfigOption<V> option, ReadableConfig from) {
+            from.getOptional(option).ifPresent(value -> conf.set(option, value));
         }
 
         /** {@code builtin:all-minilm-l6-v2-int8} (default), {@code builtin:all-minilm-l6-v2}, or a path to an .onnx. */

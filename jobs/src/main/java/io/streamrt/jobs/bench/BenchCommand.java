@@ -5,6 +5,7 @@ import io.streamrt.engine.EngineLease;
 import io.streamrt.engine.EngineRegistry;
 import io.streamrt.engine.EngineSpec;
 import io.streamrt.jobs.InferenceFlags;
+import io.streamrt.jobs.OptionFlags;
 import io.streamrt.jobs.demo.DemoTexts;
 import io.streamrt.jobs.enrich.EnrichConfig;
 import io.streamrt.jobs.kafka.EmbeddedKafka;
@@ -39,7 +40,7 @@ import picocli.CommandLine.Option;
  * java -jar jobs/target/streamrt-jobs.jar bench --quick --output bench-results.json --chart bench-results.png
  * }</pre>
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "bench", mixinStandardHelpOptions = true, modelTransformer = OptionFlags.class, sortOptions = false,
         description = "Benchmarks the engine alone, per-record, static and adaptive inference on one machine "
                 + "(in-process Kafka, local Flink) and checks the targets of issue 3.")
 public final class BenchCommand implements Callable<Integer> {
@@ -435,11 +436,13 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private EnrichConfig template(String bootstrapServers) {
-        return new EnrichConfig(bootstrapServers, "bench-in", "bench-out", "bench-dlq", "streamrt-bench",
-                inference.model, inference.tokenizer, inference.engine, "text", "id", List.of(),
-                inference.maxBatchSize, inference.maxSequenceLength, inference.latencyTargetMs, inference.capacity,
-                false, parallelism, 1000, EnrichConfig.Delivery.AT_LEAST_ONCE, EnrichConfig.StartingOffsets.EARLIEST,
-                false, Map.of()).withEngineOptions(inference.engineOptions());
+        return EnrichConfig.builder(bootstrapServers, "bench-in", "bench-out", "bench-dlq")
+                .groupId("streamrt-bench")
+                .parallelism(parallelism)
+                .checkpointIntervalMs(1000)
+                .delivery(EnrichConfig.Delivery.AT_LEAST_ONCE)
+                .inference(OptionFlags.read(spec))
+                .build();
     }
 
     private void validate() {

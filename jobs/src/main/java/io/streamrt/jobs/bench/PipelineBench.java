@@ -462,12 +462,12 @@ final class PipelineBench {
     }
 
     private EnrichConfig config(String run) {
-        EnrichConfig t = template;
-        return new EnrichConfig(t.bootstrapServers(), run + "-in", run + "-out", run + "-dlq", run, t.model(),
-                t.tokenizer(), t.engine(), t.textField(), t.idField(), t.labels(), t.maxBatchSize(),
-                t.maxSequenceLength(), t.latencyTargetMs(), t.capacity(), t.ordered(), t.parallelism(),
-                t.checkpointIntervalMs(), EnrichConfig.Delivery.AT_LEAST_ONCE, EnrichConfig.StartingOffsets.EARLIEST,
-                false, t.kafkaProperties(), t.modelTask(), t.batching(), t.engineOptions());
+        return template.toBuilder(run + "-in", run + "-out", run + "-dlq")
+                .groupId(run)
+                .delivery(EnrichConfig.Delivery.AT_LEAST_ONCE)
+                .startingOffsets(EnrichConfig.StartingOffsets.EARLIEST)
+                .bounded(false)
+                .build();
     }
 
     /** A fresh local mini cluster per run, every address on the loopback. */

@@ -3,6 +3,8 @@ package io.streamrt.jobs.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamrt.jobs.InferenceFlags;
+import io.streamrt.jobs.OptionFlags;
+import io.streamrt.operators.InferenceOptions;
 import io.streamrt.jobs.enrich.EnrichConfig;
 import io.streamrt.jobs.enrich.EnrichPipeline;
 import io.streamrt.jobs.kafka.EmbeddedKafka;
@@ -53,7 +55,7 @@ import picocli.CommandLine.Option;
  * java -jar jobs/target/streamrt-jobs.jar demo --records 2000
  * }</pre>
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "demo", mixinStandardHelpOptions = true, modelTransformer = OptionFlags.class, sortOptions = false,
         description = "Runs the enrich job end to end on an in-process Kafka broker and a local Flink mini cluster.")
 public final class DemoCommand implements Callable<Integer> {
 
@@ -166,12 +168,14 @@ public final class DemoCommand implements Callable<Integer> {
 
     /** Runs the enrich job; completes with its run time once it has finished. */
     private CompletableFuture<Long> runDataStream(EmbeddedKafka kafka) throws Exception {
-        EnrichConfig config = new EnrichConfig(kafka.bootstrapServers(), INPUT, OUTPUT, DEAD_LETTER, "streamrt-demo",
-                inference.model, inference.tokenizer, inference.engine, "text", "id",
-                labelList(), inference.maxBatchSize,
-                inference.maxSequenceLength, inference.latencyTargetMs, inference.capacity, false, parallelism, 1000,
-                EnrichConfig.Delivery.EXACTLY_ONCE, EnrichConfig.StartingOffsets.EARLIEST, true, Map.of())
-                .withEngineOptions(inference.engineOptions());
+        EnrichConfig config = EnrichConfig.builder(kafka.bootstrapServers(), INPUT, OUTPUT, DEAD_LETTER)
+                .groupId("streamrt-demo")
+                .parallelism(parallelism)
+                .checkpointIntervalMs(1000)
+                .bounded(true)
+                .inference(OptionFlags.read(spec))
+                .set(InferenceOptions.LABELS, labelList())
+                .build();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism,
                 new Configuration());
         EnrichPipeline.build(env, config);

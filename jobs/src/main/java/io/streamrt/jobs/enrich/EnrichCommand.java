@@ -9,8 +9,10 @@ import io.streamrt.engine.task.Pooling;
 import io.streamrt.engine.task.Task;
 import io.streamrt.jobs.InferenceFlags;
 import io.streamrt.jobs.LocalCluster;
+import io.streamrt.jobs.OptionFlags;
 import io.streamrt.jobs.StreamRtCli;
 import io.streamrt.operators.BatchingMode;
+import io.streamrt.operators.InferenceOptions;
 import io.streamrt.operators.StreamInference;
 import io.streamrt.serde.EmbeddingEncoding;
 import io.streamrt.serde.OutputFields;
@@ -43,6 +45,7 @@ import picocli.CommandLine.Option;
 @Command(
         name = "enrich",
         mixinStandardHelpOptions = true,
+        modelTransformer = OptionFlags.class,
         sortOptions = false,
         description = {
             "Reads JSON records from a Kafka topic, adds an 'inference' object (sentence embedding, and the nearest "
@@ -84,28 +87,19 @@ public final class EnrichCommand implements Callable<Integer> {
             description = "JSON field holding the record id (optional in records). Default: ${DEFAULT-VALUE}.")
     String idField;
 
-    @Option(names = "--task", paramLabel = "TASK",
-            description = "embedding, classification or token-classification. Default: detected from the model's "
-                    + "config.json (architectures) and outputs.")
+    @Option(names = "--task", paramLabel = "TASK")
     String task;
 
-    @Option(names = "--pooling", paramLabel = "MODE",
-            description = "Embedding: cls, mean, max, mean-sqrt-len or last-token. Default: the model's "
-                    + "1_Pooling/config.json, else mean.")
+    @Option(names = "--pooling", paramLabel = "MODE")
     String pooling;
 
-    @Option(names = "--aggregation", paramLabel = "MODE",
-            description = "Token classification: simple (default), first, average or max, as Hugging Face's "
-                    + "aggregation_strategy.")
+    @Option(names = "--aggregation", paramLabel = "MODE")
     String aggregation;
 
-    @Option(names = "--prefix", paramLabel = "TEXT", defaultValue = "",
-            description = "Prepended to every text before tokenizing, e.g. \"query: \" for e5. Default: none.")
+    @Option(names = "--prefix", paramLabel = "TEXT")
     String prefix;
 
-    @Option(names = "--top-k", paramLabel = "N", defaultValue = "0",
-            description = "Classification: also emit the scores of the N most probable labels as 'scores'. "
-                    + "Default: 0 (only the best label and its score).")
+    @Option(names = "--top-k", paramLabel = "N")
     int topK;
 
     @Option(names = "--text-pair-field", paramLabel = "NAME",
@@ -113,34 +107,32 @@ public final class EnrichCommand implements Callable<Integer> {
                     + "are encoded as the tokenizer's pair encoding. Default: none (single texts).")
     String textPairField;
 
-    @Option(names = "--output-fields", paramLabel = "F1,F2,...",
-            description = "The fields of 'inference' to write, comma-separated, of: model, engine, embedding, label, "
-                    + "score, scores, entities, batch_size, queue_ms, infer_ms; e.g. label,score to leave the "
-                    + "embedding out. Default: all the task gives.")
+    @Option(names = "--output-fields", paramLabel = "F1,F2,...")
     String outputFields;
 
-    @Option(names = "--embedding-encoding", paramLabel = "ENC", defaultValue = "json",
-            description = "How 'embedding' is written: json (an array of numbers), base64-f32 or base64-f16 (base64 "
-                    + "of the little-endian float32 / float16 values). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--embedding-encoding", paramLabel = "ENC")
     String embeddingEncoding;
 
-    @Option(names = "--labels", paramLabel = "L1,L2,...",
-            description = "Zero-shot labels, comma-separated: each output gets the nearest label (cosine) and its "
-                    + "score. Default: none.")
+    @Option(names = "--labels", paramLabel = "L1,L2,...")
     String labels;
 
-    @Option(names = "--batching", paramLabel = "MODE", defaultValue = "adaptive",
-            description = "adaptive (default): batches grouped by length and cut to --latency-target-ms; static: up "
-                    + "to --max-batch-size records, first in first out, waiting at most --max-delay-ms to fill.")
+    @Option(names = "--batching", paramLabel = "MODE")
     String batching;
 
-    @Option(names = "--max-delay-ms", paramLabel = "MS", defaultValue = "10",
-            description = "With --batching static: the longest a record waits for its batch to fill. "
-                    + "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-delay-ms", paramLabel = "MS")
     long maxDelayMs;
 
-    @Option(names = "--ordered", description = "Emit in input order (default: as completed).")
+    @Option(names = "--ordered")
     boolean ordered;
+
+    @Option(names = "--timeout-ms", paramLabel = "MS")
+    long timeoutMs;
+
+    @Option(names = "--cpu-threads", paramLabel = "N")
+    int cpuThreads;
+
+    @Option(names = "--token-budget", paramLabel = "TOKENS")
+    long tokenBudget;
 
     @Option(names = "--parallelism", paramLabel = "N", defaultValue = "0",
             description = "Job parallelism; 0 (default) keeps the environment's.")
@@ -228,11 +220,21 @@ public final class EnrichCommand implements Callable<Integer> {
                     + textPairField + "'");
         }
         try {
-            return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId,
-                    inference.model, inference.tokenizer, inference.engine, textField, idField, labelList,
-                    inference.maxBatchSize, inference.maxSequenceLength, inference.latencyTargetMs, inference.capacity,
-                    ordered, parallelism, checkpointIntervalMs, deliveryMode, offsets, bounded, kafka, modelTask,
-                    batchingChoice, inference.engineOptions());
+            return EnrichConfig.builder(bootstrapServers, inputTopic, outputTopic, deadLetterTopic)
+                    .groupId(groupId)
+                    .textField(textField)
+                    .idField(idField)
+                    .parallelism(parallelism)
+                    .checkpointIntervalMs(checkpointIntervalMs)
+                    .delivery(deliveryMode)
+                    .startingOffsets(offsets)
+                    .bounded(bounded)
+                    .kafkaProperties(kafka)
+                    .inference(OptionFlags.read(spec))
+                    .modelTask(modelTask)
+                    .batching(batchingChoice)
+                    .set(InferenceOptions.LABELS, labelList)
+                    .build();
         } catch (IllegalArgumentException e) {
             throw bad(e.getMessage());
         }

@@ -1,54 +1,401 @@
 package io.streamrt.jobs.enrich;
 
 import io.streamrt.engine.EngineSpec;
-import io.streamrt.engine.ModelFiles;
+import io.streamrt.engine.SimulatedGpu;
 import io.streamrt.engine.task.Aggregation;
 import io.streamrt.engine.task.Pooling;
 import io.streamrt.engine.task.Task;
 import io.streamrt.engine.task.TaskPlan;
 import io.streamrt.operators.BatchingMode;
+import io.streamrt.operators.InferenceOptions;
+import io.streamrt.serde.EmbeddingEncoding;
 import io.streamrt.serde.OutputFields;
 import java.io.Serializable;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ReadableConfig;
 
 /**
- * Everything the enrich job is told, as the {@code enrich} command's flags say it.
+ * Everything the enrich job is told: where it reads and writes (Kafka, topics, fields, delivery) and the inference
+ * operator's options ({@link InferenceOptions}, as a Flink configuration). Built with {@link #builder}; every value
+ * not set is the documented default.
  *
  * <pre>{@code
- * EnrichConfig config = EnrichConfig.defaults("127.0.0.1:9092", "texts", "enriched", "texts-dlq")
- *         .withBounded(true);
+ * EnrichConfig config = EnrichConfig.builder("127.0.0.1:9092", "texts", "enriched", "texts-dlq")
+ *         .set(InferenceOptions.MAX_BATCH_SIZE, 32)
+ *         .bounded(true)
+ *         .build();
  * }</pre>
  */
-public record EnrichConfig(
-        String bootstrapServers,
-        String inputTopic,
-        String outputTopic,
-        String deadLetterTopic,
-        String groupId,
-        String model,
-        String tokenizer,
-        String engine,
-        String textField,
-        String idField,
-        List<String> labels,
-        int maxBatchSize,
-        int maxSequenceLength,
-        long latencyTargetMs,
-        int capacity,
-        boolean ordered,
-        int parallelism,
-        long checkpointIntervalMs,
-        Delivery delivery,
-        StartingOffsets startingOffsets,
-        boolean bounded,
-        Map<String, String> kafkaProperties,
-        ModelTask modelTask,
-        Batching batching,
-        Map<String, String> engineOptions) implements Serializable {
+public final class EnrichConfig implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String bootstrapServers;
+    private final String inputTopic;
+    private final String outputTopic;
+    private final String deadLetterTopic;
+    private final String groupId;
+    private final String textField;
+    private final String idField;
+    private final String textPairField;
+    private final int parallelism;
+    private final long checkpointIntervalMs;
+    private final Delivery delivery;
+    private final StartingOffsets startingOffsets;
+    private final boolean bounded;
+    private final Map<String, String> kafkaProperties;
+    private final Configuration inference;
+
+    private EnrichConfig(Builder b) {
+        this.bootstrapServers = Objects.requireNonNull(b.bootstrapServers, "bootstrapServers");
+        this.inputTopic = Objects.requireNonNull(b.inputTopic, "inputTopic");
+        this.outputTopic = Objects.requireNonNull(b.outputTopic, "outputTopic");
+        this.deadLetterTopic = Objects.requireNonNull(b.deadLetterTopic, "deadLetterTopic");
+        this.groupId = Objects.requireNonNull(b.groupId, "groupId");
+        this.textField = Objects.requireNonNull(b.textField, "textField");
+        this.idField = Objects.requireNonNull(b.idField, "idField");
+        this.textPairField = b.textPairField;
+        this.parallelism = b.parallelism;
+        this.checkpointIntervalMs = b.checkpointIntervalMs;
+        this.delivery = Objects.requireNonNull(b.delivery, "delivery");
+        this.startingOffsets = Objects.requireNonNull(b.startingOffsets, "startingOffsets");
+        this.bounded = b.bounded;
+        this.kafkaProperties = Map.copyOf(b.kafkaProperties);
+        this.inference = new Configuration(b.inference);
+        if (inputTopic.equals(outputTopic) || inputTopic.equals(deadLetterTopic) || outputTopic.equals(deadLetterTopic)) {
+            throw new IllegalArgumentException("input, output and dead-letter topics must differ, found '" + inputTopic
+                    + "', '" + outputTopic + "', '" + deadLetterTopic + "'");
+        }
+        if (batching().maxDelayMs() < 0) {
+            throw new IllegalArgumentException("max delay must be 0 ms or more, found " + batching().maxDelayMs());
+        }
+    }
+
+    /** A configuration reading {@code inputTopic} and writing the other two, everything else at its default. */
+    public static Builder builder(String bootstrapServers, String inputTopic, String outputTopic,
+            String deadLetterTopic) {
+        return new Builder(bootstrapServers, inputTopic, outputTopic, deadLetterTopic);
+    }
+
+    /** The documented defaults for everything but the four required flags. */
+    public static EnrichConfig defaults(String bootstrapServers, String inputTopic, String outputTopic,
+            String deadLetterTopic) {
+        return builder(bootstrapServers, inputTopic, outputTopic, deadLetterTopic).build();
+    }
+
+    /** A builder starting from this configuration. */
+    public Builder toBuilder() {
+        return toBuilder(inputTopic, outputTopic, deadLetterTopic);
+    }
+
+    /** A builder starting from this configuration, with other topics. */
+    public Builder toBuilder(String input, String output, String deadLetter) {
+        Builder b = new Builder(bootstrapServers, input, output, deadLetter);
+        b.groupId = groupId;
+        b.textField = textField;
+        b.idField = idField;
+        b.textPairField = textPairField;
+        b.parallelism = parallelism;
+        b.checkpointIntervalMs = checkpointIntervalMs;
+        b.delivery = delivery;
+        b.startingOffsets = startingOffsets;
+        b.bounded = bounded;
+        b.kafkaProperties.putAll(kafkaProperties);
+        b.inference.addAll(inference);
+        return b;
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public String inputTopic() {
+        return inputTopic;
+    }
+
+    public String outputTopic() {
+        return outputTopic;
+    }
+
+    public String deadLetterTopic() {
+        return deadLetterTopic;
+    }
+
+    /** The consumer group, also the prefix of the sinks' transactional ids. */
+    public String groupId() {
+        return groupId;
+    }
+
+    public String textField() {
+        return textField;
+    }
+
+    public String idField() {
+        return idField;
+    }
+
+    public int parallelism() {
+        return parallelism;
+    }
+
+    public long checkpointIntervalMs() {
+        return checkpointIntervalMs;
+    }
+
+    public Delivery delivery() {
+        return delivery;
+    }
+
+    public StartingOffsets startingOffsets() {
+        return startingOffsets;
+    }
+
+    public boolean bounded() {
+        return bounded;
+    }
+
+    /** Kafka client properties for the source and both sinks. */
+    public Map<String, String> kafkaProperties() {
+        return kafkaProperties;
+    }
+
+    /** The inference operator's options that were set ({@link InferenceOptions} keys); a copy. */
+    public Configuration inference() {
+        return new Configuration(inference);
+    }
+
+    /** One operator option's value: the one set, else its default. */
+    public <T> T get(ConfigOption<T> option) {
+        return inference.get(option);
+    }
+
+    public String model() {
+        return inference.get(InferenceOptions.MODEL);
+    }
+
+    public String tokenizer() {
+        return inference.getOptional(InferenceOptions.TOKENIZER).orElse(null);
+    }
+
+    public String engine() {
+        return inference.get(InferenceOptions.ENGINE);
+    }
+
+    public List<String> labels() {
+        return inference.getOptional(InferenceOptions.LABELS).orElse(List.of());
+    }
+
+    public int maxBatchSize() {
+        return inference.get(InferenceOptions.MAX_BATCH_SIZE);
+    }
+
+    public int maxSequenceLength() {
+        return inference.get(InferenceOptions.MAX_SEQUENCE_LENGTH);
+    }
+
+    public long latencyTargetMs() {
+        return inference.get(InferenceOptions.LATENCY_TARGET_MS);
+    }
+
+    public int capacity() {
+        return inference.get(InferenceOptions.CAPACITY);
+    }
+
+    public boolean ordered() {
+        return inference.get(InferenceOptions.ORDERED);
+    }
+
+    /** What the model is used for and how, with the pair field and the output fields. */
+    public ModelTask modelTask() {
+        OutputFields output = OutputFields.parse(String.join(",", inference.getOptional(InferenceOptions.OUTPUT_FIELDS)
+                .orElse(List.of())), EmbeddingEncoding.parse(inference.get(InferenceOptions.EMBEDDING_ENCODING)));
+        return new ModelTask(inference.getOptional(InferenceOptions.TASK).orElse(null),
+                inference.getOptional(InferenceOptions.POOLING).orElse(null),
+                inference.getOptional(InferenceOptions.AGGREGATION).orElse(null), inference.get(InferenceOptions.PREFIX),
+                inference.get(InferenceOptions.TOP_K), textPairField, output);
+    }
+
+    public Batching batching() {
+        return new Batching(inference.get(InferenceOptions.BATCHING), inference.get(InferenceOptions.MAX_DELAY_MS));
+    }
+
+    /** The engine's backend settings: the simulated GPU's time scale and streams where it is the engine. */
+    public Map<String, String> engineOptions() {
+        return EngineSpec.SIMULATED_GPU.equals(engine())
+                ? SimulatedGpu.options(inference.get(InferenceOptions.SIMULATED_TIME_SCALE),
+                        inference.get(InferenceOptions.SIMULATED_STREAMS))
+                : Map.of();
+    }
+
+    public EnrichConfig withBounded(boolean value) {
+        return toBuilder().bounded(value).build();
+    }
+
+    /** The same with another model (a builtin name or a path to an .onnx file with tokenizer.json beside it). */
+    public EnrichConfig withModel(String value) {
+        return toBuilder().set(InferenceOptions.MODEL, value).build();
+    }
+
+    public EnrichConfig withModelTask(ModelTask value) {
+        return toBuilder().modelTask(value).build();
+    }
+
+    public EnrichConfig withLabels(List<String> value) {
+        return toBuilder().set(InferenceOptions.LABELS, value).build();
+    }
+
+    public EnrichConfig withParallelismAndCheckpoints(int parallelismValue, long checkpointMs) {
+        return toBuilder().parallelism(parallelismValue).checkpointIntervalMs(checkpointMs).build();
+    }
+
+    /** Builds an {@link EnrichConfig}; checks in {@link #build()}. */
+    public static final class Builder {
+
+        private final String bootstrapServers;
+        private final String inputTopic;
+        private final String outputTopic;
+        private final String deadLetterTopic;
+        private String groupId = "streamrt-enrich";
+        private String textField = "text";
+        private String idField = "id";
+        private String textPairField;
+        private int parallelism;
+        private long checkpointIntervalMs = 5000;
+        private Delivery delivery = Delivery.EXACTLY_ONCE;
+        private StartingOffsets startingOffsets = StartingOffsets.EARLIEST;
+        private boolean bounded;
+        private final Map<String, String> kafkaProperties = new LinkedHashMap<>();
+        private final Configuration inference = new Configuration();
+
+        private Builder(String bootstrapServers, String inputTopic, String outputTopic, String deadLetterTopic) {
+            this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+            this.inputTopic = Objects.requireNonNull(inputTopic, "inputTopic");
+            this.outputTopic = Objects.requireNonNull(outputTopic, "outputTopic");
+            this.deadLetterTopic = Objects.requireNonNull(deadLetterTopic, "deadLetterTopic");
+        }
+
+        public Builder groupId(String value) {
+            this.groupId = Objects.requireNonNull(value, "groupId");
+            return this;
+        }
+
+        public Builder textField(String value) {
+            this.textField = Objects.requireNonNull(value, "textField");
+            return this;
+        }
+
+        public Builder idField(String value) {
+            this.idField = Objects.requireNonNull(value, "idField");
+            return this;
+        }
+
+        /** The JSON field holding the second text of a pair; null for single texts. */
+        public Builder textPairField(String value) {
+            this.textPairField = value;
+            return this;
+        }
+
+        /** The job's parallelism; 0 keeps the environment's. */
+        public Builder parallelism(int value) {
+            this.parallelism = value;
+            return this;
+        }
+
+        public Builder checkpointIntervalMs(long value) {
+            this.checkpointIntervalMs = value;
+            return this;
+        }
+
+        public Builder delivery(Delivery value) {
+            this.delivery = Objects.requireNonNull(value, "delivery");
+            return this;
+        }
+
+        public Builder startingOffsets(StartingOffsets value) {
+            this.startingOffsets = Objects.requireNonNull(value, "startingOffsets");
+            return this;
+        }
+
+        public Builder bounded(boolean value) {
+            this.bounded = value;
+            return this;
+        }
+
+        /** Kafka client properties for the source and both sinks (replacing any set before). */
+        public Builder kafkaProperties(Map<String, String> value) {
+            kafkaProperties.clear();
+            kafkaProperties.putAll(Objects.requireNonNull(value, "kafkaProperties"));
+            return this;
+        }
+
+        /** Sets one operator option. */
+        public <T> Builder set(ConfigOption<T> option, T value) {
+            inference.set(Objects.requireNonNull(option, "option"), Objects.requireNonNull(value, option.key()));
+            return this;
+        }
+
+        /** Sets every operator option {@code options} holds ({@link InferenceOptions} keys). */
+        public Builder inference(ReadableConfig options) {
+            InferenceOptions.definitions().forEach(d -> copy(d.option(), options));
+            return this;
+        }
+
+        /** The task, its choices, the pair field and the output fields, as {@code task} says. */
+        public Builder modelTask(ModelTask task) {
+            Objects.requireNonNull(task, "task");
+            setOrRemove(InferenceOptions.TASK, task.task());
+            setOrRemove(InferenceOptions.POOLING, task.pooling());
+            setOrRemove(InferenceOptions.AGGREGATION, task.aggregation());
+            inference.set(InferenceOptions.PREFIX, task.prefix());
+            inference.set(InferenceOptions.TOP_K, task.topK());
+            setOrRemove(InferenceOptions.OUTPUT_FIELDS, task.output().fields().isEmpty() ? null
+                    : task.output().names());
+            inference.set(InferenceOptions.EMBEDDING_ENCODING, task.output().embeddingEncoding().id());
+            this.textPairField = task.textPairField();
+            return this;
+        }
+
+        public Builder batching(Batching batching) {
+            inference.set(InferenceOptions.BATCHING, batching.mode());
+            inference.set(InferenceOptions.MAX_DELAY_MS, batching.maxDelayMs());
+            return this;
+        }
+
+        /** The simulated GPU's settings ({@link SimulatedGpu#options}); other engines have none. */
+        public Builder engineOptions(Map<String, String> options) {
+            if (options.containsKey(SimulatedGpu.TIME_SCALE) || options.containsKey(SimulatedGpu.STREAMS)) {
+                inference.set(InferenceOptions.SIMULATED_TIME_SCALE, SimulatedGpu.timeScale(options));
+                inference.set(InferenceOptions.SIMULATED_STREAMS, SimulatedGpu.streams(options));
+            }
+            return this;
+        }
+
+        /**
+         * @throws IllegalArgumentException when two topics are the same or the static max delay is negative
+         */
+        public EnrichConfig build() {
+            return new EnrichConfig(this);
+        }
+
+        private <T> void copy(ConfigOption<T> option, ReadableConfig from) {
+            from.getOptional(option).ifPresent(value -> inference.set(option, value));
+        }
+
+        private <T> void setOrRemove(ConfigOption<T> option, T value) {
+            if (value == null) {
+                inference.removeConfig(option);
+            } else {
+                inference.set(option, value);
+            }
+        }
+    }
 
     /**
      * How the operator forms batches ({@code --batching}, {@code --max-delay-ms}).
@@ -65,36 +412,10 @@ public record EnrichConfig(
             }
         }
 
-        /** Adaptive, and 10 ms for static. */
+        /** The options' defaults: adaptive, and 10 ms for static. */
         public static Batching defaults() {
-            return new Batching(BatchingMode.ADAPTIVE, 10);
+            return new Batching(InferenceOptions.BATCHING.defaultValue(), InferenceOptions.MAX_DELAY_MS.defaultValue());
         }
-    }
-
-    /** As the canonical constructor, with the default batching. */
-    public EnrichConfig(String bootstrapServers, String inputTopic, String outputTopic, String deadLetterTopic,
-            String groupId, String model, String tokenizer, String engine, String textField, String idField,
-            List<String> labels, int maxBatchSize, int maxSequenceLength, long latencyTargetMs, int capacity,
-            boolean ordered, int parallelism, long checkpointIntervalMs, Delivery delivery,
-            StartingOffsets startingOffsets, boolean bounded, Map<String, String> kafkaProperties,
-            ModelTask modelTask) {
-        this(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer, engine, textField,
-                idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered, parallelism,
-                checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, modelTask,
-                Batching.defaults(), Map.of());
-    }
-
-    /** As the canonical constructor, without engine options. */
-    public EnrichConfig(String bootstrapServers, String inputTopic, String outputTopic, String deadLetterTopic,
-            String groupId, String model, String tokenizer, String engine, String textField, String idField,
-            List<String> labels, int maxBatchSize, int maxSequenceLength, long latencyTargetMs, int capacity,
-            boolean ordered, int parallelism, long checkpointIntervalMs, Delivery delivery,
-            StartingOffsets startingOffsets, boolean bounded, Map<String, String> kafkaProperties,
-            ModelTask modelTask, Batching batching) {
-        this(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer, engine, textField,
-                idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered, parallelism,
-                checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, modelTask, batching,
-                Map.of());
     }
 
     /**
@@ -121,7 +442,8 @@ public record EnrichConfig(
 
         /** Everything detected from the model; single texts. */
         public static ModelTask detect() {
-            return new ModelTask(null, null, null, "", 0, null);
+            return new ModelTask(null, null, null, InferenceOptions.PREFIX.defaultValue(),
+                    InferenceOptions.TOP_K.defaultValue(), null);
         }
 
         /** The same task, writing the output as {@code value} says. */
@@ -134,17 +456,6 @@ public record EnrichConfig(
             return new TaskPlan.Choices(task == null ? null : Task.of(task), pooling == null ? null
                     : Pooling.of(pooling), aggregation == null ? null : Aggregation.of(aggregation));
         }
-    }
-
-    /** As the canonical constructor, the model's task detected and single texts. */
-    public EnrichConfig(String bootstrapServers, String inputTopic, String outputTopic, String deadLetterTopic,
-            String groupId, String model, String tokenizer, String engine, String textField, String idField,
-            List<String> labels, int maxBatchSize, int maxSequenceLength, long latencyTargetMs, int capacity,
-            boolean ordered, int parallelism, long checkpointIntervalMs, Delivery delivery,
-            StartingOffsets startingOffsets, boolean bounded, Map<String, String> kafkaProperties) {
-        this(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer, engine, textField,
-                idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered, parallelism,
-                checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, ModelTask.detect());
     }
 
     /** An enum value as the command line spells it. */
@@ -190,80 +501,6 @@ public record EnrichConfig(
         }
     }
 
-    public EnrichConfig {
-        Objects.requireNonNull(bootstrapServers, "bootstrapServers");
-        Objects.requireNonNull(inputTopic, "inputTopic");
-        Objects.requireNonNull(outputTopic, "outputTopic");
-        Objects.requireNonNull(deadLetterTopic, "deadLetterTopic");
-        labels = List.copyOf(labels);
-        kafkaProperties = Map.copyOf(kafkaProperties);
-        Objects.requireNonNull(modelTask, "modelTask");
-        Objects.requireNonNull(batching, "batching");
-        engineOptions = Map.copyOf(engineOptions);
-        if (inputTopic.equals(outputTopic) || inputTopic.equals(deadLetterTopic) || outputTopic.equals(deadLetterTopic)) {
-            throw new IllegalArgumentException("input, output and dead-letter topics must differ, found '" + inputTopic
-                    + "', '" + outputTopic + "', '" + deadLetterTopic + "'");
-        }
-    }
-
-    /** The documented defaults for everything but the four required flags. */
-    public static EnrichConfig defaults(String bootstrapServers, String inputTopic, String outputTopic,
-            String deadLetterTopic) {
-        return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, "streamrt-enrich",
-                ModelFiles.BUILTIN_MINILM_INT8, null, EngineSpec.AUTO, "text", "id", List.of(), 64, 128, 100, 256,
-                false, 0, 5000, Delivery.EXACTLY_ONCE, StartingOffsets.EARLIEST, false, Map.of());
-    }
-
-    public EnrichConfig withBounded(boolean value) {
-        return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer,
-                engine, textField, idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
-                parallelism, checkpointIntervalMs, delivery, startingOffsets, value, kafkaProperties, modelTask,
-                batching, engineOptions);
-    }
-
-    /** The same with another model (a builtin name or a path to an .onnx file with tokenizer.json beside it). */
-    public EnrichConfig withModel(String value) {
-        return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, value, tokenizer,
-                engine, textField, idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
-                parallelism, checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, modelTask,
-                batching, engineOptions);
-    }
-
-    public EnrichConfig withModelTask(ModelTask value) {
-        return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer,
-                engine, textField, idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
-                parallelism, checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, value,
-                batching, engineOptions);
-    }
-
-    public EnrichConfig withBatching(Batching value) {
-        return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer,
-                engine, textField, idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
-                parallelism, checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, modelTask,
-                value, engineOptions);
-    }
-
-    /** The same with backend settings for the engine (e.g. {@link io.streamrt.engine.SimulatedGpu#options}). */
-    public EnrichConfig withEngineOptions(Map<String, String> value) {
-        return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer,
-                engine, textField, idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
-                parallelism, checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, modelTask,
-                batching, value);
-    }
-
-    public EnrichConfig withLabels(List<String> value) {
-        return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer,
-                engine, textField, idField, value, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
-                parallelism, checkpointIntervalMs, delivery, startingOffsets, bounded, kafkaProperties, modelTask,
-                batching, engineOptions);
-    }
-
-    public EnrichConfig withParallelismAndCheckpoints(int parallelismValue, long checkpointMs) {
-        return new EnrichConfig(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, model, tokenizer,
-                engine, textField, idField, labels, maxBatchSize, maxSequenceLength, latencyTargetMs, capacity, ordered,
-                parallelismValue, checkpointMs, delivery, startingOffsets, bounded, kafkaProperties, modelTask,
-                batching, engineOptions);
-    }
     /** Kafka client settings whose values are secrets: never printed. */
     private static final Pattern SECRET_KEY =
             Pattern.compile("(?i).*(password|secret|jaas|token|credential|key\\.pem|keystore\\.key).*");
@@ -277,13 +514,26 @@ public record EnrichConfig(
         Map<String, String> shown = new TreeMap<>();
         kafkaProperties.forEach((key, value) -> shown.put(key, SECRET_KEY.matcher(key).matches() ? "[hidden]" : value));
         return "EnrichConfig[bootstrapServers=" + bootstrapServers + ", inputTopic=" + inputTopic + ", outputTopic="
-                + outputTopic + ", deadLetterTopic=" + deadLetterTopic + ", groupId=" + groupId + ", model=" + model
-                + ", tokenizer=" + tokenizer + ", engine=" + engine + ", textField=" + textField + ", idField="
-                + idField + ", labels=" + labels + ", maxBatchSize=" + maxBatchSize + ", maxSequenceLength="
-                + maxSequenceLength + ", latencyTargetMs=" + latencyTargetMs + ", capacity=" + capacity
-                + ", ordered=" + ordered + ", parallelism=" + parallelism + ", checkpointIntervalMs="
-                + checkpointIntervalMs + ", delivery=" + delivery + ", startingOffsets=" + startingOffsets
-                + ", bounded=" + bounded + ", kafkaProperties=" + shown + ", modelTask=" + modelTask + ", batching="
-                + batching + ", engineOptions=" + engineOptions + "]";
+                + outputTopic + ", deadLetterTopic=" + deadLetterTopic + ", groupId=" + groupId + ", textField="
+                + textField + ", idField=" + idField + ", textPairField=" + textPairField + ", parallelism="
+                + parallelism + ", checkpointIntervalMs=" + checkpointIntervalMs + ", delivery=" + delivery
+                + ", startingOffsets=" + startingOffsets + ", bounded=" + bounded + ", kafkaProperties=" + shown
+                + ", inference=" + new TreeMap<>(inference.toMap()) + "]";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof EnrichConfig that && toComparable().equals(that.toComparable());
+    }
+
+    @Override
+    public int hashCode() {
+        return toComparable().hashCode();
+    }
+
+    private List<Object> toComparable() {
+        return List.of(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, groupId, textField, idField,
+                Objects.toString(textPairField), parallelism, checkpointIntervalMs, delivery, startingOffsets, bounded,
+                kafkaProperties, inference.toMap());
     }
 }

@@ -1,7 +1,5 @@
 package io.streamrt.jobs.enrich;
 
-import io.streamrt.engine.SimulatedGpu;
-import io.streamrt.engine.task.TaskPlan;
 import io.streamrt.jobs.kafka.FailoverSafeKafkaSink;
 import io.streamrt.operators.FailurePolicy;
 import io.streamrt.operators.InferenceResult;
@@ -10,8 +8,6 @@ import io.streamrt.serde.DeadLetter;
 import io.streamrt.serde.KafkaRecord;
 import io.streamrt.serde.RecordDecoder;
 import io.streamrt.serde.TextRecord;
-import java.time.Duration;
-import java.util.Map;
 import java.util.Properties;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
@@ -75,36 +71,9 @@ public final class EnrichPipeline {
                 .recordTimestamp(record -> record.getSource().getTimestamp())
                 .recordDescription(record -> record.getSource() == null ? "id " + record.getId()
                         : record.getSource().describe())
-                .model(config.model())
-                .engine(config.engine())
-                .labels(config.labels())
-                .maxBatchSize(config.maxBatchSize())
-                .maxSequenceLength(config.maxSequenceLength())
-                .latencyTarget(java.time.Duration.ofMillis(config.latencyTargetMs()))
-                .capacity(config.capacity())
-                .ordered(config.ordered())
+                .configure(config.inference())
                 .onFailure(FailurePolicy.DEAD_LETTER);
-        if (config.tokenizer() != null) {
-            inference.tokenizer(config.tokenizer());
-        }
-        EnrichConfig.ModelTask task = config.modelTask();
-        TaskPlan.Choices choices = task.choices();
-        if (choices.task() != null) {
-            inference.task(choices.task());
-        }
-        if (choices.pooling() != null) {
-            inference.pooling(choices.pooling());
-        }
-        if (choices.aggregation() != null) {
-            inference.aggregation(choices.aggregation());
-        }
-        inference.prefix(task.prefix()).topK(task.topK()).output(task.output());
-        inference.batching(config.batching().mode()).maxDelay(Duration.ofMillis(config.batching().maxDelayMs()));
-        Map<String, String> options = config.engineOptions();
-        if (options.containsKey(SimulatedGpu.TIME_SCALE) || options.containsKey(SimulatedGpu.STREAMS)) {
-            inference.simulatedGpu(SimulatedGpu.timeScale(options), SimulatedGpu.streams(options));
-        }
-        if (task.textPairField() != null) {
+        if (config.modelTask().textPairField() != null) {
             inference.textPair((SerializableFunction<TextRecord, String>) TextRecord::getPair);
         }
         return inference;

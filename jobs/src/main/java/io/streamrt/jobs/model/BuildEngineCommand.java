@@ -7,6 +7,7 @@ import io.streamrt.engine.InferenceEngine;
 import io.streamrt.engine.ModelFiles;
 import io.streamrt.engine.TensorRtSettings;
 import io.streamrt.jobs.InferenceFlags;
+import io.streamrt.jobs.OptionFlags;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -39,6 +40,7 @@ import picocli.CommandLine.Parameters;
  * }</pre>
  */
 @Command(name = "build-engine", mixinStandardHelpOptions = true, sortOptions = false,
+        modelTransformer = OptionFlags.class,
         description = "Builds (or finds already built) the TensorRT plan for MODEL on this machine's GPU, into the "
                 + "plan cache the job reads (-D" + TensorRtSettings.PLAN_CACHE_DIR_PROPERTY + " or --plan-cache-dir), "
                 + "so the job starts without a build. GPUs of one architecture share a plan. Needs a GPU and "
@@ -53,15 +55,13 @@ public final class BuildEngineCommand implements Callable<Integer> {
             description = "A Hugging Face export directory, an .onnx file or a builtin model, as enrich's --model.")
     String model;
 
-    @Option(names = "--tokenizer", paramLabel = "PATH", description = "As enrich's --tokenizer.")
+    @Option(names = "--tokenizer", paramLabel = "PATH")
     String tokenizer;
 
-    @Option(names = "--max-batch-size", paramLabel = "N", defaultValue = "64",
-            description = "Largest batch, as the job's. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-batch-size", paramLabel = "N")
     int maxBatchSize;
 
-    @Option(names = "--max-sequence-length", paramLabel = "TOKENS", defaultValue = "128",
-            description = "Longest sequence, as the job's. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-sequence-length", paramLabel = "TOKENS")
     int maxSequenceLength;
 
     @Option(names = "--device", paramLabel = "GPU", defaultValue = "0",

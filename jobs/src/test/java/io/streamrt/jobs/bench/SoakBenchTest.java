@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamrt.operators.InferenceOptions;
 import io.streamrt.engine.EngineLease;
 import io.streamrt.engine.EngineRegistry;
 import io.streamrt.jobs.demo.DemoTexts;
@@ -14,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,10 +29,16 @@ class SoakBenchTest {
     void aShortRealSoakSamplesMemoryQueuesAndLatencyAndWritesJsonAndAChart() throws Exception {
         List<byte[]> values = DemoTexts.generate(60, 3).stream().map(t -> DemoTexts.toJson(t, "text", "id")).toList();
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"))) {
-            EnrichConfig template = new EnrichConfig(kafka.bootstrapServers(), "in", "out", "dlq", "soak-test",
-                    "builtin:all-minilm-l6-v2-int8", null, "onnxruntime", "text", "id", List.of(), 16, 128, 100, 64,
-                    false, 1, 1000, EnrichConfig.Delivery.AT_LEAST_ONCE, EnrichConfig.StartingOffsets.EARLIEST, false,
-                    Map.of());
+            EnrichConfig template = EnrichConfig.builder(kafka.bootstrapServers(), "in", "out", "dlq")
+                    .groupId("soak-test")
+                    .set(InferenceOptions.MODEL, "builtin:all-minilm-l6-v2-int8")
+                    .set(InferenceOptions.ENGINE, "onnxruntime")
+                    .set(InferenceOptions.MAX_BATCH_SIZE, 16)
+                    .set(InferenceOptions.CAPACITY, 64)
+                    .parallelism(1)
+                    .checkpointIntervalMs(1000)
+                    .delivery(EnrichConfig.Delivery.AT_LEAST_ONCE)
+                    .build();
             try (EngineLease lease = EngineRegistry.shared().acquire(BenchScenario.engineSpec(template))) {
                 PipelineBench pipeline = new PipelineBench(kafka, template, values, new PipelineBench.Settings(
                         Duration.ofMillis(10), 10, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(5),

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamrt.operators.BatchingMode;
+import io.streamrt.operators.InferenceOptions;
 import io.streamrt.operators.InferenceSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -86,5 +87,25 @@ class EnrichCommandTest {
                         + "'fixed'");
         assertThatThrownBy(() -> parse("--max-delay-ms", "-1")).hasMessageContaining("--max-delay-ms must be at "
                 + "least 0, found -1");
+    }
+
+    @Test
+    void everyOperatorOptionCanBeSetFromTheCommandLineAndReachesTheOperator() {
+        EnrichConfig config = parse("--timeout-ms", "5000", "--cpu-threads", "2", "--token-budget", "4096",
+                "--max-batch-size", "16", "--ordered", "--labels", "a, b", "--top-k", "0");
+
+        InferenceSettings settings = EnrichPipeline.inference(config).build().settings();
+        assertThat(settings.timeoutMs()).isEqualTo(5000);
+        assertThat(settings.engine().threads()).isEqualTo(2);
+        assertThat(settings.tokenBudget()).isEqualTo(4096);
+        assertThat(settings.engine().maxBatchSize()).isEqualTo(16);
+        assertThat(settings.ordered()).isTrue();
+        assertThat(settings.labels()).containsExactly("a", "b");
+        // Not given: the options' defaults.
+        InferenceSettings defaults = EnrichPipeline.inference(parse()).build().settings();
+        assertThat(defaults.timeoutMs()).isEqualTo(InferenceOptions.TIMEOUT_MS.defaultValue());
+        assertThat(defaults.engine().threads()).isEqualTo(InferenceOptions.ENGINE_CPU_THREADS.defaultValue());
+        assertThat(defaults.latencyTargetMs()).isEqualTo(InferenceOptions.LATENCY_TARGET_MS.defaultValue());
+        assertThat(defaults.capacity()).isEqualTo(InferenceOptions.CAPACITY.defaultValue());
     }
 }

@@ -2,12 +2,12 @@ package io.streamrt.jobs.enrich;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamrt.operators.InferenceOptions;
 import io.streamrt.jobs.testing.EmbeddedKafkaExtension;
 import io.streamrt.jobs.testing.EnrichTopics;
 import io.streamrt.serde.KafkaRecord;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
@@ -71,10 +71,16 @@ class EnrichExactlyOnceTest {
     }
 
     private static EnrichConfig config(String suffix) {
-        return new EnrichConfig(KAFKA.kafka().bootstrapServers(), "in-" + suffix, "out-" + suffix, "dlq-" + suffix,
-                "it-" + suffix, "builtin:all-minilm-l6-v2-int8", null, "auto", "text", "id", List.of(), 32, 128, 200,
-                128, false, 2, 1000, EnrichConfig.Delivery.EXACTLY_ONCE, EnrichConfig.StartingOffsets.EARLIEST, true,
-                Map.of());
+        return EnrichConfig.builder(KAFKA.kafka().bootstrapServers(), "in-" + suffix, "out-" + suffix, "dlq-" + suffix)
+                .groupId("it-" + suffix)
+                .set(InferenceOptions.MODEL, "builtin:all-minilm-l6-v2-int8")
+                .set(InferenceOptions.MAX_BATCH_SIZE, 32)
+                .set(InferenceOptions.LATENCY_TARGET_MS, 200L)
+                .set(InferenceOptions.CAPACITY, 128)
+                .parallelism(2)
+                .checkpointIntervalMs(1000)
+                .bounded(true)
+                .build();
     }
 
     /** Throws once, in the first record after the first completed checkpoint, so the job restores from it. */

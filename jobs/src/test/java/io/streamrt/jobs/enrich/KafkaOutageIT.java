@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -72,16 +71,17 @@ class KafkaOutageIT {
         try (ChildKafka kafka = ChildKafka.start(dir)) {
             EnrichTopics topics = EnrichTopics.create(kafka, "outage-" + timing.ordinal(), PARALLELISM);
             topics.produce(4_000, 400);
-            EnrichConfig defaults = EnrichConfig.defaults(kafka.bootstrapServers(), topics.input(), topics.output(),
-                    topics.deadLetter());
             Map<String, String> kafkaProperties = System.getProperty("streamrt.test.transaction-timeout-ms") == null
                     ? Map.of()
                     : Map.of("transaction.timeout.ms", System.getProperty("streamrt.test.transaction-timeout-ms"));
-            EnrichConfig config = new EnrichConfig(defaults.bootstrapServers(), defaults.inputTopic(),
-                    defaults.outputTopic(), defaults.deadLetterTopic(), "outage-it-" + timing.ordinal(),
-                    defaults.model(), null, defaults.engine(), "text", "id", List.of(), 64, 128, 100, 256, false,
-                    PARALLELISM, CHECKPOINT_INTERVAL_MS, EnrichConfig.Delivery.EXACTLY_ONCE,
-                    EnrichConfig.StartingOffsets.EARLIEST, true, kafkaProperties);
+            EnrichConfig config = EnrichConfig.builder(kafka.bootstrapServers(), topics.input(), topics.output(),
+                            topics.deadLetter())
+                    .groupId("outage-it-" + timing.ordinal())
+                    .parallelism(PARALLELISM)
+                    .checkpointIntervalMs(CHECKPOINT_INTERVAL_MS)
+                    .bounded(true)
+                    .kafkaProperties(kafkaProperties)
+                    .build();
             Configuration conf = new Configuration();
             conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
             conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, Integer.MAX_VALUE);

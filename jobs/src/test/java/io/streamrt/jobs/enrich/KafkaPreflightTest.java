@@ -94,10 +94,7 @@ class KafkaPreflightTest {
         EnrichConfig config = EnrichConfig.defaults(kafka.bootstrapServers(), "pf-in", "pf-out", "pf-dlq");
         KafkaPreflight.check(config, Duration.ofSeconds(10));
         assertThat(EnrichPipeline.transactionTimeoutMs(config)).isEqualTo(900_000);
-        EnrichConfig lowered = new EnrichConfig(config.bootstrapServers(), "pf-in", "pf-out", "pf-dlq",
-                config.groupId(), config.model(), null, config.engine(), "text", "id", List.of(), 64, 128, 100, 256,
-                false, 0, 5000, EnrichConfig.Delivery.EXACTLY_ONCE, EnrichConfig.StartingOffsets.EARLIEST, false,
-                Map.of("transaction.timeout.ms", "120000"));
+        EnrichConfig lowered = config.toBuilder().kafkaProperties(Map.of("transaction.timeout.ms", "120000")).build();
         assertThat(EnrichPipeline.transactionTimeoutMs(lowered)).isEqualTo(120_000);
     }
 

@@ -1,0 +1,121 @@
+package io.streamrt.jobs;
+
+import io.streamrt.operators.InferenceOptions;
+import io.streamrt.operators.OptionDefinition;
+import java.lang.reflect.Field;
+import java.lang.reflect.ParameterizedType;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.annotation.Internal;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * Derives the command line's flags for operator options from {@link InferenceOptions}: a command declares the flag
+ * (its name is the option's short name, e.g. {@code --max-batch-size}, and its field's type) and this picocli model
+ * transformer gives it the option's default and description, so that neither is written twice. A flag whose option
+ * has no default keeps the command's own (the demo's labels).
+ *
+ * <pre>{@code
+ * @Command(name = "enrich", modelTransformer = OptionFlags.class)
+ * class EnrichCommand {
+ *     @Option(names = "--max-batch-size", paramLabel = "N")
+ *     int maxBatchSize;
+ * }
+ * }</pre>
+ */
+@Internal
+public final class OptionFlags implements CommandLine.IModelTransformer {
+
+    @Override
+    public CommandSpec transform(CommandSpec spec) {
+        // Removed and added again in their order, so that the help lists the flags as the command declares them.
+        List<OptionSpec> declared = new ArrayList<>(spec.options());
+        declared.forEach(spec::remove);
+        for (OptionSpec flag : declared) {
+            spec.addOption(derive(flag));
+        }
+        return spec;
+    }
+
+    private static OptionSpec derive(OptionSpec flag) {
+        OptionDefinition<?> definition = InferenceOptions.definitions().stream()
+                .filter(d -> List.of(flag.names()).contains(d.flag())).findFirst().orElse(null);
+        if (definition == null) {
+            return flag;
+        }
+        String description = definition.description();
+        boolean saysDefault = description.toLowerCase(Locale.ROOT).contains("default");
+        OptionSpec.Builder derived = flag.toBuilder().description(description.replace("%", "%%")
+                + (definition.option().hasDefaultValue() && flag.arity().max() > 0 && !saysDefault
+                        ? " Default: ${DEFAULT-VALUE}." : ""));
+        if (definition.option().hasDefaultValue()) {
+            derived.defaultValue(defaultOf(definition));
+        }
+        return derived.build();
+    }
+
+    /**
+     * The option's default as the command line writes it: enum constants in lower case ({@code adaptive}), numbers
+     * and text as they are; null where the option has none.
+     */
+    public static String defaultOf(OptionDefinition<?> definition) {
+        if (!definition.option().hasDefaultValue()) {
+            return null;
+        }
+        Object value = definition.option().defaultValue();
+        return value instanceof Enum<?> constant ? constant.name().toLowerCase(Locale.ROOT) : String.valueOf(value);
+    }
+
+    /**
+     * The operator options that {@code spec}'s flags set after parsing (each flag's value, or its default), as
+     * {@link InferenceOptions} keys. A list option's flag takes comma-separated values.
+     */
+    public static Configuration read(CommandSpec spec) {
+        Configuration conf = new Configuration();
+        for (OptionDefinition<?> definition : InferenceOptions.definitions()) {
+            OptionSpec flag = spec.findOption(definition.flag());
+            Object value = flag == null ? null : flag.getValue();
+            if (value != null) {
+                set(conf, definition, value);
+            }
+        }
+        return conf;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void set(Configuration conf, OptionDefinition<?> definition, Object value) {
+        if (LIST_OPTIONS.contains(definition.option().key())) {
+            conf.set((ConfigOption<List<String>>) definition.option(), Arrays.stream(value.toString().split(","))
+                    .map(String::trim).filter(item -> !item.isEmpty()).toList());
+        } else {
+            conf.setString(definition.option().key(), value.toString());
+        }
+    }
+
+    /** The keys of the options whose values are lists, read from their declared types. */
+    private static final Set<String> LIST_OPTIONS = listOptions();
+
+    private static Set<String> listOptions() {
+        Set<String> keys = new HashSet<>();
+        for (Field field : InferenceOptions.class.getFields()) {
+            if (field.getGenericType() instanceof ParameterizedType option
+                    && option.getActualTypeArguments()[0] instanceof ParameterizedType value
+                    && value.getRawType() == List.class) {
+                try {
+                    keys.add(((ConfigOption<?>) field.get(null)).key());
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return Set.copyOf(keys);
+    }
+}
