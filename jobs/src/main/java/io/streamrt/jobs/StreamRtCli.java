@@ -1,7 +1,5 @@
 package io.streamrt.jobs;
 
-import io.streamrt.jobs.sql.SqlCommand;
-
 import io.streamrt.jobs.bench.BenchCommand;
 import io.streamrt.jobs.demo.DemoCommand;
 import io.streamrt.jobs.enrich.EnrichCommand;
@@ -9,7 +7,12 @@ import io.streamrt.jobs.model.ModelCommand;
 import io.streamrt.jobs.sql.SqlCommand;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine;
@@ -36,9 +39,29 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = StreamRtCli.Version.class,
         description = "GPU (TensorRT) and CPU (ONNX Runtime) inference inside Apache Flink.",
-        subcommands = {EnrichCommand.class, DemoCommand.class, BenchCommand.class,
-                ModelCommand.class, SqlCommand.class})
+        commandListHeading = "%nCommands:%n")
 public final class StreamRtCli implements Runnable {
+
+    /**
+     * The commands by name, in the order help lists them. Each command's classes load only when it runs (or when
+     * help lists them all): {@code enrich} must start on a cluster whose {@code lib/} has no Table API jars, which
+     * {@code sql}, {@code demo} and {@code bench} use.
+     */
+    private static final Map<String, Supplier<Object>> COMMANDS = commands();
+
+    /** What {@code sql} needs beyond the job jar where Flink runs it. */
+    static final String TABLE_JARS = "Flink's Table API: flink-table-api-java-bridge, flink-table-planner-loader "
+            + "and flink-table-runtime (a Flink distribution has them in lib/)";
+
+    private static Map<String, Supplier<Object>> commands() {
+        Map<String, Supplier<Object>> commands = new LinkedHashMap<>();
+        commands.put("enrich", () -> new EnrichCommand());
+        commands.put("demo", () -> new DemoCommand());
+        commands.put("bench", () -> new BenchCommand());
+        commands.put("model", () -> new ModelCommand());
+        commands.put("sql", () -> new SqlCommand());
+        return Collections.unmodifiableMap(commands);
+    }
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -60,7 +83,7 @@ public final class StreamRtCli implements Runnable {
 
     /** Runs a command and returns its exit code (0 ok, 2 bad usage, 1 failure); what went wrong is on stderr. */
     public static int execute(String... args) {
-        return commandLine(new AtomicReference<>()).execute(args);
+        return commandLine(new AtomicReference<>(), args).execute(args);
     }
 
     /**
@@ -72,7 +95,7 @@ public final class StreamRtCli implements Runnable {
     public static void run(String... args) {
         AtomicReference<Exception> failure = new AtomicReference<>();
         StringWriter err = new StringWriter();
-        int exitCode = commandLine(failure).setErr(new PrintWriter(err, true)).execute(args);
+        int exitCode = commandLine(failure, args).setErr(new PrintWriter(err, true)).execute(args);
         String printed = err.toString();
         System.err.print(printed);
         if (exitCode != 0) {
@@ -80,13 +103,67 @@ public final class StreamRtCli implements Runnable {
         }
     }
 
-    private static CommandLine commandLine(AtomicReference<Exception> failure) {
-        return new CommandLine(new StreamRtCli())
-                .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-                    failure.set(e);
-                    commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + describe(e));
-                    return 1;
-                });
+    /**
+     * The command line for {@code args}: the command named first, or every command whose classes load (for help and
+     * for a name that is not a command, which picocli then reports).
+     */
+    private static CommandLine commandLine(AtomicReference<Exception> failure, String... args) {
+        CommandLine cli = new CommandLine(new StreamRtCli());
+        String named = args.length > 0 ? args[0] : null;
+        COMMANDS.forEach((name, command) -> {
+            if (named == null || !COMMANDS.containsKey(named) || named.equals(name)) {
+                try {
+                    cli.addSubcommand(name, command.get());
+                } catch (LinkageError e) {
+                    if (named != null && named.equals(name)) {
+                        cli.addSubcommand(name, new Unloadable(name, e));
+                    }
+                }
+            }
+        });
+        deriveOptionFlags(cli);
+        return cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            failure.set(e);
+            commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + describe(e));
+            return 1;
+        });
+    }
+
+    /**
+     * Gives every command's operator flags the options' defaults and descriptions. A command's own
+     * {@code modelTransformer} does that where the command is built on its own; picocli does not apply it to
+     * subcommands declared in an annotation ({@code model build-engine}).
+     */
+    private static void deriveOptionFlags(CommandLine command) {
+        new OptionFlags().transform(command.getCommandSpec());
+        command.getSubcommands().values().forEach(StreamRtCli::deriveOptionFlags);
+    }
+
+    /** A command whose classes do not load here: running it says what is missing. */
+    @Command(mixinStandardHelpOptions = true)
+    static final class Unloadable implements java.util.concurrent.Callable<Integer> {
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @CommandLine.Unmatched
+        List<String> ignored;
+
+        private final String name;
+        private final LinkageError error;
+
+        Unloadable(String name, LinkageError error) {
+            this.name = name;
+            this.error = error;
+        }
+
+        @Override
+        public Integer call() {
+            spec.commandLine().getErr().println("streamrt " + name + ": cannot run here: its classes need "
+                    + ("sql".equals(name) || "demo".equals(name) || "bench".equals(name) ? TABLE_JARS
+                            : "libraries missing from the classpath") + " (missing: " + error.getMessage() + ")");
+            return 1;
+        }
     }
 
     /** What a command printed before picocli's usage help, which is too long for an error message. */

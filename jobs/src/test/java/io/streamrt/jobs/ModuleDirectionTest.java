@@ -1,10 +1,13 @@
 package io.streamrt.jobs;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import org.apache.flink.annotation.Internal;
+import org.apache.flink.annotation.PublicEvolving;
 import org.junit.jupiter.api.Test;
 
 /** Module dependencies point one way: jobs -> operators -> engine-lifecycle, operators -> serde, jobs -> serde. */
@@ -42,6 +45,18 @@ class ModuleDirectionTest {
         noClasses().that().resideInAPackage("io.streamrt.jobs..")
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "io.streamrt.operators.internal..", "io.streamrt.engine.internal..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void theOperatorsPublicTypesSayWhetherTheyAreApi() {
+        classes().that().resideInAPackage("io.streamrt.operators..").and().resideOutsideOfPackage("..internal..")
+                .and().arePublic().and().areTopLevelClasses()
+                .should().beAnnotatedWith(PublicEvolving.class).orShould().beAnnotatedWith(Internal.class)
+                .check(CLASSES);
+        classes().that().resideInAPackage("io.streamrt.operators..internal..").and().arePublic()
+                .and().areTopLevelClasses()
+                .should().beAnnotatedWith(Internal.class)
                 .check(CLASSES);
     }
 }

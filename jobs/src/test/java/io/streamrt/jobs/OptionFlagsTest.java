@@ -54,4 +54,24 @@ class OptionFlagsTest {
         assertThat(OptionFlags.defaultOf(InferenceOptions.definition(InferenceOptions.MAX_BATCH_SIZE))).isEqualTo("64");
         assertThat(OptionFlags.defaultOf(InferenceOptions.definition(InferenceOptions.TASK))).isNull();
     }
+
+    @Test
+    void aSubcommandDeclaredInAnAnnotationGetsTheDefaultsToo() {
+        java.io.StringWriter out = new java.io.StringWriter();
+        CommandLine model = new CommandLine(new io.streamrt.jobs.model.ModelCommand());
+        OptionSpec maxBatchSize = model.getSubcommands().get("build-engine").getCommandSpec()
+                .findOption("--max-batch-size");
+        assertThat(maxBatchSize).isNotNull();
+        // Through the job jar's entry point, as a user runs it.
+        java.io.PrintStream saved = System.out;
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            assertThat(StreamRtCli.execute("model", "build-engine", "--help")).isZero();
+        } finally {
+            System.setOut(saved);
+        }
+        assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .contains("Most records in one batch").contains("Default: 64");
+    }
 }

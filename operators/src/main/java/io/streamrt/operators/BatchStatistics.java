@@ -1,6 +1,7 @@
 package io.streamrt.operators;
 
 import java.util.List;
+import org.apache.flink.annotation.Internal;
 
 /**
  * What the batch schedulers in this JVM have run so far, per scheduler, for benchmarks and tests that run a
@@ -14,6 +15,7 @@ import java.util.List;
  * double padding = run.paddingRatio();
  * }</pre>
  */
+@Internal
 public final class BatchStatistics {
 
     private BatchStatistics() {}

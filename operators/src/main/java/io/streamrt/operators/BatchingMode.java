@@ -1,5 +1,7 @@
 package io.streamrt.operators;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /**
  * How the scheduler forms batches.
  *
@@ -7,6 +9,7 @@ package io.streamrt.operators;
  * StreamInference.<String>builder(s -> s).batching(BatchingMode.STATIC).maxDelay(Duration.ofMillis(20))
  * }</pre>
  */
+@PublicEvolving
 public enum BatchingMode {
     /**
      * StreamRT's scheduler (default): requests grouped by token length; a batch is cut when it is full, when the

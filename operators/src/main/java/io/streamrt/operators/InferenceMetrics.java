@@ -1,5 +1,7 @@
 package io.streamrt.operators;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /**
  * Metric names of the inference operator, registered on each subtask under the group {@value #GROUP}, i.e. at
  * {@code <host>.taskmanager.<tm>.<job>.<operator>.<subtask>.streamrt.<name>}:
@@ -35,6 +37,7 @@ package io.streamrt.operators;
  * GET /jobs/<job>/vertices/<vertex>/metrics?get=0.streamrt.engineId
  * }</pre>
  */
+@PublicEvolving
 public final class InferenceMetrics {
 
     public static final String GROUP = "streamrt";

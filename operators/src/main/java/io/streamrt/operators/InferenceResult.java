@@ -5,6 +5,7 @@ import io.streamrt.serde.InferenceOutput;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 
@@ -19,6 +20,7 @@ import org.apache.flink.api.common.typeinfo.Types;
  *
  * @param <T> the input type
  */
+@PublicEvolving
 public final class InferenceResult<T> {
 
     private T input;

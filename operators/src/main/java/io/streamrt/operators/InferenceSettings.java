@@ -5,6 +5,7 @@ import io.streamrt.engine.task.TaskPlan;
 import io.streamrt.serde.OutputFields;
 import java.io.Serializable;
 import java.util.List;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * The validated settings of one inference operator (see {@code InferenceOptions} for each one's meaning).
@@ -13,6 +14,7 @@ import java.util.List;
  * InferenceSettings s = StreamInference.<String>builder(x -> x).build().settings();
  * }</pre>
  */
+@PublicEvolving
 public record InferenceSettings(
         EngineSpec engine,
         long tokenBudget,

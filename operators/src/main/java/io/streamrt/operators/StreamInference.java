@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ReadableConfig;
@@ -47,6 +48,7 @@ import org.apache.flink.util.function.SerializableFunction;
  *
  * @param <T> the input type
  */
+@PublicEvolving
 public final class StreamInference<T> implements Serializable {
 
     private static final long serialVersionUID = 1L;

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
+import org.apache.flink.annotation.Internal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +38,7 @@ import org.slf4j.LoggerFactory;
  * results. One poison record in a batch of {@code n} costs at most about {@code 2 log2(n)} extra runs. A fatal
  * engine failure fails every request of the batch with {@link FailureScope#ENGINE}.
  */
+@Internal
 public final class BatchScheduler implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchScheduler.class);

@@ -3,6 +3,7 @@ package io.streamrt.operators.internal;
 import io.streamrt.engine.EngineFailedException;
 import io.streamrt.operators.FailurePolicy;
 import io.streamrt.operators.internal.InferenceRequest.FailureScope;
+import org.apache.flink.annotation.Internal;
 
 /**
  * What the operator does with a record that has no result: the decision, apart from its effects so that it is
@@ -21,6 +22,7 @@ import io.streamrt.operators.internal.InferenceRequest.FailureScope;
  * FailureAction action = FailureAction.decide(FailureScope.RECORD, error, FailurePolicy.DEAD_LETTER);
  * }</pre>
  */
+@Internal
 public enum FailureAction {
     /** Emit a failed result: the record goes to the dead-letter route. */
     DEAD_LETTER,

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 
 /**
@@ -26,6 +27,7 @@ import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
  * claim.close(); // in close()
  * }</pre>
  */
+@Internal
 public final class GpuAssignment {
 
     /** The external resource name Flink's GPU plugin is configured under in the docs and our images. */

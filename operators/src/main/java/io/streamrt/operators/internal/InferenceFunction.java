@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
@@ -60,6 +61,7 @@ import org.slf4j.LoggerFactory;
  *
  * @param <T> the input type
  */
+@Internal
 public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceResult<T>> {
 
     private static final long serialVersionUID = 1L;

@@ -2,6 +2,7 @@ package io.streamrt.operators.internal;
 
 import io.streamrt.engine.EncoderOutput;
 import java.util.Objects;
+import org.apache.flink.annotation.Internal;
 
 /**
  * One record waiting for a batch. After {@link BatchScheduler#submit} the scheduler owns it until it calls exactly
@@ -9,6 +10,7 @@ import java.util.Objects;
  * cancelled while queued is never run; one cancelled while its batch runs still gets a callback, which the submitter
  * ignores.
  */
+@Internal
 public final class InferenceRequest {
 
     /** Why a request failed: decides whether the failure policy applies or the task must fail. */

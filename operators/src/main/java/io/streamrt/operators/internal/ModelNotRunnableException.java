@@ -1,5 +1,6 @@
 package io.streamrt.operators.internal;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.runtime.throwable.ThrowableAnnotation;
 import org.apache.flink.runtime.throwable.ThrowableType;
 
@@ -13,6 +14,7 @@ import org.apache.flink.runtime.throwable.ThrowableType;
  * }</pre>
  */
 @ThrowableAnnotation(ThrowableType.NonRecoverableError)
+@Internal
 public final class ModelNotRunnableException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;

@@ -1,6 +1,7 @@
 package io.streamrt.operators.internal;
 
 import java.util.Objects;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.util.FatalExitExceptionHandler;
 
 /**
@@ -14,6 +15,7 @@ import org.apache.flink.util.FatalExitExceptionHandler;
  * }</pre>
  */
 @FunctionalInterface
+@Internal
 public interface ProcessExit {
 
     /** Ends the process (never returns, in production). */

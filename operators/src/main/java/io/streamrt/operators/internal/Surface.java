@@ -4,6 +4,7 @@ import io.streamrt.engine.OptionWords;
 import io.streamrt.engine.task.Task;
 import io.streamrt.serde.OutputFields;
 import java.io.Serializable;
+import org.apache.flink.annotation.Internal;
 
 /**
  * The words of the API a user wrote, for the errors about their records and their model: the DataStream operator
@@ -14,6 +15,7 @@ import java.io.Serializable;
  * if (!StreamInference.labelsFit(task, labels)) throw new IllegalArgumentException(surface.labelsNeedEmbeddings(...));
  * }</pre>
  */
+@Internal
 public interface Surface extends Serializable {
 
     /** The DataStream operator's and the enrich command's words. */

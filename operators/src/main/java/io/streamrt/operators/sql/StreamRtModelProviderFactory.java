@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.table.api.ValidationException;
@@ -45,6 +46,7 @@ import org.slf4j.LoggerFactory;
  * SELECT id, embedding FROM ML_PREDICT(TABLE docs, MODEL embedder, DESCRIPTOR(body));
  * }</pre>
  */
+@PublicEvolving
 public final class StreamRtModelProviderFactory implements ModelProviderFactory {
 
     public static final String IDENTIFIER = "streamrt";

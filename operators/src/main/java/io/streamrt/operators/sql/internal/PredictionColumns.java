@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.table.api.DataTypes;
 import org.apache.flink.table.api.ValidationException;
 import org.apache.flink.table.catalog.Column;
@@ -35,6 +36,7 @@ import org.apache.flink.table.types.logical.RowType;
  * RowData row = columns.row(result);
  * }</pre>
  */
+@Internal
 public final class PredictionColumns implements Serializable {
 
     private static final long serialVersionUID = 1L;

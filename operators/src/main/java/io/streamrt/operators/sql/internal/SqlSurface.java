@@ -4,6 +4,7 @@ import io.streamrt.engine.OptionWords;
 import io.streamrt.engine.task.Task;
 import io.streamrt.operators.internal.Surface;
 import io.streamrt.serde.OutputFields;
+import org.apache.flink.annotation.Internal;
 
 /**
  * A SQL model's words: its INPUT columns, its OUTPUT columns and its WITH options, for the checks at planning and
@@ -14,6 +15,7 @@ import io.streamrt.serde.OutputFields;
  * @param pair the INPUT column of a cross-encoder's second text, or null
  * @param columns the OUTPUT columns
  */
+@Internal
 public record SqlSurface(String model, String text, String pair, PredictionColumns columns) implements Surface {
 
     @Override

@@ -1,6 +1,7 @@
 package io.streamrt.operators.sql.internal;
 
 import io.streamrt.operators.InferenceSettings;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.table.functions.AsyncPredictFunction;
 import org.apache.flink.table.functions.PredictFunction;
 import org.apache.flink.table.ml.AsyncPredictRuntimeProvider;
@@ -15,6 +16,7 @@ import org.apache.flink.table.ml.PredictRuntimeProvider;
  * ModelProvider provider = new StreamRtModelProvider(settings, surface, columns);
  * }</pre>
  */
+@Internal
 public final class StreamRtModelProvider implements AsyncPredictRuntimeProvider, PredictRuntimeProvider {
 
     private final InferenceSettings settings;

@@ -6,6 +6,7 @@ import io.streamrt.operators.internal.GpuAssignment;
 import io.streamrt.operators.internal.InferenceFunction;
 import java.util.Collection;
 import java.util.concurrent.CompletableFuture;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.streaming.api.functions.async.CollectionSupplier;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.table.data.RowData;
@@ -22,6 +23,7 @@ import org.apache.flink.table.functions.FunctionContext;
  * SELECT id, label FROM ML_PREDICT(TABLE reviews, MODEL topics, DESCRIPTOR(text))
  * }</pre>
  */
+@Internal
 public final class StreamRtPredictFunction extends AsyncPredictFunction {
 
     private static final long serialVersionUID = 1L;

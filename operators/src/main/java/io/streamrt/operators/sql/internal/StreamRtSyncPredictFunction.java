@@ -2,6 +2,7 @@ package io.streamrt.operators.sql.internal;
 
 import java.util.Collection;
 import java.util.concurrent.ExecutionException;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.functions.FunctionContext;
 import org.apache.flink.table.functions.PredictFunction;
@@ -14,6 +15,7 @@ import org.apache.flink.table.functions.PredictFunction;
  * SELECT * FROM ML_PREDICT(TABLE t, MODEL m, DESCRIPTOR(text), MAP['async', 'false'])
  * }</pre>
  */
+@Internal
 public final class StreamRtSyncPredictFunction extends PredictFunction {
 
     private static final long serialVersionUID = 1L;
