@@ -7,6 +7,7 @@ import io.streamrt.engine.task.Pooling;
 import io.streamrt.engine.task.Task;
 import io.streamrt.engine.task.TaskPlan;
 import io.streamrt.operators.internal.InferenceFunction;
+import io.streamrt.operators.internal.ProcessExit;
 import io.streamrt.operators.internal.Surface;
 import io.streamrt.serde.EmbeddingEncoding;
 import io.streamrt.serde.OutputFields;
@@ -58,10 +59,12 @@ public final class StreamInference<T> implements Serializable {
     private final SerializableFunction<T, String> pairExtractor;
     private final SerializableFunction<T, Long> recordTimestamp;
     private final SerializableFunction<T, String> recordDescription;
+    private final EngineRegistryProvider registry;
 
     private StreamInference(InferenceSettings settings, SerializableFunction<T, String> textExtractor,
             SerializableFunction<T, String> pairExtractor, SerializableFunction<T, Long> recordTimestamp,
-            SerializableFunction<T, String> recordDescription) {
+            SerializableFunction<T, String> recordDescription, EngineRegistryProvider registry) {
+        this.registry = registry;
         this.settings = settings;
         this.textExtractor = textExtractor;
         this.pairExtractor = pairExtractor;
@@ -85,7 +88,8 @@ public final class StreamInference<T> implements Serializable {
     /** Adds the inference operator after {@code input}. */
     public SingleOutputStreamOperator<InferenceResult<T>> apply(DataStream<T> input) {
         InferenceFunction<T> function =
-                new InferenceFunction<>(settings, textExtractor, pairExtractor, recordTimestamp, recordDescription);
+                new InferenceFunction<>(settings, textExtractor, pairExtractor, recordTimestamp, recordDescription,
+                        Surface.DATASTREAM, registry, ProcessExit.flinkFatalExit());
         SingleOutputStreamOperator<InferenceResult<T>> out = settings.ordered()
                 ? AsyncDataStream.orderedWait(input, function, settings.timeoutMs(), TimeUnit.MILLISECONDS,
                         settings.capacity())
@@ -161,6 +165,7 @@ public final class StreamInference<T> implements Serializable {
         private SerializableFunction<T, Long> recordTimestamp;
         private SerializableFunction<T, String> recordDescription;
         private SerializableFunction<T, String> pairExtractor;
+        private EngineRegistryProvider registry = EngineRegistryProvider.shared();
 
         Builder(SerializableFunction<T, String> textExtractor) {
             this.textExtractor = textExtractor;
@@ -338,6 +343,15 @@ public final class StreamInference<T> implements Serializable {
             return this;
         }
 
+        /**
+         * Which registry holds the engine on each TaskManager: the JVM's shared one by default, so that every
+         * operator of a TaskManager using the same model shares one engine and one batch scheduler.
+         */
+        public Builder<T> engineRegistry(EngineRegistryProvider provider) {
+            this.registry = Objects.requireNonNull(provider, "provider");
+            return this;
+        }
+
         public Builder<T> labels(List<String> labels) {
             conf.set(InferenceOptions.LABELS, new ArrayList<>(Objects.requireNonNull(labels, "labels")));
             return this;
@@ -400,7 +414,8 @@ public final class StreamInference<T> implements Serializable {
                     latency, capacity, timeout, conf.get(InferenceOptions.ORDERED), conf.get(InferenceOptions.ON_FAILURE),
                     List.copyOf(labels), conf.get(InferenceOptions.BATCHING), maxDelay, choices,
                     conf.get(InferenceOptions.PREFIX), topK, output);
-            return new StreamInference<>(settings, textExtractor, pairExtractor, recordTimestamp, recordDescription);
+            return new StreamInference<>(settings, textExtractor, pairExtractor, recordTimestamp, recordDescription,
+                    registry);
         }
 
         private static void require(boolean ok, String message) {

@@ -2,15 +2,19 @@ package io.streamrt.operators;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamrt.engine.EngineProvider;
 import io.streamrt.engine.EngineRegistry;
 import io.streamrt.engine.ModelFiles;
 import io.streamrt.engine.testing.ScriptedEngine;
 import io.streamrt.operators.internal.InferenceFunction;
 import io.streamrt.operators.internal.ProcessExit;
+import io.streamrt.operators.internal.Surface;
 import io.streamrt.serde.DeadLetterReason;
 import io.streamrt.serde.TextTokenizer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.ServiceLoader;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
@@ -26,6 +30,9 @@ import org.junit.jupiter.api.Test;
 class FailureHandlingHarnessTest {
 
     private static final long TIMEOUT_MS = ScriptedHarness.TIMEOUT_MS;
+    /** This class's own engine registry: its leases are this class's tests' only. */
+    private static final EngineRegistry REGISTRY = new EngineRegistry(ServiceLoader.load(EngineProvider.class),
+            Duration.ZERO, EngineRegistry.daemonTimer());
     private static final String POISON_WORD = "poison";
     private static long poisonToken;
 
@@ -60,7 +67,12 @@ class FailureHandlingHarnessTest {
 
     /** Records are named by their position in {@link #texts}, as a Kafka job names them by key and offset. */
     private static InferenceFunction<String> function(StreamInference<String> inference) {
-        return new InferenceFunction<>(inference.settings(), s -> s, null, s -> "key=" + s.split(" ")[1]);
+        return function(inference, ProcessExit.flinkFatalExit());
+    }
+
+    private static InferenceFunction<String> function(StreamInference<String> inference, ProcessExit exit) {
+        return new InferenceFunction<>(inference.settings(), s -> s, null, null, s -> "key=" + s.split(" ")[1],
+                Surface.DATASTREAM, () -> REGISTRY, exit);
     }
 
     /** Texts "record N says hello", with the poison word in those at the given positions. */
@@ -104,7 +116,7 @@ class FailureHandlingHarnessTest {
         });
         assertThat(results).filteredOn(InferenceResult::isSuccess).hasSize(15);
         harness.close();
-        assertThat(EngineRegistry.shared().openLeases()).isZero();
+        assertThat(REGISTRY.openLeases()).isZero();
     }
 
     @Test
@@ -141,40 +153,31 @@ class FailureHandlingHarnessTest {
                 .hasStackTraceContaining("status 999"));
         assertThat(harness.extractOutputValues()).as("nothing dead-lettered").isEmpty();
         harness.getOperator().close();
-        // Leases of engines that other tests' tasks were still releasing may take a moment under load.
-        for (int i = 0; i < 500 && EngineRegistry.shared().openLeases() > 0; i++) {
-            Thread.sleep(10);
-        }
-        assertThat(EngineRegistry.shared().openLeases()).isZero();
+        assertThat(REGISTRY.openLeases()).isZero();
     }
 
     @Test
     void aStickyGpuErrorEndsTheTaskManagerProcessOnlyThen() throws Exception {
         List<Throwable> exits = new CopyOnWriteArrayList<>();
-        ProcessExit previous = ProcessExit.replace(exits::add);
-        try {
-            ScriptedEngine.failNextFatally("the engine broke on its own");
-            var plain = harness(function(inference(FailurePolicy.FAIL, 8)));
-            plain.getEnvironment().setExpectedExternalFailureCause(Throwable.class);
-            plain.open();
-            plain.processElement("record 0 breaks an engine", 1L);
-            awaitFailure(plain);
-            plain.getOperator().close();
-            assertThat(exits).as("an engine-only failure keeps the process").isEmpty();
+        ScriptedEngine.failNextFatally("the engine broke on its own");
+        var plain = harness(function(inference(FailurePolicy.FAIL, 8), exits::add));
+        plain.getEnvironment().setExpectedExternalFailureCause(Throwable.class);
+        plain.open();
+        plain.processElement("record 0 breaks an engine", 1L);
+        awaitFailure(plain);
+        plain.getOperator().close();
+        assertThat(exits).as("an engine-only failure keeps the process").isEmpty();
 
-            ScriptedEngine.failFatallyAfter(0, "CUDA status 700 (cudaErrorIllegalAddress), sticky", true);
-            var sticky = harness(function(inference(FailurePolicy.DEAD_LETTER, 8)));
-            sticky.getEnvironment().setExpectedExternalFailureCause(Throwable.class);
-            sticky.open();
-            sticky.processElement("record 1 meets a poisoned process", 1L);
-            awaitFailure(sticky);
-            assertThat(exits).singleElement().satisfies(e -> assertThat(e).isInstanceOf(InternalError.class)
-                    .hasMessageContaining("cudaErrorIllegalAddress")
-                    .hasMessageContaining("the TaskManager process ends so that a new one replaces it"));
-            sticky.getOperator().close();
-        } finally {
-            ProcessExit.replace(previous);
-        }
+        ScriptedEngine.failFatallyAfter(0, "CUDA status 700 (cudaErrorIllegalAddress), sticky", true);
+        var sticky = harness(function(inference(FailurePolicy.DEAD_LETTER, 8), exits::add));
+        sticky.getEnvironment().setExpectedExternalFailureCause(Throwable.class);
+        sticky.open();
+        sticky.processElement("record 1 meets a poisoned process", 1L);
+        awaitFailure(sticky);
+        assertThat(exits).singleElement().satisfies(e -> assertThat(e).isInstanceOf(InternalError.class)
+                .hasMessageContaining("cudaErrorIllegalAddress")
+                .hasMessageContaining("the TaskManager process ends so that a new one replaces it"));
+        sticky.getOperator().close();
     }
 
     @Test
@@ -249,7 +252,7 @@ class FailureHandlingHarnessTest {
         });
         assertThat(ScriptedEngine.rowsRun()).as("rows the engine ran: only the batch already running").isEqualTo(1);
         harness.close();
-        assertThat(EngineRegistry.shared().openLeases()).isZero();
+        assertThat(REGISTRY.openLeases()).isZero();
     }
 
     private static void awaitHeld() throws InterruptedException {

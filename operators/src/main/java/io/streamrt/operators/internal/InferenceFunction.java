@@ -4,7 +4,6 @@ import io.streamrt.engine.EncoderBatch;
 import io.streamrt.engine.EncoderOutput;
 import io.streamrt.engine.EngineInfo;
 import io.streamrt.engine.EngineLease;
-import io.streamrt.engine.EngineRegistry;
 import io.streamrt.engine.ModelRejectedException;
 import io.streamrt.engine.OutputTensor;
 import io.streamrt.engine.task.Activation;
@@ -13,6 +12,7 @@ import io.streamrt.engine.task.ModelConfig;
 import io.streamrt.engine.task.Pooling;
 import io.streamrt.engine.task.Task;
 import io.streamrt.engine.task.TaskPlan;
+import io.streamrt.operators.EngineRegistryProvider;
 import io.streamrt.operators.InferenceMetrics;
 import io.streamrt.operators.InferenceResult;
 import io.streamrt.operators.InferenceSettings;
@@ -22,6 +22,7 @@ import io.streamrt.serde.DeadLetterReason;
 import io.streamrt.serde.InferenceOutput;
 import io.streamrt.serde.TextTokenizer;
 import io.streamrt.serde.TokenizedText;
+import java.util.Objects;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -74,6 +75,8 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
     private final SerializableFunction<T, Long> recordTimestamp;
     private final SerializableFunction<T, String> recordDescription;
     private final Surface surface;
+    private final EngineRegistryProvider registry;
+    private final ProcessExit processExit;
 
     private transient EngineLease lease;
     private transient BatchScheduler scheduler;
@@ -141,6 +144,26 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
     public InferenceFunction(InferenceSettings settings, SerializableFunction<T, String> textExtractor,
             SerializableFunction<T, String> pairExtractor, SerializableFunction<T, Long> recordTimestamp,
             SerializableFunction<T, String> recordDescription, Surface surface) {
+        this(settings, textExtractor, pairExtractor, recordTimestamp, recordDescription, surface,
+                EngineRegistryProvider.shared(), ProcessExit.flinkFatalExit());
+    }
+
+    /**
+     * @param pairExtractor the second text of a pair (a cross-encoder's passage); or null for single texts
+     * @param recordTimestamp when each record was created (epoch ms), for the end-to-end latency metric; or null
+     * @param recordDescription names a record in errors and logs (e.g. its Kafka key and offset, never its text);
+     *     or null, for "a record"
+     * @param surface the words of the user's API for errors (e.g. a SQL model's columns), or {@link Surface#DATASTREAM}
+     * @param registry the TaskManager's engine registry ({@link EngineRegistryProvider#shared()} but in tests)
+     * @param processExit ends the process after an error that poisons it ({@link ProcessExit#flinkFatalExit()} but
+     *     in tests)
+     */
+    public InferenceFunction(InferenceSettings settings, SerializableFunction<T, String> textExtractor,
+            SerializableFunction<T, String> pairExtractor, SerializableFunction<T, Long> recordTimestamp,
+            SerializableFunction<T, String> recordDescription, Surface surface, EngineRegistryProvider registry,
+            ProcessExit processExit) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.processExit = Objects.requireNonNull(processExit, "processExit");
         this.settings = settings;
         this.textExtractor = textExtractor;
         this.pairExtractor = pairExtractor;
@@ -165,7 +188,7 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
     public void open(MetricGroup metrics, Set<ExternalResourceInfo> gpus) throws Exception {
         try {
             gpu = GpuAssignment.claim(settings.engine(), gpus);
-            lease = EngineRegistry.shared().acquire(gpu.spec(), surface.options());
+            lease = registry.registry().acquire(gpu.spec(), surface.options());
             plan = TaskPlan.plan(lease.model().name(), ModelConfig.read(lease.model(), surface.options()),
                     lease.engine().info().outputs(), settings.task(), surface.options());
             boolean labels = !settings.labels().isEmpty();
@@ -339,7 +362,7 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
                 LOG.error("Ending this TaskManager's process: {}", error.getMessage());
                 // The exit first: in production it does not return (the task's failure would never reach Flink
                 // anyway); where it returns (tests), whoever sees the task fail also sees the exit.
-                ProcessExit.current().exit(new InternalError("StreamRT: " + error.getMessage()
+                processExit.exit(new InternalError("StreamRT: " + error.getMessage()
                         + "; the TaskManager process ends so that a new one replaces it", error));
                 resultFuture.completeExceptionally(error);
             }
