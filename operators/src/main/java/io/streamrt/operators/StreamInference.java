@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
@@ -60,11 +61,13 @@ public final class StreamInference<T> implements Serializable {
     private final SerializableFunction<T, Long> recordTimestamp;
     private final SerializableFunction<T, String> recordDescription;
     private final EngineRegistryProvider registry;
+    private final Surface surface;
 
     private StreamInference(InferenceSettings settings, SerializableFunction<T, String> textExtractor,
             SerializableFunction<T, String> pairExtractor, SerializableFunction<T, Long> recordTimestamp,
-            SerializableFunction<T, String> recordDescription, EngineRegistryProvider registry) {
+            SerializableFunction<T, String> recordDescription, EngineRegistryProvider registry, Surface surface) {
         this.registry = registry;
+        this.surface = surface;
         this.settings = settings;
         this.textExtractor = textExtractor;
         this.pairExtractor = pairExtractor;
@@ -89,72 +92,13 @@ public final class StreamInference<T> implements Serializable {
     public SingleOutputStreamOperator<InferenceResult<T>> apply(DataStream<T> input) {
         InferenceFunction<T> function =
                 new InferenceFunction<>(settings, textExtractor, pairExtractor, recordTimestamp, recordDescription,
-                        Surface.DATASTREAM, registry, ProcessExit.flinkFatalExit());
+                        surface, registry, ProcessExit.flinkFatalExit());
         SingleOutputStreamOperator<InferenceResult<T>> out = settings.ordered()
                 ? AsyncDataStream.orderedWait(input, function, settings.timeoutMs(), TimeUnit.MILLISECONDS,
                         settings.capacity())
                 : AsyncDataStream.unorderedWait(input, function, settings.timeoutMs(), TimeUnit.MILLISECONDS,
                         settings.capacity());
         return out.returns(InferenceResult.typeInfo(input.getType())).name("StreamRT inference");
-    }
-
-    /**
-     * The result fields a task gives: {@code model}, {@code engine}, {@code batch_size}, {@code queue_ms} and
-     * {@code infer_ms} always; an embedding model {@code embedding} (and {@code label}, {@code score} with zero-shot
-     * labels); a classifier {@code label}, {@code score} (and {@code scores} with top-k); a token classifier
-     * {@code entities}.
-     */
-    public static List<String> fieldsGiven(Task task, boolean zeroShotLabels, int topK) {
-        List<String> given = new ArrayList<>(List.of("model", "engine"));
-        switch (task) {
-            case EMBEDDING -> {
-                given.add("embedding");
-                if (zeroShotLabels) {
-                    given.addAll(List.of("label", "score"));
-                }
-            }
-            case CLASSIFICATION -> {
-                given.addAll(List.of("label", "score"));
-                if (topK > 0) {
-                    given.add("scores");
-                }
-            }
-            case TOKEN_CLASSIFICATION -> given.add("entities");
-        }
-        given.addAll(List.of("batch_size", "queue_ms", "infer_ms"));
-        return given;
-    }
-
-    /** The chosen output fields that {@code task} does not give; empty when all are given. */
-    public static List<String> missingFields(OutputFields output, Task task, boolean zeroShotLabels, int topK) {
-        List<String> given = fieldsGiven(task, zeroShotLabels, topK);
-        return output.fields().isEmpty() ? List.of()
-                : output.names().stream().filter(f -> !given.contains(f)).toList();
-    }
-
-    /** Whether zero-shot labels, when given, suit a model used for {@code task}: they work on embeddings only. */
-    public static boolean labelsFit(Task task, boolean zeroShotLabels) {
-        return !zeroShotLabels || task == Task.EMBEDDING;
-    }
-
-    /**
-     * Says that zero-shot labels were given to a model used for another task, and what to do.
-     *
-     * @param plan how the model is used (its task plan, described)
-     */
-    public static String labelsNeedEmbeddingsMessage(String model, Task task, String plan) {
-        return Surface.DATASTREAM.labelsNeedEmbeddings(model, task, plan);
-    }
-
-    /** Says which chosen output fields the task does not give, and what it gives. */
-    public static String missingFieldsMessage(OutputFields output, Task task, boolean zeroShotLabels, int topK) {
-        List<String> missing = missingFields(output, task, zeroShotLabels, topK);
-        String hint = missing.contains("scores") && task == Task.CLASSIFICATION && topK == 0
-                ? " (scores needs top-k, e.g. --top-k 3)"
-                : (missing.contains("label") || missing.contains("score")) && task == Task.EMBEDDING
-                        ? " (an embedding model gives label and score with zero-shot labels, --labels)" : "";
-        return "output fields " + missing + " are not given by the " + task.id() + " task, which gives "
-                + String.join(", ", fieldsGiven(task, zeroShotLabels, topK)) + hint;
     }
 
     /** Builds a {@link StreamInference}; every setting starts at its {@link InferenceOptions} default. */
@@ -166,6 +110,7 @@ public final class StreamInference<T> implements Serializable {
         private SerializableFunction<T, String> recordDescription;
         private SerializableFunction<T, String> pairExtractor;
         private EngineRegistryProvider registry = EngineRegistryProvider.shared();
+        private TaskOutputs.Words words = TaskOutputs.Words.BUILDER;
 
         Builder(SerializableFunction<T, String> textExtractor) {
             this.textExtractor = textExtractor;
@@ -352,6 +297,16 @@ public final class StreamInference<T> implements Serializable {
             return this;
         }
 
+        /**
+         * Errors name the {@code enrich} command's flags (e.g. {@code --top-k 3}) instead of this builder's methods:
+         * for the enrich job, whose users set its operator with flags.
+         */
+        @Internal
+        public Builder<T> wordedForCommandLine() {
+            this.words = TaskOutputs.Words.COMMAND_LINE;
+            return this;
+        }
+
         public Builder<T> labels(List<String> labels) {
             conf.set(InferenceOptions.LABELS, new ArrayList<>(Objects.requireNonNull(labels, "labels")));
             return this;
@@ -384,7 +339,7 @@ public final class StreamInference<T> implements Serializable {
                     conf.getOptional(InferenceOptions.POOLING).map(Pooling::of).orElse(null),
                     conf.getOptional(InferenceOptions.AGGREGATION).map(Aggregation::of).orElse(null));
             List<String> labels = conf.getOptional(InferenceOptions.LABELS).orElse(List.of());
-            require(choices.task() == null || labelsFit(choices.task(), !labels.isEmpty()),
+            require(choices.task() == null || TaskOutputs.labelsFit(choices.task(), !labels.isEmpty()),
                     "zero-shot labels work on embeddings, not on task " + (choices.task() == null ? ""
                             : choices.task().id()) + ": a classifier has labels of its own");
             for (String label : labels) {
@@ -399,8 +354,8 @@ public final class StreamInference<T> implements Serializable {
                 throw new IllegalArgumentException("output: " + e.getMessage(), e);
             }
             if (choices.task() != null) {
-                require(missingFields(output, choices.task(), !labels.isEmpty(), topK).isEmpty(),
-                        missingFieldsMessage(output, choices.task(), !labels.isEmpty(), topK));
+                require(TaskOutputs.missing(output, choices.task(), !labels.isEmpty(), topK).isEmpty(),
+                        TaskOutputs.missingMessage(output, choices.task(), !labels.isEmpty(), topK, words));
             }
             // Checked whatever the engine; carried only where they mean something, so that other engines' specs
             // stay equal, and shared.
@@ -415,7 +370,7 @@ public final class StreamInference<T> implements Serializable {
                     List.copyOf(labels), conf.get(InferenceOptions.BATCHING), maxDelay, choices,
                     conf.get(InferenceOptions.PREFIX), topK, output);
             return new StreamInference<>(settings, textExtractor, pairExtractor, recordTimestamp, recordDescription,
-                    registry);
+                    registry, words == TaskOutputs.Words.BUILDER ? Surface.DATASTREAM : Surface.COMMAND_LINE);
         }
 
         private static void require(boolean ok, String message) {

@@ -206,7 +206,7 @@ class InferenceOperatorHarnessTest {
                 .hasStackTraceContaining(ModelNotRunnableException.class.getName())
                 .hasStackTraceContaining("output fields [label, entities] are not given by the embedding task, which "
                         + "gives model, engine, embedding, batch_size, queue_ms, infer_ms (an embedding model gives "
-                        + "label and score with zero-shot labels, --labels)");
+                        + "label and score with zero-shot labels, labels(...))");
         harness.close();
     }
 }

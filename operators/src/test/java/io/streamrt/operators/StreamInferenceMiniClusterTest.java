@@ -176,7 +176,7 @@ class StreamInferenceMiniClusterTest {
         assertThatThrownBy(() -> StreamInference.builder(text).task(Task.CLASSIFICATION)
                 .output(OutputFields.parse("label,scores", EmbeddingEncoding.JSON)).build())
                 .hasMessage("output fields [scores] are not given by the classification task, which gives model, "
-                        + "engine, label, score, batch_size, queue_ms, infer_ms (scores needs top-k, e.g. --top-k 3)");
+                        + "engine, label, score, batch_size, queue_ms, infer_ms (scores needs top-k, e.g. topK(3))");
         Configuration typo = new Configuration();
         typo.set(InferenceOptions.OUTPUT_FIELDS, List.of("label", "embeddings"));
         assertThatThrownBy(() -> StreamInference.builder(text).configure(typo).build())

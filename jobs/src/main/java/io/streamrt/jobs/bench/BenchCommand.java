@@ -42,7 +42,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, modelTransformer = OptionFlags.class, sortOptions = false,
         description = "Benchmarks the engine alone, per-record, static and adaptive inference on one machine "
-                + "(in-process Kafka, local Flink) and checks the targets of issue 3.")
+                + "(in-process Kafka, local Flink) and checks the throughput and latency targets.")
 public final class BenchCommand implements Callable<Integer> {
 
     private static final int DEFAULT_RECORDS = 1200;

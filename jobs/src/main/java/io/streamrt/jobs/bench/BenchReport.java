@@ -30,7 +30,7 @@ final class BenchReport {
      */
     record Meta(String date, String machine, String model, String engine, String setup, double latencyTargetMs) {}
 
-    /** A target from issue 3 and how this run fared. */
+    /** A throughput or latency target and how this run fared. */
     record Target(String description, String measured, Boolean pass, String note) {
 
         String verdict() {
@@ -117,7 +117,7 @@ final class BenchReport {
                     + "the time they had waited, so those percentiles are lower bounds (the load was above what the "
                     + "scenario sustains).");
         }
-        md.append("\n\n| target (issue 3) | measured | verdict |\n|---|---:|---|\n");
+        md.append("\n\n| target | measured | verdict |\n|---|---:|---|\n");
         for (Target t : targets()) {
             md.append("| ").append(t.description()).append(" | ").append(t.measured()).append(" | ")
                     .append(t.verdict()).append(t.note().isEmpty() ? "" : " (" + t.note() + ")").append(" |\n");

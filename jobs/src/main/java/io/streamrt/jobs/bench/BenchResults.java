@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The figures of one {@code bench} run, in the JSON shape other scripts read (issue 3): field names and nesting
+ * The figures of one {@code bench} run, in the JSON shape other scripts read: field names and nesting
  * are a contract, so nothing is added here that the shape does not name. Rates are records per second, times
  * milliseconds.
  *

@@ -43,9 +43,8 @@ final class LatencyBoundedBench {
     static final int MAX_STEPS = 20;
 
     /**
-     * Halvings of the gap between the last passing and the first failing step. One left a 12% gap, wider than the
-     * differences between schedulers it had to show (bench --engine simulated-gpu: adaptive passed 309 and failed
-     * 345 records/s); two leave 6%.
+     * Halvings of the gap between the last passing and the first failing step: two leave 6%, narrower than the
+     * differences between schedulers the search must show (one leaves 12%).
      */
     static final int REFINEMENTS = 2;
 
@@ -216,10 +215,10 @@ final class LatencyBoundedBench {
     }
 
     /**
-     * Runs a step, and a failed one once more: the rate fails only if both runs fail. On this shared machine one
-     * stall (another process, a collection) can put a single window's p99 far over the bound between two passing
-     * rates (bench on CPU: 124/s 28 ms, 131/s 20 ms, 139/s 322 ms), and a search that stops at its first failure
-     * then measures the machine, not the scheduler. Both runs are kept in {@code steps}.
+     * Runs a step, and a failed one once more: the rate fails only if both runs fail. On a shared machine one stall
+     * (another process, a collection) can put a single window's p99 far over the bound between two passing rates,
+     * and a search that stops at its first failure then measures the machine, not the scheduler. Both runs are kept
+     * in {@code steps}.
      */
     private static boolean attempt(OpenLoop pipeline, BenchScenario scenario, double rate, double max, double boundMs,
             Consumer<String> starting, Consumer<Step> finished, List<Step> steps) throws Exception {

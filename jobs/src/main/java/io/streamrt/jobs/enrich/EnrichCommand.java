@@ -13,7 +13,7 @@ import io.streamrt.jobs.OptionFlags;
 import io.streamrt.jobs.StreamRtCli;
 import io.streamrt.operators.BatchingMode;
 import io.streamrt.operators.InferenceOptions;
-import io.streamrt.operators.StreamInference;
+import io.streamrt.operators.TaskOutputs;
 import io.streamrt.serde.EmbeddingEncoding;
 import io.streamrt.serde.OutputFields;
 import java.io.IOException;
@@ -305,21 +305,21 @@ public final class EnrichCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("streamrt enrich: " + e.getMessage());
             return 2;
         }
-        if (!StreamInference.labelsFit(model.plan().task(), !config.labels().isEmpty())) {
-            spec.commandLine().getErr().println("streamrt enrich: " + StreamInference.labelsNeedEmbeddingsMessage(
-                    config.model(), model.plan().task(), model.plan().describe()));
+        if (!TaskOutputs.labelsFit(model.plan().task(), !config.labels().isEmpty())) {
+            spec.commandLine().getErr().println("streamrt enrich: " + TaskOutputs.labelsNeedEmbeddings(
+                    config.model(), model.plan().task(), model.plan().describe(), TaskOutputs.Words.COMMAND_LINE));
             return 2;
         }
         Task used = model.plan().task();
         OutputFields output = config.modelTask().output();
-        if (!StreamInference.missingFields(output, used, !config.labels().isEmpty(), config.modelTask().topK())
-                .isEmpty()) {
-            spec.commandLine().getErr().println("streamrt enrich: --output-fields: " + StreamInference
-                    .missingFieldsMessage(output, used, !config.labels().isEmpty(), config.modelTask().topK()));
+        if (!TaskOutputs.missing(output, used, !config.labels().isEmpty(), config.modelTask().topK()).isEmpty()) {
+            spec.commandLine().getErr().println("streamrt enrich: --output-fields: " + TaskOutputs.missingMessage(
+                    output, used, !config.labels().isEmpty(), config.modelTask().topK(),
+                    TaskOutputs.Words.COMMAND_LINE));
             return 2;
         }
         spec.commandLine().getOut().println("streamrt enrich: " + model.describe().replace("\n", "\n  ")
-                + "\n  output: " + String.join(", ", output.fields().isEmpty() ? StreamInference.fieldsGiven(used,
+                + "\n  output: " + String.join(", ", output.fields().isEmpty() ? TaskOutputs.given(used,
                         !config.labels().isEmpty(), config.modelTask().topK()) : output.names())
                 + (output.has("embedding") && used == Task.EMBEDDING ? " (embedding as "
                         + output.embeddingEncoding().id() + ")" : ""));

@@ -72,7 +72,8 @@ public final class EnrichPipeline {
                 .recordDescription(record -> record.getSource() == null ? "id " + record.getId()
                         : record.getSource().describe())
                 .configure(config.inference())
-                .onFailure(FailurePolicy.DEAD_LETTER);
+                .onFailure(FailurePolicy.DEAD_LETTER)
+                .wordedForCommandLine();
         if (config.modelTask().textPairField() != null) {
             inference.textPair((SerializableFunction<TextRecord, String>) TextRecord::getPair);
         }

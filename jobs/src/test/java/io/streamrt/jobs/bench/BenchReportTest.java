@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The verdicts against issue 3's targets, from figures given here (no run): ratios, bounds, missing loads. */
+/** The verdicts against the throughput and latency targets, from figures given here (no run): ratios, bounds, missing loads. */
 class BenchReportTest {
 
     private static final BenchReport.Meta META =

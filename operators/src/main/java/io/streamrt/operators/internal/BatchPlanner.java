@@ -55,9 +55,8 @@ final class BatchPlanner {
 
     /**
      * With one worker, the share of its overhead a batch that stays queued counts when the queue is split: the
-     * requests that arrive before it runs share that overhead too. Replayed on the simulated GPU's curve with the
-     * demo texts' lengths (as {@code BatchPlannerReplayTest} does with lengths spread like them): 0.5 kept the p99
-     * bound up to 290-300 records/s, counting it whole 260, 0.3 and 0.7 280 or less.
+     * requests that arrive before it runs share that overhead too, so counting it whole splits too little. Half held
+     * the latency bound to the highest rate in a replay on the simulated GPU's curve (docs/scheduler.md).
      */
     static final double QUEUED_OVERHEAD_SHARE = 0.5;
 
@@ -276,9 +275,8 @@ final class BatchPlanner {
      * would pay in a batch of their own, by the learned run-time model. Nearest buckets first; an empty bucket
      * counts as one request (the company it may get). Without a learned overhead, none: {@code b} itself.
      *
-     * <p>Counting each rider's padding on its own (the rule before) let every shorter request ride with the
-     * longest: on a GPU-shaped cost curve batches were padded to the longest text and ran twice as long as
-     * length-sorted ones (bench --engine simulated-gpu, mean batch 44 at 249 records/s).
+     * <p>A rider's padding is not counted on its own: that lets every shorter request ride with the longest, and on a
+     * GPU-shaped cost curve batches padded to the longest text run about twice as long as length-sorted ones.
      */
     private int mergeFrom(int b) {
         if (config.mode() != BatchingMode.ADAPTIVE) {
@@ -436,9 +434,8 @@ final class BatchPlanner {
      * most {@code maxBatchSize} candidates per request). A batch that stays queued counts
      * {@value #QUEUED_OVERHEAD_SHARE} of its overhead.
      *
-     * <p>It replaced, for one worker, a due bucket plus the shorter buckets that ride along: that rule looked at one
-     * bucket's neighbours at a time and cut more batches than the queue needed, each paying the overhead (bench
-     * --engine simulated-gpu, 2026-12-05: latency-bounded 311 records/s against 227-270 before, static 221).
+     * <p>The whole queue is split, not one due bucket and its neighbours: looking at one bucket at a time cuts more
+     * batches than the queue needs, each paying the overhead.
      */
     private List<InferenceRequest> takeCheapestGrouping() {
         List<InferenceRequest> sorted = new ArrayList<>(queued);

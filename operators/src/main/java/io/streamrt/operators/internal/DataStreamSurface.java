@@ -2,12 +2,23 @@ package io.streamrt.operators.internal;
 
 import io.streamrt.engine.OptionWords;
 import io.streamrt.engine.task.Task;
-import io.streamrt.operators.StreamInference;
+import io.streamrt.operators.TaskOutputs;
 import io.streamrt.serde.OutputFields;
 
-/** {@link Surface#DATASTREAM}: extractor functions and the enrich command's flags. */
+/**
+ * The words of the DataStream operator: extractor functions and, for the settings that fix a problem, the builder's
+ * methods ({@link #BUILDER}, e.g. {@code engine("onnxruntime")}) or, for the enrich job, its flags
+ * ({@link #COMMAND_LINE}, e.g. {@code --engine onnxruntime}).
+ */
 enum DataStreamSurface implements Surface {
-    INSTANCE;
+    BUILDER(TaskOutputs.Words.BUILDER),
+    COMMAND_LINE(TaskOutputs.Words.COMMAND_LINE);
+
+    private final TaskOutputs.Words words;
+
+    DataStreamSurface(TaskOutputs.Words words) {
+        this.words = words;
+    }
 
     @Override
     public String emptyText(boolean pair, boolean isNull) {
@@ -17,7 +28,7 @@ enum DataStreamSurface implements Surface {
 
     @Override
     public OptionWords options() {
-        return OptionWords.COMMAND_LINE;
+        return words.options();
     }
 
     @Override
@@ -32,12 +43,11 @@ enum DataStreamSurface implements Surface {
 
     @Override
     public String labelsNeedEmbeddings(String model, Task task, String plan) {
-        return "zero-shot labels (--labels) work on embeddings, but model '" + model + "' is used for " + task.id()
-                + " (" + plan + "): drop the labels, or pass " + options().set(OptionWords.Option.TASK, "embedding");
+        return TaskOutputs.labelsNeedEmbeddings(model, task, plan, words);
     }
 
     @Override
     public String notGiven(String model, OutputFields output, Task task, boolean zeroShotLabels, int topK) {
-        return "model '" + model + "': " + StreamInference.missingFieldsMessage(output, task, zeroShotLabels, topK);
+        return "model '" + model + "': " + TaskOutputs.missingMessage(output, task, zeroShotLabels, topK, words);
     }
 }

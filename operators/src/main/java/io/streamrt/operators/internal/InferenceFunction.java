@@ -17,6 +17,7 @@ import io.streamrt.operators.InferenceMetrics;
 import io.streamrt.operators.InferenceResult;
 import io.streamrt.operators.InferenceSettings;
 import io.streamrt.operators.StreamInference;
+import io.streamrt.operators.TaskOutputs;
 import io.streamrt.operators.internal.InferenceRequest.FailureScope;
 import io.streamrt.serde.DeadLetterReason;
 import io.streamrt.serde.InferenceOutput;
@@ -192,11 +193,11 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
             plan = TaskPlan.plan(lease.model().name(), ModelConfig.read(lease.model(), surface.options()),
                     lease.engine().info().outputs(), settings.task(), surface.options());
             boolean labels = !settings.labels().isEmpty();
-            if (!StreamInference.labelsFit(plan.task(), labels)) {
+            if (!TaskOutputs.labelsFit(plan.task(), labels)) {
                 throw new ModelRejectedException(surface.labelsNeedEmbeddings(lease.model().name(), plan.task(),
                         plan.describe()));
             }
-            if (!StreamInference.missingFields(settings.output(), plan.task(), labels, settings.topK()).isEmpty()) {
+            if (!TaskOutputs.missing(settings.output(), plan.task(), labels, settings.topK()).isEmpty()) {
                 throw new ModelRejectedException(surface.notGiven(lease.model().name(), settings.output(),
                         plan.task(), labels, settings.topK()));
             }

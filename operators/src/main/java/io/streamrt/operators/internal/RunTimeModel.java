@@ -10,9 +10,7 @@ package io.streamrt.operators.internal;
  * <p>The fit minimises relative, not absolute, errors ({@code time / tokens = cost + overhead / tokens}): on a
  * shared CPU a batch is stretched in proportion to its length whenever other threads take the cores, so the large
  * batches are the noisy ones, and an ordinary fit let their noise decide the overhead, which is what the small
- * batches measure. Replayed on the batch log of a benchmark run (2 shared cores): an ordinary fit put the overhead
- * anywhere between 0 and 18 ms, this one between 0.5 and 2.3 ms at steady load and up to 11 ms while the machine
- * was overloaded.
+ * batches measure (on a replayed batch log the ordinary fit's overhead swung far wider; docs/scheduler.md).
  */
 final class RunTimeModel {
 

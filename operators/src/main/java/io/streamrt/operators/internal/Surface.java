@@ -8,18 +8,22 @@ import org.apache.flink.annotation.Internal;
 
 /**
  * The words of the API a user wrote, for the errors about their records and their model: the DataStream operator
- * and the {@code enrich} command ({@link #DATASTREAM}: extractor functions, {@code --labels}, {@code --task}) or a
+ * ({@link #DATASTREAM}: extractor functions, {@code labels(...)}, {@code task(...)}), the {@code enrich} command
+ * ({@link #COMMAND_LINE}: its flags) or a
  * SQL model (its INPUT and OUTPUT columns and WITH options). The rules are the operator's; only the words differ.
  *
  * <pre>{@code
- * if (!StreamInference.labelsFit(task, labels)) throw new IllegalArgumentException(surface.labelsNeedEmbeddings(...));
+ * if (!TaskOutputs.labelsFit(task, labels)) throw new IllegalArgumentException(surface.labelsNeedEmbeddings(...));
  * }</pre>
  */
 @Internal
 public interface Surface extends Serializable {
 
-    /** The DataStream operator's and the enrich command's words. */
-    Surface DATASTREAM = DataStreamSurface.INSTANCE;
+    /** The DataStream operator's words: its builder's methods. */
+    Surface DATASTREAM = DataStreamSurface.BUILDER;
+
+    /** The enrich command's words: its flags. */
+    Surface COMMAND_LINE = DataStreamSurface.COMMAND_LINE;
 
     /** What is missing when a record's text (or its pair's, when {@code pair}) is null or blank. */
     String emptyText(boolean pair, boolean isNull);

@@ -7,6 +7,7 @@ import io.streamrt.engine.task.TaskPlan;
 import io.streamrt.operators.FailurePolicy;
 import io.streamrt.operators.InferenceSettings;
 import io.streamrt.operators.StreamInference;
+import io.streamrt.operators.TaskOutputs;
 import io.streamrt.operators.sql.internal.PredictionColumns;
 import io.streamrt.operators.sql.internal.SqlSurface;
 import io.streamrt.operators.sql.internal.StreamRtModelProvider;
@@ -89,7 +90,7 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
         Task task = plan != null ? plan.task() : settings.task().task();
         if (task != null) {
             boolean labels = !settings.labels().isEmpty();
-            if (!StreamInference.labelsFit(task, labels)) {
+            if (!TaskOutputs.labelsFit(task, labels)) {
                 throw new ValidationException(surface.labelsNeedEmbeddings(name, task,
                         plan != null ? plan.describe() : "'task' = '" + task.id() + "'"));
             }

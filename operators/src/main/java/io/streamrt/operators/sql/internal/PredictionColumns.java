@@ -3,6 +3,7 @@ package io.streamrt.operators.sql.internal;
 import io.streamrt.engine.task.Task;
 import io.streamrt.operators.InferenceResult;
 import io.streamrt.operators.StreamInference;
+import io.streamrt.operators.TaskOutputs;
 import io.streamrt.serde.InferenceOutput;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -129,13 +130,13 @@ public final class PredictionColumns implements Serializable {
      * @param topK the classification top-k
      */
     public List<String> notFilledBy(Task task, boolean zeroShotLabels, int topK) {
-        List<String> given = StreamInference.fieldsGiven(task, zeroShotLabels, topK);
+        List<String> given = TaskOutputs.given(task, zeroShotLabels, topK);
         return columns.stream().filter(k -> k.field != null && !given.contains(k.field)).map(k -> k.column).toList();
     }
 
     /** Says which columns the task cannot fill, which it can, and how to get the rest. */
     public String notFilledMessage(String model, Task task, boolean zeroShotLabels, int topK) {
-        List<String> given = new ArrayList<>(StreamInference.fieldsGiven(task, zeroShotLabels, topK));
+        List<String> given = new ArrayList<>(TaskOutputs.given(task, zeroShotLabels, topK));
         given.add(Kind.ERROR.column);
         String hint = task == Task.EMBEDDING && !zeroShotLabels ? " (an embedding model fills label and score with "
                 + "zero-shot labels: 'labels' = 'a;b;c')"
