@@ -21,7 +21,8 @@ import picocli.CommandLine.Model.OptionSpec;
  * Derives the command line's flags for operator options from {@link InferenceOptions}: a command declares the flag
  * (its name is the option's short name, e.g. {@code --max-batch-size}, and its field's type) and this picocli model
  * transformer gives it the option's default and description, so that neither is written twice. A flag whose option
- * has no default keeps the command's own (the demo's labels).
+ * has no default keeps the command's own (the demo's labels). {@link All} also adds a flag for every option the
+ * command does not declare ({@code enrich}: every option but those the command line does not offer).
  *
  * <pre>{@code
  * @Command(name = "enrich", modelTransformer = OptionFlags.class)
@@ -43,6 +44,34 @@ public final class OptionFlags implements CommandLine.IModelTransformer {
             spec.addOption(derive(flag));
         }
         return spec;
+    }
+
+    /** As {@link OptionFlags}, and a flag for every operator option the command does not declare. */
+    public static final class All implements CommandLine.IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            new OptionFlags().transform(spec);
+            for (OptionDefinition<?> definition : InferenceOptions.definitions()) {
+                if (definition.notOffered(OptionDefinition.Surface.COMMAND_LINE).isEmpty()
+                        && spec.findOption(definition.flag()) == null) {
+                    spec.addOption(derive(generated(definition)));
+                }
+            }
+            return spec;
+        }
+
+        /** A flag of the option's value type: a switch where it is a boolean that is off by default. */
+        private static OptionSpec generated(OptionDefinition<?> definition) {
+            Object value = definition.option().hasDefaultValue() ? definition.option().defaultValue() : null;
+            OptionSpec.Builder flag = OptionSpec.builder(definition.flag());
+            if (Boolean.FALSE.equals(value)) {
+                return flag.type(boolean.class).arity("0").build();
+            }
+            Class<?> type = value instanceof Integer ? int.class : value instanceof Long ? long.class
+                    : value instanceof Double ? double.class : value instanceof Boolean ? boolean.class
+                    : String.class;
+            return flag.type(type).paramLabel(definition.paramLabel()).build();
+        }
     }
 
     private static OptionSpec derive(OptionSpec flag) {

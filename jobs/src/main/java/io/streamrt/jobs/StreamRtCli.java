@@ -113,7 +113,7 @@ public final class StreamRtCli implements Runnable {
         COMMANDS.forEach((name, command) -> {
             if (named == null || !COMMANDS.containsKey(named) || named.equals(name)) {
                 try {
-                    cli.addSubcommand(name, command.get());
+                    cli.addSubcommand(name, new CommandLine(command.get())); // built whole: its model transformer runs
                 } catch (LinkageError e) {
                     if (named != null && named.equals(name)) {
                         cli.addSubcommand(name, new Unloadable(name, e));

@@ -11,7 +11,6 @@ import io.streamrt.jobs.InferenceFlags;
 import io.streamrt.jobs.LocalCluster;
 import io.streamrt.jobs.OptionFlags;
 import io.streamrt.jobs.StreamRtCli;
-import io.streamrt.operators.BatchingMode;
 import io.streamrt.operators.InferenceOptions;
 import io.streamrt.operators.TaskOutputs;
 import io.streamrt.serde.EmbeddingEncoding;
@@ -30,6 +29,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.configuration.Configuration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,7 +45,7 @@ import picocli.CommandLine.Option;
 @Command(
         name = "enrich",
         mixinStandardHelpOptions = true,
-        modelTransformer = OptionFlags.class,
+        modelTransformer = OptionFlags.All.class,
         sortOptions = false,
         description = {
             "Reads JSON records from a Kafka topic, adds an 'inference' object (sentence embedding, and the nearest "
@@ -87,52 +87,10 @@ public final class EnrichCommand implements Callable<Integer> {
             description = "JSON field holding the record id (optional in records). Default: ${DEFAULT-VALUE}.")
     String idField;
 
-    @Option(names = "--task", paramLabel = "TASK")
-    String task;
-
-    @Option(names = "--pooling", paramLabel = "MODE")
-    String pooling;
-
-    @Option(names = "--aggregation", paramLabel = "MODE")
-    String aggregation;
-
-    @Option(names = "--prefix", paramLabel = "TEXT")
-    String prefix;
-
-    @Option(names = "--top-k", paramLabel = "N")
-    int topK;
-
     @Option(names = "--text-pair-field", paramLabel = "NAME",
             description = "JSON field holding the second text of a pair (cross-encoders, rerankers): the text and it "
                     + "are encoded as the tokenizer's pair encoding. Default: none (single texts).")
     String textPairField;
-
-    @Option(names = "--output-fields", paramLabel = "F1,F2,...")
-    String outputFields;
-
-    @Option(names = "--embedding-encoding", paramLabel = "ENC")
-    String embeddingEncoding;
-
-    @Option(names = "--labels", paramLabel = "L1,L2,...")
-    String labels;
-
-    @Option(names = "--batching", paramLabel = "MODE")
-    String batching;
-
-    @Option(names = "--max-delay-ms", paramLabel = "MS")
-    long maxDelayMs;
-
-    @Option(names = "--ordered")
-    boolean ordered;
-
-    @Option(names = "--timeout-ms", paramLabel = "MS")
-    long timeoutMs;
-
-    @Option(names = "--cpu-threads", paramLabel = "N")
-    int cpuThreads;
-
-    @Option(names = "--token-budget", paramLabel = "TOKENS")
-    long tokenBudget;
 
     @Option(names = "--parallelism", paramLabel = "N", defaultValue = "0",
             description = "Job parallelism; 0 (default) keeps the environment's.")
@@ -182,9 +140,8 @@ public final class EnrichCommand implements Callable<Integer> {
         EnrichConfig.Delivery deliveryMode = choice("--delivery", delivery, EnrichConfig.Delivery.values());
         EnrichConfig.StartingOffsets offsets =
                 choice("--starting-offsets", startingOffsets, EnrichConfig.StartingOffsets.values());
-        List<String> labelList = labels == null ? List.of()
-                : Arrays.stream(labels.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-        if (labels != null && labelList.isEmpty()) {
+        Configuration operator = OptionFlags.read(spec);
+        if (text("--labels") != null && operator.get(InferenceOptions.LABELS).isEmpty()) {
             throw bad("--labels must name at least one label, e.g. --labels \"sports,politics,technology\"");
         }
         InferenceFlags.atLeast(spec.commandLine(), "--kafka-check-timeout-ms", kafkaCheckTimeoutMs, 0);
@@ -195,26 +152,22 @@ public final class EnrichCommand implements Callable<Integer> {
             throw bad("Kafka property transaction.timeout.ms must be a positive whole number of milliseconds, found '"
                     + transactionTimeout + "'");
         }
-        InferenceFlags.atLeast(spec.commandLine(), "--top-k", topK, 0);
-        InferenceFlags.atLeast(spec.commandLine(), "--max-delay-ms", maxDelayMs, 0);
+        InferenceFlags.atLeast(spec.commandLine(), "--top-k", (Integer) value("--top-k"), 0);
+        InferenceFlags.atLeast(spec.commandLine(), "--max-delay-ms", (Long) value("--max-delay-ms"), 0);
+        String batching = text("--batching");
         if (!batching.equals("adaptive") && !batching.equals("static")) {
             throw bad("Invalid value for option '--batching': expected one of [adaptive, static] but was '" + batching
                     + "'");
         }
-        EnrichConfig.Batching batchingChoice = new EnrichConfig.Batching(batching.equals("static")
-                ? BatchingMode.STATIC : BatchingMode.ADAPTIVE, maxDelayMs);
-        OutputFields output;
         try {
-            output = OutputFields.parse(outputFields, EmbeddingEncoding.parse(embeddingEncoding));
+            OutputFields.parse(text("--output-fields"), EmbeddingEncoding.parse(text("--embedding-encoding")));
         } catch (IllegalArgumentException e) {
             throw bad("Invalid value for option '" + (e.getMessage().contains("encoding") ? "--embedding-encoding"
                     : "--output-fields") + "': " + e.getMessage());
         }
-        EnrichConfig.ModelTask modelTask = new EnrichConfig.ModelTask(task, pooling, aggregation, prefix, topK,
-                textPairField, output);
-        checkChoice("--task", task, Task::of);
-        checkChoice("--pooling", pooling, Pooling::of);
-        checkChoice("--aggregation", aggregation, Aggregation::of);
+        checkChoice("--task", text("--task"), Task::of);
+        checkChoice("--pooling", text("--pooling"), Pooling::of);
+        checkChoice("--aggregation", text("--aggregation"), Aggregation::of);
         if (textPairField != null && (textPairField.isBlank() || textPairField.equals(textField))) {
             throw bad("--text-pair-field must name another JSON field than --text-field '" + textField + "', found '"
                     + textPairField + "'");
@@ -230,10 +183,8 @@ public final class EnrichCommand implements Callable<Integer> {
                     .startingOffsets(offsets)
                     .bounded(bounded)
                     .kafkaProperties(kafka)
-                    .inference(OptionFlags.read(spec))
-                    .modelTask(modelTask)
-                    .batching(batchingChoice)
-                    .set(InferenceOptions.LABELS, labelList)
+                    .textPairField(textPairField)
+                    .inference(operator)
                     .build();
         } catch (IllegalArgumentException e) {
             throw bad(e.getMessage());
@@ -281,6 +232,16 @@ public final class EnrichCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw bad("Invalid value for option '" + flag + "': " + e.getMessage());
         }
+    }
+
+    /** A flag's value as given, or its default; null where it has none. */
+    private Object value(String flag) {
+        return spec.findOption(flag).getValue();
+    }
+
+    private String text(String flag) {
+        Object value = value(flag);
+        return value == null ? null : value.toString();
     }
 
     private CommandLine.ParameterException bad(String message) {
