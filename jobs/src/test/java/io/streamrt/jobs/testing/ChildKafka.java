@@ -3,6 +3,7 @@ package io.streamrt.jobs.testing;
 import io.streamrt.jobs.kafka.EmbeddedKafka;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,10 +41,35 @@ public final class ChildKafka implements EnrichTopics.Broker, AutoCloseable {
         this.port = port;
     }
 
-    /** Formats a new data directory under {@code dir} and starts the broker; waits until it answers. */
+    /**
+     * Formats a new data directory under {@code dir} and starts the broker; waits until it answers. A start that
+     * loses its ports to another process between their choice and the broker's bind is tried again on new ones.
+     */
     public static ChildKafka start(Path dir) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(dir);
+            } catch (IllegalStateException e) {
+                if (attempt == 3 || !brokerLogSays(dir, "Address already in use")) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static boolean brokerLogSays(Path dir, String text) {
+        try {
+            return Files.readString(dir.resolve("broker.log")).contains(text);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static ChildKafka startOnce(Path dir) {
         try {
             Files.createDirectories(dir);
+            deleteQuietly(dir.resolve("data"));
+            Files.deleteIfExists(dir.resolve("broker.log"));
             int port = freePort();
             int controllerPort = freePort();
             Files.writeString(dir.resolve("server.properties"), String.join("\n",
@@ -155,9 +181,30 @@ public final class ChildKafka implements EnrichTopics.Broker, AutoCloseable {
         return command;
     }
 
+    /**
+     * A port free now, below the kernel's ephemeral range (32768 and up on Linux): the broker keeps it across its
+     * restart, and while it is down the clients' reconnections take local ports from that range, one of which could
+     * otherwise be the broker's own.
+     */
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+        for (int i = 0; i < 1000; i++) {
+            int candidate = 20_000 + RANDOM.nextInt(12_000);
+            try (ServerSocket socket = new ServerSocket(candidate, 1, InetAddress.getLoopbackAddress())) {
+                return socket.getLocalPort();
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new IOException("no free port between 20000 and 32000 on 127.0.0.1");
+    }
+
+    private static final java.util.Random RANDOM = new java.util.Random();
+
+    private static void deleteQuietly(Path path) throws IOException {
+        if (Files.exists(path)) {
+            try (var walk = Files.walk(path)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         }
     }
 }
