@@ -11,7 +11,6 @@ import io.streamrt.operators.InferenceOptions;
 import io.streamrt.serde.EmbeddingEncoding;
 import io.streamrt.serde.OutputFields;
 import java.io.Serializable;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -19,7 +18,6 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.ReadableConfig;
 
 /**
  * Everything the enrich job is told: where it reads and writes (Kafka, topics, fields, delivery) and the inference
@@ -53,7 +51,7 @@ public final class EnrichConfig implements Serializable {
     private final Map<String, String> kafkaProperties;
     private final Configuration inference;
 
-    private EnrichConfig(Builder b) {
+    EnrichConfig(EnrichConfigBuilder b) {
         this.bootstrapServers = Objects.requireNonNull(b.bootstrapServers, "bootstrapServers");
         this.inputTopic = Objects.requireNonNull(b.inputTopic, "inputTopic");
         this.outputTopic = Objects.requireNonNull(b.outputTopic, "outputTopic");
@@ -79,9 +77,9 @@ public final class EnrichConfig implements Serializable {
     }
 
     /** A configuration reading {@code inputTopic} and writing the other two, everything else at its default. */
-    public static Builder builder(String bootstrapServers, String inputTopic, String outputTopic,
+    public static EnrichConfigBuilder builder(String bootstrapServers, String inputTopic, String outputTopic,
             String deadLetterTopic) {
-        return new Builder(bootstrapServers, inputTopic, outputTopic, deadLetterTopic);
+        return new EnrichConfigBuilder(bootstrapServers, inputTopic, outputTopic, deadLetterTopic);
     }
 
     /** The documented defaults for everything but the four required flags. */
@@ -91,13 +89,13 @@ public final class EnrichConfig implements Serializable {
     }
 
     /** A builder starting from this configuration. */
-    public Builder toBuilder() {
+    public EnrichConfigBuilder toBuilder() {
         return toBuilder(inputTopic, outputTopic, deadLetterTopic);
     }
 
     /** A builder starting from this configuration, with other topics. */
-    public Builder toBuilder(String input, String output, String deadLetter) {
-        Builder b = new Builder(bootstrapServers, input, output, deadLetter);
+    public EnrichConfigBuilder toBuilder(String input, String output, String deadLetter) {
+        EnrichConfigBuilder b = new EnrichConfigBuilder(bootstrapServers, input, output, deadLetter);
         b.groupId = groupId;
         b.textField = textField;
         b.idField = idField;
@@ -253,148 +251,6 @@ public final class EnrichConfig implements Serializable {
 
     public EnrichConfig withParallelismAndCheckpoints(int parallelismValue, long checkpointMs) {
         return toBuilder().parallelism(parallelismValue).checkpointIntervalMs(checkpointMs).build();
-    }
-
-    /** Builds an {@link EnrichConfig}; checks in {@link #build()}. */
-    public static final class Builder {
-
-        private final String bootstrapServers;
-        private final String inputTopic;
-        private final String outputTopic;
-        private final String deadLetterTopic;
-        private String groupId = "streamrt-enrich";
-        private String textField = "text";
-        private String idField = "id";
-        private String textPairField;
-        private int parallelism;
-        private long checkpointIntervalMs = 5000;
-        private Delivery delivery = Delivery.EXACTLY_ONCE;
-        private StartingOffsets startingOffsets = StartingOffsets.EARLIEST;
-        private boolean bounded;
-        private final Map<String, String> kafkaProperties = new LinkedHashMap<>();
-        private final Configuration inference = new Configuration();
-
-        private Builder(String bootstrapServers, String inputTopic, String outputTopic, String deadLetterTopic) {
-            this.bootstrapServers = Objects.requireNonNull(bootstrapServers, "bootstrapServers");
-            this.inputTopic = Objects.requireNonNull(inputTopic, "inputTopic");
-            this.outputTopic = Objects.requireNonNull(outputTopic, "outputTopic");
-            this.deadLetterTopic = Objects.requireNonNull(deadLetterTopic, "deadLetterTopic");
-        }
-
-        public Builder groupId(String value) {
-            this.groupId = Objects.requireNonNull(value, "groupId");
-            return this;
-        }
-
-        public Builder textField(String value) {
-            this.textField = Objects.requireNonNull(value, "textField");
-            return this;
-        }
-
-        public Builder idField(String value) {
-            this.idField = Objects.requireNonNull(value, "idField");
-            return this;
-        }
-
-        /** The JSON field holding the second text of a pair; null for single texts. */
-        public Builder textPairField(String value) {
-            this.textPairField = value;
-            return this;
-        }
-
-        /** The job's parallelism; 0 keeps the environment's. */
-        public Builder parallelism(int value) {
-            this.parallelism = value;
-            return this;
-        }
-
-        public Builder checkpointIntervalMs(long value) {
-            this.checkpointIntervalMs = value;
-            return this;
-        }
-
-        public Builder delivery(Delivery value) {
-            this.delivery = Objects.requireNonNull(value, "delivery");
-            return this;
-        }
-
-        public Builder startingOffsets(StartingOffsets value) {
-            this.startingOffsets = Objects.requireNonNull(value, "startingOffsets");
-            return this;
-        }
-
-        public Builder bounded(boolean value) {
-            this.bounded = value;
-            return this;
-        }
-
-        /** Kafka client properties for the source and both sinks (replacing any set before). */
-        public Builder kafkaProperties(Map<String, String> value) {
-            kafkaProperties.clear();
-            kafkaProperties.putAll(Objects.requireNonNull(value, "kafkaProperties"));
-            return this;
-        }
-
-        /** Sets one operator option. */
-        public <T> Builder set(ConfigOption<T> option, T value) {
-            inference.set(Objects.requireNonNull(option, "option"), Objects.requireNonNull(value, option.key()));
-            return this;
-        }
-
-        /** Sets every operator option {@code options} holds ({@link InferenceOptions} keys). */
-        public Builder inference(ReadableConfig options) {
-            InferenceOptions.definitions().forEach(d -> copy(d.option(), options));
-            return this;
-        }
-
-        /** The task, its choices, the pair field and the output fields, as {@code task} says. */
-        public Builder modelTask(ModelTask task) {
-            Objects.requireNonNull(task, "task");
-            setOrRemove(InferenceOptions.TASK, task.task());
-            setOrRemove(InferenceOptions.POOLING, task.pooling());
-            setOrRemove(InferenceOptions.AGGREGATION, task.aggregation());
-            inference.set(InferenceOptions.PREFIX, task.prefix());
-            inference.set(InferenceOptions.TOP_K, task.topK());
-            setOrRemove(InferenceOptions.OUTPUT_FIELDS, task.output().fields().isEmpty() ? null
-                    : task.output().names());
-            inference.set(InferenceOptions.EMBEDDING_ENCODING, task.output().embeddingEncoding().id());
-            this.textPairField = task.textPairField();
-            return this;
-        }
-
-        public Builder batching(Batching batching) {
-            inference.set(InferenceOptions.BATCHING, batching.mode());
-            inference.set(InferenceOptions.MAX_DELAY_MS, batching.maxDelayMs());
-            return this;
-        }
-
-        /** The simulated GPU's settings ({@link SimulatedGpu#options}); other engines have none. */
-        public Builder engineOptions(Map<String, String> options) {
-            if (options.containsKey(SimulatedGpu.TIME_SCALE) || options.containsKey(SimulatedGpu.STREAMS)) {
-                inference.set(InferenceOptions.SIMULATED_TIME_SCALE, SimulatedGpu.timeScale(options));
-                inference.set(InferenceOptions.SIMULATED_STREAMS, SimulatedGpu.streams(options));
-            }
-            return this;
-        }
-
-        /**
-         * @throws IllegalArgumentException when two topics are the same or the static max delay is negative
-         */
-        public EnrichConfig build() {
-            return new EnrichConfig(this);
-        }
-
-        private <T> void copy(ConfigOption<T> option, ReadableConfig from) {
-            from.getOptional(option).ifPresent(value -> inference.set(option, value));
-        }
-
-        private <T> void setOrRemove(ConfigOption<T> option, T value) {
-            if (value == null) {
-                inference.removeConfig(option);
-            } else {
-                inference.set(option, value);
-            }
-        }
     }
 
     /**
