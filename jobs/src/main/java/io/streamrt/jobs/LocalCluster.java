@@ -106,6 +106,10 @@ public final class LocalCluster implements AutoCloseable {
     public JobExecutionResult await(Duration timeout) throws Exception {
         long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
         long withoutTaskManagerSince = -1;
+        // The TaskManager registers asynchronously after the cluster starts: until it has been seen, the wait for it
+        // is longer (a TaskManager that never registers is lost too).
+        boolean registered = false;
+        long started = System.nanoTime();
         while (true) {
             try {
                 JobResult done = result.get(POLL_MS, TimeUnit.MILLISECONDS);
@@ -115,10 +119,12 @@ public final class LocalCluster implements AutoCloseable {
             }
             long now = System.nanoTime();
             if (cluster.requestClusterOverview().get().getNumTaskManagersConnected() > 0) {
+                registered = true;
                 withoutTaskManagerSince = -1;
-            } else if (withoutTaskManagerSince < 0) {
+            } else if (registered && withoutTaskManagerSince < 0) {
                 withoutTaskManagerSince = now;
-            } else if (now - withoutTaskManagerSince > NO_TASK_MANAGER_GRACE.toNanos()) {
+            } else if (registered ? now - withoutTaskManagerSince > NO_TASK_MANAGER_GRACE.toNanos()
+                    : now - started > NO_TASK_MANAGER_GRACE.toNanos() * 6) {
                 String state = describe();
                 cluster.cancelJob(job);
                 throw new TaskManagerLostException("the local Flink cluster has no TaskManager left, so the job"
