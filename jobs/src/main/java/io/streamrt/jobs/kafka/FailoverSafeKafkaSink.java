@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
-import org.apache.flink.annotation.Internal;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.api.connector.sink2.CommitterInitContext;
 import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * stream.sinkTo(new FailoverSafeKafkaSink<>(KafkaSink.<Row>builder()...build(), "enriched"));
  * }</pre>
  */
-@Internal
+@PublicEvolving
 public final class FailoverSafeKafkaSink<IN> implements Sink<IN>, SupportsWriterState<IN, KafkaWriterState>,
         SupportsCommitter<KafkaCommittable>, SupportsPostCommitTopology<KafkaCommittable>, LineageVertexProvider {
 
