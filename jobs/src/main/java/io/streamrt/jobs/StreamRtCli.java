@@ -113,7 +113,8 @@ public final class StreamRtCli implements Runnable {
         COMMANDS.forEach((name, command) -> {
             if (named == null || !COMMANDS.containsKey(named) || named.equals(name)) {
                 try {
-                    cli.addSubcommand(name, new CommandLine(command.get())); // built whole: its model transformer runs
+                    // Built whole, so that its model transformers run (its own, its subcommands': build-engine's).
+                    cli.addSubcommand(name, new CommandLine(command.get()));
                 } catch (LinkageError e) {
                     if (named != null && named.equals(name)) {
                         cli.addSubcommand(name, new Unloadable(name, e));
@@ -121,22 +122,11 @@ public final class StreamRtCli implements Runnable {
                 }
             }
         });
-        deriveOptionFlags(cli);
         return cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             failure.set(e);
             commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + describe(e));
             return 1;
         });
-    }
-
-    /**
-     * Gives every command's operator flags the options' defaults and descriptions. A command's own
-     * {@code modelTransformer} does that where the command is built on its own; picocli does not apply it to
-     * subcommands declared in an annotation ({@code model build-engine}).
-     */
-    private static void deriveOptionFlags(CommandLine command) {
-        new OptionFlags().transform(command.getCommandSpec());
-        command.getSubcommands().values().forEach(StreamRtCli::deriveOptionFlags);
     }
 
     /** A command whose classes do not load here: running it says what is missing. */

@@ -74,4 +74,19 @@ class OptionFlagsTest {
         assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8))
                 .contains("Most records in one batch").contains("Default: 64");
     }
+
+    @Test
+    void aCommandWithoutTheTransformerKeepsItsOwnFlags() {
+        java.io.PrintStream saved = System.out;
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            assertThat(StreamRtCli.execute("model", "quantize", "--help")).isZero();
+        } finally {
+            System.setOut(saved);
+        }
+        // quantize's --max-sequence-length and --tokenizer mean its calibration texts, not the operator's options.
+        assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .contains("Calibration texts are truncated").doesNotContain("Longest input in tokens");
+    }
 }
