@@ -71,9 +71,7 @@ public final class EnrichConfig implements Serializable {
             throw new IllegalArgumentException("input, output and dead-letter topics must differ, found '" + inputTopic
                     + "', '" + outputTopic + "', '" + deadLetterTopic + "'");
         }
-        if (batching().maxDelayMs() < 0) {
-            throw new IllegalArgumentException("max delay must be 0 ms or more, found " + batching().maxDelayMs());
-        }
+        batching(); // Batching refuses a negative max delay
     }
 
     /** A configuration reading {@code inputTopic} and writing the other two, everything else at its default. */
@@ -267,11 +265,6 @@ public final class EnrichConfig implements Serializable {
                 throw new IllegalArgumentException("max delay must be 0 ms or more, found " + maxDelayMs);
             }
         }
-
-        /** The options' defaults: adaptive, and 10 ms for static. */
-        public static Batching defaults() {
-            return new Batching(InferenceOptions.BATCHING.defaultValue(), InferenceOptions.MAX_DELAY_MS.defaultValue());
-        }
     }
 
     /**
@@ -294,12 +287,6 @@ public final class EnrichConfig implements Serializable {
         public ModelTask(String task, String pooling, String aggregation, String prefix, int topK,
                 String textPairField) {
             this(task, pooling, aggregation, prefix, topK, textPairField, OutputFields.all());
-        }
-
-        /** Everything detected from the model; single texts. */
-        public static ModelTask detect() {
-            return new ModelTask(null, null, null, InferenceOptions.PREFIX.defaultValue(),
-                    InferenceOptions.TOP_K.defaultValue(), null);
         }
 
         /** The same task, writing the output as {@code value} says. */

@@ -1,6 +1,5 @@
 package io.streamrt.jobs.enrich;
 
-import io.streamrt.engine.SimulatedGpu;
 import io.streamrt.operators.InferenceOptions;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -123,21 +122,6 @@ public final class EnrichConfigBuilder {
                 : task.output().names());
         inference.set(InferenceOptions.EMBEDDING_ENCODING, task.output().embeddingEncoding().id());
         this.textPairField = task.textPairField();
-        return this;
-    }
-
-    public EnrichConfigBuilder batching(EnrichConfig.Batching batching) {
-        inference.set(InferenceOptions.BATCHING, batching.mode());
-        inference.set(InferenceOptions.MAX_DELAY_MS, batching.maxDelayMs());
-        return this;
-    }
-
-    /** The simulated GPU's settings ({@link SimulatedGpu#options}); other engines have none. */
-    public EnrichConfigBuilder engineOptions(Map<String, String> options) {
-        if (options.containsKey(SimulatedGpu.TIME_SCALE) || options.containsKey(SimulatedGpu.STREAMS)) {
-            inference.set(InferenceOptions.SIMULATED_TIME_SCALE, SimulatedGpu.timeScale(options));
-            inference.set(InferenceOptions.SIMULATED_STREAMS, SimulatedGpu.streams(options));
-        }
         return this;
     }
 

@@ -120,19 +120,7 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
      */
     public InferenceFunction(InferenceSettings settings, SerializableFunction<T, String> textExtractor,
             SerializableFunction<T, Long> recordTimestamp, SerializableFunction<T, String> recordDescription) {
-        this(settings, textExtractor, null, recordTimestamp, recordDescription);
-    }
-
-    /**
-     * @param pairExtractor the second text of a pair (a cross-encoder's passage); or null for single texts
-     * @param recordTimestamp when each record was created (epoch ms), for the end-to-end latency metric; or null
-     * @param recordDescription names a record in errors and logs (e.g. its Kafka key and offset, never its text);
-     *     or null, for "a record"
-     */
-    public InferenceFunction(InferenceSettings settings, SerializableFunction<T, String> textExtractor,
-            SerializableFunction<T, String> pairExtractor, SerializableFunction<T, Long> recordTimestamp,
-            SerializableFunction<T, String> recordDescription) {
-        this(settings, textExtractor, pairExtractor, recordTimestamp, recordDescription, Surface.DATASTREAM);
+        this(settings, textExtractor, null, recordTimestamp, recordDescription, Surface.DATASTREAM);
     }
 
     /**
