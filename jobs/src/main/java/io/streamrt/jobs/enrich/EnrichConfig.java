@@ -289,6 +289,12 @@ public final class EnrichConfig implements Serializable {
             this(task, pooling, aggregation, prefix, topK, textPairField, OutputFields.all());
         }
 
+        /** Everything detected from the model; single texts. */
+        public static ModelTask detect() {
+            return new ModelTask(null, null, null, InferenceOptions.PREFIX.defaultValue(),
+                    InferenceOptions.TOP_K.defaultValue(), null);
+        }
+
         /** The same task, writing the output as {@code value} says. */
         public ModelTask withOutput(OutputFields value) {
             return new ModelTask(task, pooling, aggregation, prefix, topK, textPairField, value);
