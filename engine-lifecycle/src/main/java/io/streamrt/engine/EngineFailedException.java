@@ -44,6 +44,16 @@ public class EngineFailedException extends EngineException {
         this.poisonsProcess = poisonsProcess;
     }
 
+    private EngineFailedException(String message, Throwable cause, boolean poisonsProcess) {
+        super(message, cause);
+        this.poisonsProcess = poisonsProcess;
+    }
+
+    @Override
+    protected EngineException withMessage(String message) {
+        return new EngineFailedException(message, getCause(), poisonsProcess);
+    }
+
     /** Whether the process must be replaced, not just the engine: see the class description. */
     public boolean poisonsProcess() {
         return poisonsProcess;

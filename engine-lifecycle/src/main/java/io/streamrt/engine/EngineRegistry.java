@@ -1,8 +1,6 @@
 package io.streamrt.engine;
 
 import io.streamrt.engine.internal.BackendSelector;
-import io.streamrt.engine.onnx.ModelSignature;
-import io.streamrt.engine.task.ModelConfig;
 import io.streamrt.engine.task.TaskPlan;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,11 +16,13 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,6 +76,7 @@ public final class EngineRegistry {
     /** Broken engines no longer in {@link #entries}, still held by leases; closed with their last lease. */
     private final Set<RegistryEntry> retiring = new HashSet<>();
     private final AtomicInteger openLeases = new AtomicInteger();
+    private final Map<Class<?>, Object> extensions = new ConcurrentHashMap<>();
 
     /**
      * Schedules the delayed close of an idle engine. Tests pass a manual one to fire it without sleeping.
@@ -144,22 +145,13 @@ public final class EngineRegistry {
      *     retries
      */
     public EngineLease acquire(EngineSpec spec) {
-        return acquire(spec, OptionWords.COMMAND_LINE);
-    }
-
-    /**
-     * As {@link #acquire(EngineSpec)}, with the fixes its errors suggest (another engine, a tokenizer) in the
-     * user's {@code words}, e.g. a SQL model's options.
-     */
-    public EngineLease acquire(EngineSpec spec, OptionWords words) {
         Objects.requireNonNull(spec, "spec");
-        Objects.requireNonNull(words, "words");
         RegistryEntry entry;
         boolean builder = false;
         synchronized (lock) {
             entry = entries.get(spec);
             if (entry == null) {
-                entry = new RegistryEntry(spec, words);
+                entry = new RegistryEntry(spec);
                 entries.put(spec, entry);
                 builder = true;
             }
@@ -189,7 +181,7 @@ public final class EngineRegistry {
                 throw runtime;
             }
             // A fresh exception per waiter: one instance thrown in several threads gets confusing stack traces.
-            throw new EngineException(cause.getMessage(), cause);
+            throw EngineException.again(cause);
         }
         openLeases.incrementAndGet();
         return new RegistryLease(this, entry, built);
@@ -213,20 +205,14 @@ public final class EngineRegistry {
      * @throws EngineException naming what is missing and the fix ({@link ModelRejectedException} for the model)
      */
     public ModelCheck check(EngineSpec spec, TaskPlan.Choices choices) {
-        return check(spec, choices, OptionWords.COMMAND_LINE);
-    }
-
-    /** As {@link #check(EngineSpec, TaskPlan.Choices)}, with the fixes its errors suggest in the user's words. */
-    public ModelCheck check(EngineSpec spec, TaskPlan.Choices choices, OptionWords words) {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(choices, "choices");
-        Objects.requireNonNull(words, "words");
-        BackendSelector.Selection selection = select(spec, words);
-        return check(selection.provider(), selection.model(), choices, words, selection.provider().name());
+        BackendSelector.Selection selection = select(spec);
+        return ModelCheck.of(selection.provider(), selection.model(), choices, selection.provider().name());
     }
 
     /**
-     * As {@link #check(EngineSpec, TaskPlan.Choices, OptionWords)}, for a job whose engines open on other machines: a
+     * As {@link #check(EngineSpec, TaskPlan.Choices)}, for a job whose engines open on other machines: a
      * cluster's TaskManagers, where {@code main()} runs in a client or the JobManager, which have no GPU. The model
      * is resolved and checked against the backend {@code spec} names from its files alone
      * ({@link EngineProvider#checkModel}), without asking whether this machine could run that backend: the
@@ -235,28 +221,25 @@ public final class EngineRegistry {
      *
      * @throws EngineException naming what is missing and the fix ({@link ModelRejectedException} for the model)
      */
-    public ModelCheck checkForCluster(EngineSpec spec, TaskPlan.Choices choices, OptionWords words) {
+    public ModelCheck checkForCluster(EngineSpec spec, TaskPlan.Choices choices) {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(choices, "choices");
-        Objects.requireNonNull(words, "words");
-        ModelFiles model = ModelFiles.resolve(spec.model(), spec.tokenizer(), words);
-        EngineProvider provider = BackendSelector.named(providers, spec, words);
+        ModelFiles model = ModelFiles.resolve(spec.model(), spec.tokenizer());
+        EngineProvider provider = BackendSelector.named(providers, spec);
         String engine = spec.engine().trim().toLowerCase(Locale.ROOT);
-        return check(provider, model, choices, words, engine + (EngineSpec.AUTO.equals(engine)
+        return ModelCheck.of(provider, model, choices, engine + (EngineSpec.AUTO.equals(engine)
                 ? ", decided on each TaskManager (TensorRT where a GPU and TensorRT are usable and the model suits it, "
                         + "else ONNX Runtime; the model was checked as ONNX Runtime runs it)"
                 : ", on the TaskManagers (checked from the model's files; whether they can run it, they say when the "
                         + "job starts)"));
     }
 
-    private static ModelCheck check(EngineProvider provider, ModelFiles model, TaskPlan.Choices choices,
-            OptionWords words, String backend) {
-        provider.checkModel(model);
-        EncoderContract.Checked contract = EncoderContract.check(model.name(), ModelSignature.read(model.onnx()),
-                Set.of("int64", "int32"));
-        ModelConfig config = ModelConfig.read(model, words);
-        TaskPlan plan = TaskPlan.plan(model.name(), config, contract.outputs(), choices, words);
-        return new ModelCheck(backend, model, config, contract.inputs(), plan);
+    /**
+     * The one {@code type} kept with this registry, made by {@code factory} on first use: what the layers above share
+     * across the engines it holds, e.g. the statistics of the batch schedulers on them.
+     */
+    public <T> T extension(Class<T> type, Supplier<T> factory) {
+        return type.cast(extensions.computeIfAbsent(type, t -> Objects.requireNonNull(factory.get(), "extension")));
     }
 
     /** Leases handed out and not yet closed. */
@@ -283,7 +266,7 @@ public final class EngineRegistry {
     private void build(RegistryEntry entry) {
         EngineSpec spec = entry.spec;
         try {
-            BackendSelector.Selection selection = select(spec, entry.words);
+            BackendSelector.Selection selection = select(spec);
             EngineProvider provider = selection.provider();
             ModelFiles model = selection.model();
             long start = System.nanoTime();
@@ -306,9 +289,8 @@ public final class EngineRegistry {
     }
 
     /** The backend for the spec and the model it runs (a substitute, under auto: {@link BackendSelector#choose}). */
-    private BackendSelector.Selection select(EngineSpec spec, OptionWords words) {
-        return BackendSelector.choose(providers, spec, ModelFiles.resolve(spec.model(), spec.tokenizer(), words),
-                words);
+    private BackendSelector.Selection select(EngineSpec spec) {
+        return BackendSelector.choose(providers, spec, ModelFiles.resolve(spec.model(), spec.tokenizer()));
     }
 
     /**
@@ -322,7 +304,7 @@ public final class EngineRegistry {
             }
             entries.remove(entry.spec);
         }
-        closeEntry(entry, "every task waiting for its build gave up (no grace period)");
+        entry.close("every task waiting for its build gave up (no grace period)");
     }
 
     /** A lease was closed: counts it and releases its entry. */
@@ -361,7 +343,7 @@ public final class EngineRegistry {
                 why = "its last lease was released (no grace period)";
             }
         }
-        closeEntry(entry, why);
+        entry.close(why);
     }
 
     private void expire(RegistryEntry entry, long generation) {
@@ -378,7 +360,7 @@ public final class EngineRegistry {
             entries.remove(entry.spec);
             entry.pendingClose = null;
         }
-        closeEntry(entry, "its grace period ended");
+        entry.close("its grace period ended");
     }
 
     /**
@@ -403,46 +385,8 @@ public final class EngineRegistry {
         LOG.warn("Engine {} is broken and will not run more batches: {}. The next acquire builds a new engine; this "
                 + "one closes when its {} open lease(s) are released", built.engineId, failure.getMessage(), leases);
         if (leases == 0) {
-            closeEntry(entry, "it broke with no lease open");
+            entry.close("it broke with no lease open");
         }
-    }
-
-    /** Attachments first (they use the engine), newest first, then the engine; one failure does not skip the rest. */
-    private static void closeEntry(RegistryEntry entry, String why) {
-        BuiltEngine built = entry.future.getNow(null);
-        if (built == null) {
-            return;
-        }
-        RuntimeException failure = null;
-        List<Object> attachments;
-        synchronized (built.attachments) {
-            attachments = new ArrayList<>(built.attachments.values());
-            built.attachments.clear();
-        }
-        for (int i = attachments.size() - 1; i >= 0; i--) {
-            if (attachments.get(i) instanceof AutoCloseable closeable) {
-                failure = closeKeepingFirst(closeable, failure);
-            }
-        }
-        failure = closeKeepingFirst(built.engine, failure);
-        if (failure != null) {
-            LOG.warn("Closing engine {} failed; its native resources may not all be freed", built.engineId, failure);
-        } else {
-            LOG.info("Closed engine {}: {}", built.engineId, why);
-        }
-    }
-
-    private static RuntimeException closeKeepingFirst(AutoCloseable closeable, RuntimeException failure) {
-        try {
-            closeable.close();
-        } catch (Exception e) {
-            if (failure == null) {
-                return e instanceof RuntimeException runtime ? runtime
-                        : new EngineException("closing " + closeable.getClass().getName() + " failed: " + e, e);
-            }
-            failure.addSuppressed(e);
-        }
-        return failure;
     }
 
     private static final class Shared {

@@ -43,11 +43,6 @@ public record ModelFiles(String name, Path onnx, Path tokenizer, Path root) {
      * @throws ModelRejectedException naming the reference, what was looked for, and the accepted forms
      */
     public static ModelFiles resolve(String model, String tokenizer) {
-        return resolve(model, tokenizer, OptionWords.COMMAND_LINE);
-    }
-
-    /** As {@link #resolve(String, String)}, with the fixes its errors suggest in {@code words}. */
-    public static ModelFiles resolve(String model, String tokenizer, OptionWords words) {
-        return io.streamrt.engine.internal.ModelResolver.resolve(model, tokenizer, words);
+        return io.streamrt.engine.internal.ModelResolver.resolve(model, tokenizer);
     }
 }

@@ -21,4 +21,14 @@ public class ModelRejectedException extends EngineException {
     public ModelRejectedException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    /** A rejection whose fix is a setting: see {@link EngineException#EngineException(SettingText)}. */
+    public ModelRejectedException(SettingText message) {
+        super(message);
+    }
+
+    @Override
+    protected EngineException withMessage(String message) {
+        return new ModelRejectedException(message, getCause());
+    }
 }

@@ -9,8 +9,6 @@ import java.util.concurrent.CompletableFuture;
  */
 final class RegistryEntry {
     final EngineSpec spec;
-    /** The words of whoever started the build, for its errors (every waiter gets the same failure). */
-    final OptionWords words;
     final CompletableFuture<BuiltEngine> future = new CompletableFuture<>();
     /** Leases plus acquires waiting for the build; guarded by the registry lock. */
     int refs;
@@ -23,9 +21,16 @@ final class RegistryEntry {
     /** What broke it; written before {@link #broken}. */
     volatile String brokenBy;
 
-    RegistryEntry(EngineSpec spec, OptionWords words) {
+    RegistryEntry(EngineSpec spec) {
         this.spec = spec;
-        this.words = words;
+    }
+
+    /** Closes its engine, if built, with its attachments; outside the registry lock. */
+    void close(String why) {
+        BuiltEngine built = future.getNow(null);
+        if (built != null) {
+            built.close(why);
+        }
     }
 
     /** Calls off a pending delayed close; under the registry lock. */

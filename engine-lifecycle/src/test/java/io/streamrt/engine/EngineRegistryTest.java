@@ -2,6 +2,8 @@ package io.streamrt.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.streamrt.engine.internal.onnxruntime.OnnxRuntimeProvider;
@@ -14,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -366,7 +367,7 @@ class EngineRegistryTest {
         assertThatThrownBy(() -> withTensorRt.acquire(spec))
                 .isInstanceOf(EngineException.class)
                 .hasMessageStartingWith("engine 'tensorrt' is not available here: " + availability.reason())
-                .hasMessageContaining("use --engine onnxruntime");
+                .hasMessageContaining("use engine onnxruntime");
         assertThat(withTensorRt.openEngines()).isZero();
         assertThat(withTensorRt.openLeases()).isZero();
     }
@@ -395,7 +396,7 @@ class EngineRegistryTest {
         assertThatThrownBy(() -> withOrt.acquire(spec))
                 .isInstanceOf(EngineException.class)
                 .hasMessage("engine 'tensorrt' is not available in this build: no TensorRT backend is on the "
-                        + "classpath; use --engine onnxruntime or --engine auto (available engines: onnxruntime, "
+                        + "classpath; use engine onnxruntime or engine auto (available engines: onnxruntime, "
                         + "scripted, auto)");
         assertThat(withOrt.openEngines()).isZero();
     }
@@ -410,7 +411,7 @@ class EngineRegistryTest {
         assertThatThrownBy(() -> broken.acquire(spec))
                 .isInstanceOf(EngineException.class)
                 .hasMessage("engine 'TensorRT' is not available here: libnvinfer.so.11 not found: install TensorRT 11;"
-                        + " or use --engine auto");
+                        + " or use engine auto");
     }
 
     @Test
@@ -418,27 +419,49 @@ class EngineRegistryTest {
         EngineRegistry gpuOnly = new EngineRegistry(List.of(new OnnxRuntimeProvider(),
                 new FakeProvider("tensorrt", 100, "no GPU is visible to this process")), GRACE, timer);
         EngineSpec spec = new EngineSpec(ModelFiles.BUILTIN_MINILM_INT8, null, "tensorrt", 0, 8, 64, 1);
-        OptionWords sql = new OptionWords() {
+        SettingText.Writer sql = new SettingText.Writer() {
             @Override
-            public String name(Option option) {
-                return "'" + option.name().toLowerCase(Locale.ROOT) + "'";
+            public String name(Setting setting) {
+                return "'" + setting.id() + "'";
             }
 
             @Override
-            public String set(Option option, String value) {
-                return name(option) + " = '" + value + "'";
+            public String set(Setting setting, String value) {
+                return name(setting) + " = '" + value + "'";
             }
         };
 
-        assertThatThrownBy(() -> gpuOnly.acquire(spec))
-                .hasMessage("engine 'tensorrt' is not available here: no GPU is visible to this process; or use "
-                        + "--engine onnxruntime or --engine auto");
-        assertThatThrownBy(() -> gpuOnly.acquire(spec, sql))
+        EngineException failure = catchThrowableOfType(EngineException.class, () -> gpuOnly.acquire(spec));
+        assertThat(failure).hasMessage("engine 'tensorrt' is not available here: no GPU is visible to this process; "
+                + "or use engine onnxruntime or engine auto");
+        assertThat(failure.writtenFor(sql)).isExactlyInstanceOf(EngineException.class)
                 .hasMessage("engine 'tensorrt' is not available here: no GPU is visible to this process; or use "
                         + "'engine' = 'onnxruntime' or 'engine' = 'auto'");
-        assertThatThrownBy(() -> gpuOnly.check(spec, TaskPlan.Choices.detect(), sql))
-                .hasMessageEndingWith("or use 'engine' = 'onnxruntime' or 'engine' = 'auto'");
+        assertThat(sql.messageOf(catchThrowable(() -> gpuOnly.check(spec, TaskPlan.Choices.detect()))))
+                .endsWith("or use 'engine' = 'onnxruntime' or 'engine' = 'auto'");
         assertThat(gpuOnly.openLeases()).isZero();
+    }
+
+    @Test
+    void aTaskThatWaitedForAFailedBuildGetsTheSettingsItsMessageNames() {
+        ModelRejectedException built = new ModelRejectedException(SettingText.of("no tokenizer; pass ")
+                .set(Setting.TOKENIZER, "PATH"));
+
+        EngineException waiter = EngineException.again(built);
+
+        assertThat(waiter).isNotSameAs(built).hasCause(built).hasMessage("no tokenizer; pass tokenizer PATH");
+        assertThat(waiter.settingText()).isEqualTo(built.settingText());
+        assertThat(built.writtenFor(new SettingText.Writer() {
+            @Override
+            public String name(Setting setting) {
+                return "--" + setting.id();
+            }
+
+            @Override
+            public String set(Setting setting, String value) {
+                return name(setting) + " " + value;
+            }
+        })).isExactlyInstanceOf(ModelRejectedException.class).hasMessage("no tokenizer; pass --tokenizer PATH");
     }
 
     @Test
@@ -449,17 +472,17 @@ class EngineRegistryTest {
 
         assertThatThrownBy(() -> client.check(tensorRt, TaskPlan.Choices.detect()))
                 .hasMessageContaining("is not available here: no GPU is visible");
-        ModelCheck there = client.checkForCluster(tensorRt, TaskPlan.Choices.detect(), OptionWords.COMMAND_LINE);
+        ModelCheck there = client.checkForCluster(tensorRt, TaskPlan.Choices.detect());
         assertThat(there.backend()).startsWith("tensorrt, on the TaskManagers");
         assertThat(there.plan().describe()).startsWith("task embedding");
         ModelCheck auto = client.checkForCluster(new EngineSpec(ModelFiles.BUILTIN_MINILM_FP32, null, "auto", 0, 8,
-                64, 1), TaskPlan.Choices.detect(), OptionWords.COMMAND_LINE);
+                64, 1), TaskPlan.Choices.detect());
         assertThat(auto.backend()).startsWith("auto, decided on each TaskManager");
         assertThatThrownBy(() -> client.checkForCluster(new EngineSpec(ModelFiles.BUILTIN_MINILM_FP32, null,
-                "gpu-magic", 0, 8, 64, 1), TaskPlan.Choices.detect(), OptionWords.COMMAND_LINE))
+                "gpu-magic", 0, 8, 64, 1), TaskPlan.Choices.detect()))
                 .isInstanceOf(EngineException.class)
                 .hasMessage("engine 'gpu-magic' is not available in this build: no backend named 'gpu-magic' is on "
-                        + "the classpath; use --engine onnxruntime or --engine auto (available engines: onnxruntime, "
+                        + "the classpath; use engine onnxruntime or engine auto (available engines: onnxruntime, "
                         + "auto)");
         assertThat(client.openEngines()).as("nothing built").isZero();
     }

@@ -1,10 +1,12 @@
 package io.streamrt.jobs;
 
+import io.streamrt.engine.SettingText;
 import io.streamrt.jobs.bench.BenchCommand;
 import io.streamrt.jobs.demo.DemoCommand;
 import io.streamrt.jobs.enrich.EnrichCommand;
 import io.streamrt.jobs.model.ModelCommand;
 import io.streamrt.jobs.sql.SqlCommand;
+import io.streamrt.operators.TaskOutputs;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Collections;
@@ -47,6 +49,9 @@ public final class StreamRtCli implements Runnable {
      * help lists them all): {@code enrich} must start on a cluster whose {@code lib/} has no Table API jars, which
      * {@code sql}, {@code demo} and {@code bench} use.
      */
+    /** How the commands name the settings that engine and model errors point to: by their flags. */
+    public static final SettingText.Writer FLAGS = TaskOutputs.Words.COMMAND_LINE.options();
+
     private static final Map<String, Supplier<Object>> COMMANDS = commands();
 
     /** What {@code sql} needs beyond the job jar where Flink runs it. */
@@ -163,12 +168,17 @@ public final class StreamRtCli implements Runnable {
         return message.isEmpty() ? "the command failed without a message" : message;
     }
 
-    /** An error's message and each cause's that adds something, one "caused by" line each. */
+    /**
+     * An error's message and each cause's that adds something, one "caused by" line each; the settings an engine or
+     * model error names are named by their flags.
+     */
     public static String describe(Throwable e) {
-        StringBuilder message = new StringBuilder(e.getMessage() != null ? e.getMessage() : e.toString());
+        String first = FLAGS.messageOf(e);
+        StringBuilder message = new StringBuilder(first != null ? first : e.toString());
         for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
-            if (cause.getMessage() != null && !message.toString().contains(cause.getMessage())) {
-                message.append("\n  caused by: ").append(cause.getMessage());
+            String more = FLAGS.messageOf(cause);
+            if (more != null && !message.toString().contains(more)) {
+                message.append("\n  caused by: ").append(more);
             }
         }
         return message.toString();

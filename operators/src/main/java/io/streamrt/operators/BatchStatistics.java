@@ -1,24 +1,40 @@
 package io.streamrt.operators;
 
+import io.streamrt.engine.EngineRegistry;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.apache.flink.annotation.Internal;
 
 /**
- * What the batch schedulers in this JVM have run so far, per scheduler, for benchmarks and tests that run a
- * mini cluster in-process (on a cluster, read the {@link InferenceMetrics} instead). Counters only grow: take a
- * snapshot before and after and subtract.
+ * What the batch schedulers on one {@link EngineRegistry}'s engines have run so far, per scheduler, for benchmarks and
+ * tests that run a mini cluster in-process (on a cluster, read the {@link InferenceMetrics} instead). Kept with the
+ * registry, so a test with a registry of its own counts its own batches. Counters only grow: take a snapshot before and
+ * after and subtract.
  *
  * <pre>{@code
- * BatchStatistics.Totals before = BatchStatistics.totals();
+ * BatchStatistics statistics = BatchStatistics.of(EngineRegistry.shared());
+ * BatchStatistics.Totals before = statistics.totals();
  * env.execute();
- * BatchStatistics.Totals run = BatchStatistics.totals().minus(before);
+ * BatchStatistics.Totals run = statistics.totals().minus(before);
  * double padding = run.paddingRatio();
  * }</pre>
  */
 @Internal
 public final class BatchStatistics {
 
-    private BatchStatistics() {}
+    /** Guards {@link #open} and {@link #retired} together, so that a scheduler is counted once as it closes. */
+    private final Object lock = new Object();
+    private final List<Supplier<Entry>> open = new ArrayList<>();
+    private Totals retired = new Totals(0, 0, 0, 0, 0);
+
+    /** Statistics of no registry's schedulers: for a scheduler made alone, in a test. */
+    public BatchStatistics() {}
+
+    /** The statistics of the schedulers on {@code registry}'s engines. */
+    public static BatchStatistics of(EngineRegistry registry) {
+        return registry.extension(BatchStatistics.class, BatchStatistics::new);
+    }
 
     /**
      * One scheduler's counters.
@@ -33,7 +49,13 @@ public final class BatchStatistics {
      * @param queued requests waiting for a batch now
      */
     public record Entry(String engineId, BatchingMode mode, long batches, long records, long realTokens,
-            long paddedTokens, long busyNanos, int queued) {}
+            long paddedTokens, long busyNanos, int queued) {
+
+        /** Its counters without the queue. */
+        public Totals totals() {
+            return new Totals(batches, records, realTokens, paddedTokens, busyNanos);
+        }
+    }
 
     /**
      * Sums over schedulers.
@@ -67,18 +89,48 @@ public final class BatchStatistics {
         }
     }
 
-    /** Every open scheduler in this JVM, in creation order. */
-    public static List<Entry> snapshot() {
-        return io.streamrt.operators.internal.BatchScheduler.statistics();
+    /** One scheduler counted here until it closes. */
+    public interface Registration {
+        /** The scheduler closed: its last counters stay in the totals, it leaves the snapshot. */
+        void close();
     }
 
-    /** Requests waiting for a batch now, in every open scheduler of this JVM. */
-    public static int queued() {
+    /** Counts a scheduler, read through {@code counters}, until the registration is closed. */
+    public Registration register(Supplier<Entry> counters) {
+        synchronized (lock) {
+            open.add(counters);
+        }
+        return () -> {
+            synchronized (lock) {
+                if (open.remove(counters)) {
+                    retired = retired.plus(counters.get().totals());
+                }
+            }
+        };
+    }
+
+    /** Every open scheduler, in creation order. */
+    public List<Entry> snapshot() {
+        List<Supplier<Entry>> schedulers;
+        synchronized (lock) {
+            schedulers = List.copyOf(open);
+        }
+        return schedulers.stream().map(Supplier::get).toList();
+    }
+
+    /** Requests waiting for a batch now, in every open scheduler. */
+    public int queued() {
         return snapshot().stream().mapToInt(Entry::queued).sum();
     }
 
-    /** What every scheduler created in this JVM ran: the open ones of {@link #snapshot()} and the closed ones. */
-    public static Totals totals() {
-        return io.streamrt.operators.internal.BatchScheduler.totals();
+    /** What every scheduler counted here ran: the open ones of {@link #snapshot()} and the closed ones. */
+    public Totals totals() {
+        synchronized (lock) {
+            Totals sum = retired;
+            for (Supplier<Entry> scheduler : open) {
+                sum = sum.plus(scheduler.get().totals());
+            }
+            return sum;
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.streamrt.operators;
 
-import io.streamrt.engine.OptionWords;
+import io.streamrt.engine.Setting;
+import io.streamrt.engine.SettingText;
 import io.streamrt.engine.task.Task;
 import io.streamrt.serde.OutputFields;
 import java.util.ArrayList;
@@ -27,36 +28,36 @@ public final class TaskOutputs {
         /** The DataStream builder's methods, e.g. {@code topK(3)}. */
         BUILDER("topK(3)", "labels(...)", BuilderWords.INSTANCE),
         /** The command line's flags, e.g. {@code --top-k 3}. */
-        COMMAND_LINE("--top-k 3", "--labels", OptionWords.COMMAND_LINE);
+        COMMAND_LINE("--top-k 3", "--labels", CommandLineWords.INSTANCE);
 
         private final String topK;
         private final String labels;
-        private final OptionWords options;
+        private final SettingText.Writer options;
 
-        Words(String topK, String labels, OptionWords options) {
+        Words(String topK, String labels, SettingText.Writer options) {
             this.topK = topK;
             this.labels = labels;
             this.options = options;
         }
 
-        /** How model and engine errors name the options that fix them, in these words. */
-        public OptionWords options() {
+        /** How model and engine errors name the settings that fix them, in these words. */
+        public SettingText.Writer options() {
             return options;
         }
     }
 
     /** The builder's methods, e.g. {@code engine("onnxruntime")} or {@code task(Task.EMBEDDING)}. */
-    private enum BuilderWords implements OptionWords {
+    private enum BuilderWords implements SettingText.Writer {
         INSTANCE;
 
         @Override
-        public String name(Option option) {
-            return method(option) + "(...)";
+        public String name(Setting setting) {
+            return method(setting) + "(...)";
         }
 
         @Override
-        public String set(Option option, String value) {
-            return method(option) + "(" + switch (option) {
+        public String set(Setting setting, String value) {
+            return method(setting) + "(" + switch (setting) {
                 case TASK -> "Task." + constant(value);
                 case POOLING -> "Pooling." + constant(value);
                 case AGGREGATION -> "Aggregation." + constant(value);
@@ -64,12 +65,27 @@ public final class TaskOutputs {
             } + ")";
         }
 
-        private static String method(Option option) {
-            return option.name().toLowerCase(Locale.ROOT);
+        private static String method(Setting setting) {
+            return setting.id();
         }
 
         private static String constant(String id) {
             return id.toUpperCase(Locale.ROOT).replace('-', '_');
+        }
+    }
+
+    /** The command line's flags: each setting's flag is its id, e.g. {@code --pooling}. */
+    private enum CommandLineWords implements SettingText.Writer {
+        INSTANCE;
+
+        @Override
+        public String name(Setting setting) {
+            return "--" + setting.id();
+        }
+
+        @Override
+        public String set(Setting setting, String value) {
+            return name(setting) + " " + value;
         }
     }
 
@@ -135,6 +151,6 @@ public final class TaskOutputs {
     public static String labelsNeedEmbeddings(String model, Task task, String plan, Words words) {
         return "zero-shot labels (" + words.labels + ") work on embeddings, but model '" + model + "' is used for "
                 + task.id() + " (" + plan + "): drop the labels, or " + (words == Words.BUILDER ? "set " : "pass ")
-                + words.options.set(OptionWords.Option.TASK, "embedding");
+                + words.options.set(Setting.TASK, "embedding");
     }
 }

@@ -2,7 +2,8 @@ package io.streamrt.operators;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.streamrt.engine.OptionWords;
+import io.streamrt.engine.Setting;
+import io.streamrt.engine.SettingText;
 import io.streamrt.engine.task.Task;
 import io.streamrt.operators.TaskOutputs.Words;
 import io.streamrt.serde.EmbeddingEncoding;
@@ -28,13 +29,13 @@ class TaskOutputsTest {
 
     @Test
     void modelAndEngineErrorsNameTheBuilderMethods() {
-        OptionWords builder = Words.BUILDER.options();
-        assertThat(builder.set(OptionWords.Option.ENGINE, "onnxruntime")).isEqualTo("engine(\"onnxruntime\")");
-        assertThat(builder.set(OptionWords.Option.POOLING, "mean-sqrt-len")).isEqualTo("pooling(Pooling.MEAN_SQRT_LEN)");
-        assertThat(builder.set(OptionWords.Option.TASK, "token-classification"))
+        SettingText.Writer builder = Words.BUILDER.options();
+        assertThat(builder.set(Setting.ENGINE, "onnxruntime")).isEqualTo("engine(\"onnxruntime\")");
+        assertThat(builder.set(Setting.POOLING, "mean-sqrt-len")).isEqualTo("pooling(Pooling.MEAN_SQRT_LEN)");
+        assertThat(builder.set(Setting.TASK, "token-classification"))
                 .isEqualTo("task(Task.TOKEN_CLASSIFICATION)");
-        assertThat(builder.name(OptionWords.Option.TOKENIZER)).isEqualTo("tokenizer(...)");
-        assertThat(Words.COMMAND_LINE.options().set(OptionWords.Option.ENGINE, "auto")).isEqualTo("--engine auto");
+        assertThat(builder.name(Setting.TOKENIZER)).isEqualTo("tokenizer(...)");
+        assertThat(Words.COMMAND_LINE.options().set(Setting.ENGINE, "auto")).isEqualTo("--engine auto");
     }
 
     @Test

@@ -4,7 +4,8 @@ import io.streamrt.engine.EngineException;
 import io.streamrt.engine.EngineProvider;
 import io.streamrt.engine.EngineSpec;
 import io.streamrt.engine.ModelFiles;
-import io.streamrt.engine.OptionWords;
+import io.streamrt.engine.Setting;
+import io.streamrt.engine.SettingText;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -35,7 +36,7 @@ public final class BackendSelector {
      * @throws EngineException naming what is missing and which engines can be used instead
      */
     public static EngineProvider select(List<EngineProvider> providers, EngineSpec spec, ModelFiles model) {
-        return choose(providers, spec, model, OptionWords.COMMAND_LINE).provider();
+        return choose(providers, spec, model).provider();
     }
 
     /**
@@ -48,11 +49,9 @@ public final class BackendSelector {
     /**
      * As {@link #select}, with the model the backend runs.
      *
-     * @param words how the user names the engine option, for the engines a failure suggests instead
      * @throws EngineException naming what is missing and which engines can be used instead
      */
-    public static Selection choose(List<EngineProvider> providers, EngineSpec spec, ModelFiles model,
-            OptionWords words) {
+    public static Selection choose(List<EngineProvider> providers, EngineSpec spec, ModelFiles model) {
         String wanted = spec.engine().trim().toLowerCase(Locale.ROOT);
         if (EngineSpec.AUTO.equals(wanted)) {
             return selectAuto(providers, spec, model);
@@ -61,13 +60,13 @@ public final class BackendSelector {
             if (provider.name().equalsIgnoreCase(wanted)) {
                 EngineProvider.Availability availability = provider.availabilityFor(model);
                 if (!availability.available()) {
-                    throw new EngineException("engine '" + spec.engine() + "' is not available here: "
-                            + availability.reason() + "; or use " + instead(providers, wanted, words));
+                    throw new EngineException(instead(SettingText.of("engine '" + spec.engine()
+                            + "' is not available here: " + availability.reason() + "; or use "), providers, wanted));
                 }
                 return new Selection(provider, model);
             }
         }
-        throw notInThisBuild(providers, spec, wanted, words);
+        throw notInThisBuild(providers, spec, wanted);
     }
 
     /**
@@ -77,7 +76,7 @@ public final class BackendSelector {
      *
      * @throws EngineException if this build has no such backend, naming the ones it has
      */
-    public static EngineProvider named(List<EngineProvider> providers, EngineSpec spec, OptionWords words) {
+    public static EngineProvider named(List<EngineProvider> providers, EngineSpec spec) {
         String wanted = spec.engine().trim().toLowerCase(Locale.ROOT);
         String name = EngineSpec.AUTO.equals(wanted) ? EngineSpec.ONNXRUNTIME : wanted;
         for (EngineProvider provider : providers) {
@@ -85,23 +84,22 @@ public final class BackendSelector {
                 return provider;
             }
         }
-        throw notInThisBuild(providers, spec, name, words);
+        throw notInThisBuild(providers, spec, name);
     }
 
-    private static EngineException notInThisBuild(List<EngineProvider> providers, EngineSpec spec, String name,
-            OptionWords words) {
+    private static EngineException notInThisBuild(List<EngineProvider> providers, EngineSpec spec, String name) {
         String missing = EngineSpec.TENSORRT.equals(name) ? "no TensorRT backend is on the classpath"
                 : "no backend named '" + name + "' is on the classpath";
-        return new EngineException("engine '" + spec.engine() + "' is not available in this build: " + missing
-                + "; use " + instead(providers, name, words) + " (available engines: " + availableNames(providers)
-                + ")");
+        return new EngineException(instead(SettingText.of("engine '" + spec.engine() + "' is not available in this "
+                + "build: " + missing + "; use "), providers, name).then(" (available engines: "
+                + availableNames(providers) + ")"));
     }
 
-    /** The engines to use instead of {@code wanted}: the CPU engine where it runs here, and auto. */
-    private static String instead(List<EngineProvider> providers, String wanted, OptionWords words) {
-        String auto = words.set(OptionWords.Option.ENGINE, EngineSpec.AUTO);
-        return !EngineSpec.ONNXRUNTIME.equals(wanted) && hasAvailable(providers, EngineSpec.ONNXRUNTIME)
-                ? words.set(OptionWords.Option.ENGINE, EngineSpec.ONNXRUNTIME) + " or " + auto : auto;
+    /** {@code message} followed by the engines to use instead of {@code wanted}: the CPU engine where it runs here, and auto. */
+    private static SettingText instead(SettingText message, List<EngineProvider> providers, String wanted) {
+        SettingText cpu = !EngineSpec.ONNXRUNTIME.equals(wanted) && hasAvailable(providers, EngineSpec.ONNXRUNTIME)
+                ? message.set(Setting.ENGINE, EngineSpec.ONNXRUNTIME).then(" or ") : message;
+        return cpu.set(Setting.ENGINE, EngineSpec.AUTO);
     }
 
     private static Selection selectAuto(List<EngineProvider> providers, EngineSpec spec, ModelFiles model) {

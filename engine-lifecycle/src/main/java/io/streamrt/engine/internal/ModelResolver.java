@@ -3,7 +3,8 @@ package io.streamrt.engine.internal;
 import io.streamrt.engine.EngineException;
 import io.streamrt.engine.ModelFiles;
 import io.streamrt.engine.ModelRejectedException;
-import io.streamrt.engine.OptionWords;
+import io.streamrt.engine.Setting;
+import io.streamrt.engine.SettingText;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
@@ -21,7 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * classpath, paths are checked.
  *
  * <pre>{@code
- * ModelFiles files = ModelResolver.resolve("builtin:all-minilm-l6-v2-int8", null, OptionWords.COMMAND_LINE);
+ * ModelFiles files = ModelResolver.resolve("builtin:all-minilm-l6-v2-int8", null);
  * }</pre>
  */
 public final class ModelResolver {
@@ -50,19 +51,19 @@ public final class ModelResolver {
         return ModelFiles.BUILTIN_MINILM_INT8 + ", " + ModelFiles.BUILTIN_MINILM_FP32;
     }
 
-    /** See {@link ModelFiles#resolve(String, String, OptionWords)}. */
-    public static ModelFiles resolve(String model, String tokenizer, OptionWords words) {
+    /** See {@link ModelFiles#resolve(String, String)}. */
+    public static ModelFiles resolve(String model, String tokenizer) {
         if (model == null || model.isBlank()) {
             throw new ModelRejectedException("no model given: pass a builtin model (" + acceptedBuiltins()
                     + ") or the path to an .onnx file");
         }
         if (model.startsWith(ModelFiles.BUILTIN_PREFIX)) {
-            return resolveBuiltin(model, tokenizer, words);
+            return resolveBuiltin(model, tokenizer);
         }
-        return resolvePath(model, tokenizer, words);
+        return resolvePath(model, tokenizer);
     }
 
-    private static ModelFiles resolveBuiltin(String model, String tokenizer, OptionWords words) {
+    private static ModelFiles resolveBuiltin(String model, String tokenizer) {
         String name = model.substring(ModelFiles.BUILTIN_PREFIX.length());
         Builtin builtin = BUILTINS.get(name);
         if (builtin == null) {
@@ -75,7 +76,7 @@ public final class ModelResolver {
             return extracted;
         }
         // A builtin model with the user's own tokenizer is legal (e.g. a vocabulary with extra tokens).
-        return new ModelFiles(name, extracted.onnx(), checkTokenizer(model, tokenizer, words), null);
+        return new ModelFiles(name, extracted.onnx(), checkTokenizer(model, tokenizer), null);
     }
 
     private static ModelFiles extract(String model, String name, Builtin builtin) {
@@ -125,7 +126,7 @@ public final class ModelResolver {
         return target;
     }
 
-    private static ModelFiles resolvePath(String model, String tokenizer, OptionWords words) {
+    private static ModelFiles resolvePath(String model, String tokenizer) {
         Path path = Paths.get(model).toAbsolutePath().normalize();
         if (!Files.exists(path)) {
             throw new ModelRejectedException("model '" + model + "' does not exist (looked for " + path
@@ -133,7 +134,7 @@ public final class ModelResolver {
                     + acceptedBuiltins() + ")");
         }
         if (Files.isDirectory(path)) {
-            return resolveDirectory(model, path, tokenizer, words);
+            return resolveDirectory(model, path, tokenizer);
         }
         if (!Files.isRegularFile(path)) {
             throw new ModelRejectedException("model '" + model + "' is neither a directory nor a regular file ("
@@ -146,11 +147,11 @@ public final class ModelResolver {
         String fileName = path.getFileName().toString();
         String name = fileName.endsWith(".onnx") ? fileName.substring(0, fileName.length() - ".onnx".length())
                 : fileName;
-        return new ModelFiles(name, path, tokenizerFor(model, tokenizer, folder, root, words), root);
+        return new ModelFiles(name, path, tokenizerFor(model, tokenizer, folder, root), root);
     }
 
     /** An export directory: its model file in the layouts the Hugging Face tools write. */
-    private static ModelFiles resolveDirectory(String model, Path dir, String tokenizer, OptionWords words) {
+    private static ModelFiles resolveDirectory(String model, Path dir, String tokenizer) {
         Path onnx = null;
         for (String candidate : MODEL_FILES) {
             if (Files.isRegularFile(dir.resolve(candidate))) {
@@ -159,29 +160,30 @@ public final class ModelResolver {
             }
         }
         if (onnx == null) {
-            throw new ModelRejectedException("model directory '" + model + "' has no ONNX model: looked for "
-                    + String.join(" and ", MODEL_FILES) + " in " + dir + ", found " + onnxFiles(dir)
+            throw new ModelRejectedException(SettingText.of("model directory '" + model + "' has no ONNX model: "
+                    + "looked for " + String.join(" and ", MODEL_FILES) + " in " + dir + ", found " + onnxFiles(dir)
                     + "; export it with `optimum-cli export onnx --model <id> " + dir + "`, or name the file itself "
-                    + "(e.g. " + words.set(OptionWords.Option.MODEL,
-                            dir.resolve(ONNX_FOLDER).resolve("model_quantized.onnx").toString()) + ")");
+                    + "(e.g. ").set(Setting.MODEL, dir.resolve(ONNX_FOLDER).resolve("model_quantized.onnx").toString())
+                    .then(")"));
         }
         return new ModelFiles(dir.getFileName() == null ? "model" : dir.getFileName().toString(), onnx,
-                tokenizerFor(model, tokenizer, onnx.getParent(), dir, words), dir);
+                tokenizerFor(model, tokenizer, onnx.getParent(), dir), dir);
     }
 
-    private static Path tokenizerFor(String model, String tokenizer, Path folder, Path root, OptionWords words) {
+    private static Path tokenizerFor(String model, String tokenizer, Path folder, Path root) {
         if (tokenizer != null && !tokenizer.isBlank()) {
-            return checkTokenizer(model, tokenizer, words);
+            return checkTokenizer(model, tokenizer);
         }
         for (Path candidate : new Path[] {folder.resolve(TOKENIZER_BESIDE), root.resolve(TOKENIZER_BESIDE)}) {
             if (Files.isRegularFile(candidate)) {
                 return candidate;
             }
         }
-        throw new ModelRejectedException("no tokenizer given for model '" + model + "' and none with it (looked for "
-                + folder.resolve(TOKENIZER_BESIDE) + (folder.equals(root) ? "" : " and " + root.resolve(TOKENIZER_BESIDE))
-                + "): pass " + words.set(OptionWords.Option.TOKENIZER, "PATH") + " to the model's tokenizer.json, or "
-                + "export the model with its tokenizer");
+        throw new ModelRejectedException(SettingText.of("no tokenizer given for model '" + model + "' and none with "
+                + "it (looked for " + folder.resolve(TOKENIZER_BESIDE)
+                + (folder.equals(root) ? "" : " and " + root.resolve(TOKENIZER_BESIDE)) + "): pass ")
+                .set(Setting.TOKENIZER, "PATH").then(" to the model's tokenizer.json, or export the model with its "
+                        + "tokenizer"));
     }
 
     private static boolean hasConfig(Path dir) {
@@ -204,12 +206,12 @@ public final class ModelResolver {
         return found.isEmpty() ? "no .onnx file" : found.toString();
     }
 
-    private static Path checkTokenizer(String model, String tokenizer, OptionWords words) {
+    private static Path checkTokenizer(String model, String tokenizer) {
         Path path = Paths.get(tokenizer);
         if (!Files.isRegularFile(path)) {
-            throw new ModelRejectedException("tokenizer '" + tokenizer + "' for model '" + model + "' is not a file (looked for "
-                    + path.toAbsolutePath() + "): pass " + words.set(OptionWords.Option.TOKENIZER, "PATH")
-                    + " to an existing tokenizer.json");
+            throw new ModelRejectedException(SettingText.of("tokenizer '" + tokenizer + "' for model '" + model
+                    + "' is not a file (looked for " + path.toAbsolutePath() + "): pass ")
+                    .set(Setting.TOKENIZER, "PATH").then(" to an existing tokenizer.json"));
         }
         return path;
     }

@@ -1,5 +1,6 @@
 package io.streamrt.engine.onnx;
 
+import io.streamrt.engine.EngineException;
 import io.streamrt.engine.ModelRejectedException;
 
 /**
@@ -24,5 +25,10 @@ public class OnnxModelException extends ModelRejectedException {
 
     public OnnxModelException(String message, Throwable cause) {
         super(message, cause);
+    }
+
+    @Override
+    protected EngineException withMessage(String message) {
+        return new OnnxModelException(message, getCause());
     }
 }

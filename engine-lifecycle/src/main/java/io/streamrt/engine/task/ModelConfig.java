@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamrt.engine.ModelFiles;
 import io.streamrt.engine.ModelRejectedException;
-import io.streamrt.engine.OptionWords;
+import io.streamrt.engine.Setting;
+import io.streamrt.engine.SettingText;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,11 +66,6 @@ public record ModelConfig(List<String> architectures, String modelType, List<Str
      *     StreamRT does not know, naming the file, what was expected and what was found
      */
     public static ModelConfig read(ModelFiles model) {
-        return read(model, OptionWords.COMMAND_LINE);
-    }
-
-    /** As {@link #read(ModelFiles)}, with the fixes its errors suggest in {@code words}. */
-    public static ModelConfig read(ModelFiles model, OptionWords words) {
         if (model.builtin()) {
             return builtin();
         }
@@ -104,7 +100,7 @@ public record ModelConfig(List<String> architectures, String modelType, List<Str
         JsonNode poolingConfig = json(poolingFolder, "config.json", null);
         if (poolingConfig != null) {
             files.add(root.relativize(poolingFolder.resolve("config.json")).toString());
-            pooling = pooling(poolingFolder.resolve("config.json"), poolingConfig, words);
+            pooling = pooling(poolingFolder.resolve("config.json"), poolingConfig);
         }
         return new ModelConfig(architectures, modelType, labels, problemType, pooling, normalize, files);
     }
@@ -152,7 +148,7 @@ public record ModelConfig(List<String> architectures, String modelType, List<Str
         return labels;
     }
 
-    private static Pooling pooling(Path file, JsonNode config, OptionWords words) {
+    private static Pooling pooling(Path file, JsonNode config) {
         List<Pooling> on = new ArrayList<>();
         List<String> unknown = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = config.fields(); it.hasNext(); ) {
@@ -168,15 +164,14 @@ public record ModelConfig(List<String> architectures, String modelType, List<Str
             }
         }
         if (!unknown.isEmpty()) {
-            throw new ModelRejectedException("model pooling config " + file + " turns on " + unknown
+            throw new ModelRejectedException(SettingText.of("model pooling config " + file + " turns on " + unknown
                     + ", a pooling StreamRT does not know: expected one of " + POOLING_KEYS.keySet()
-                    + "; choose one with " + words.name(OptionWords.Option.POOLING) + " ("
-                    + Pooling.ids() + ")");
+                    + "; choose one with ").name(Setting.POOLING).then(" (" + Pooling.ids() + ")"));
         }
         if (on.size() != 1) {
-            throw new ModelRejectedException("model pooling config " + file + " turns on " + on.size()
+            throw new ModelRejectedException(SettingText.of("model pooling config " + file + " turns on " + on.size()
                     + " poolings " + on + ": expected exactly one (concatenated poolings are not supported); choose "
-                    + "one with " + words.name(OptionWords.Option.POOLING) + " (" + Pooling.ids() + ")");
+                    + "one with ").name(Setting.POOLING).then(" (" + Pooling.ids() + ")"));
         }
         return on.get(0);
     }

@@ -2,7 +2,8 @@ package io.streamrt.engine.task;
 
 import io.streamrt.engine.EncoderContract;
 import io.streamrt.engine.ModelRejectedException;
-import io.streamrt.engine.OptionWords;
+import io.streamrt.engine.Setting;
+import io.streamrt.engine.SettingText;
 import io.streamrt.engine.onnx.ModelSignature.Tensor;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -32,7 +33,7 @@ import java.util.Set;
  * @param decisions what was found and decided, one phrase each, for the printed configuration
  */
 public record TaskPlan(Task task, String output, Pooling pooling, boolean normalize, List<String> labels,
-        Activation activation, Aggregation aggregation, List<String> decisions) implements Serializable {
+        Activation activation, Aggregation aggregation, List<SettingText> decisions) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -78,12 +79,6 @@ public record TaskPlan(Task task, String output, Pooling pooling, boolean normal
      * @throws ModelRejectedException when the model cannot serve the task, naming what was expected and found
      */
     public static TaskPlan plan(String model, ModelConfig config, List<Tensor> outputs, Choices choices) {
-        return plan(model, config, outputs, choices, OptionWords.COMMAND_LINE);
-    }
-
-    /** As {@link #plan(String, ModelConfig, List, Choices)}, naming the user's options in {@code words}. */
-    public static TaskPlan plan(String model, ModelConfig config, List<Tensor> outputs, Choices choices,
-            OptionWords words) {
         for (String architecture : config.architectures()) {
             for (String[] unservable : UNSERVABLE) {
                 if (architecture.endsWith(unservable[0])) {
@@ -94,48 +89,48 @@ public record TaskPlan(Task task, String output, Pooling pooling, boolean normal
                 }
             }
         }
-        List<String> decisions = new ArrayList<>();
+        List<SettingText> decisions = new ArrayList<>();
         Task task = choices.task();
         if (task != null) {
-            decisions.add("task " + task.id() + " (" + words.name(OptionWords.Option.TASK) + ")");
+            decisions.add(SettingText.of("task " + task.id() + " (").name(Setting.TASK).then(")"));
         } else {
             task = detect(config, outputs, decisions);
         }
         return switch (task) {
-            case EMBEDDING -> embedding(model, config, outputs, choices, words, decisions);
+            case EMBEDDING -> embedding(model, config, outputs, choices, decisions);
             case CLASSIFICATION -> classification(model, config, outputs, decisions);
-            case TOKEN_CLASSIFICATION -> tokenClassification(model, config, outputs, choices, words, decisions);
+            case TOKEN_CLASSIFICATION -> tokenClassification(model, config, outputs, choices, decisions);
         };
     }
 
-    private static Task detect(ModelConfig config, List<Tensor> outputs, List<String> decisions) {
+    private static Task detect(ModelConfig config, List<Tensor> outputs, List<SettingText> decisions) {
         for (String architecture : config.architectures()) {
             if (architecture.endsWith("ForSequenceClassification")) {
-                decisions.add("task classification (config.json architectures " + architecture + ")");
+                note(decisions, "task classification (config.json architectures " + architecture + ")");
                 return Task.CLASSIFICATION;
             }
             if (architecture.endsWith("ForTokenClassification")) {
-                decisions.add("task token-classification (config.json architectures " + architecture + ")");
+                note(decisions, "task token-classification (config.json architectures " + architecture + ")");
                 return Task.TOKEN_CLASSIFICATION;
             }
         }
         Tensor logits = named(outputs, "logits");
         if (config.architectures().isEmpty() && logits != null) {
             Task task = logits.rank() == 3 ? Task.TOKEN_CLASSIFICATION : Task.CLASSIFICATION;
-            decisions.add("task " + task.id() + " (no architectures in a config.json; the model outputs " + logits + ")");
+            note(decisions, "task " + task.id() + " (no architectures in a config.json; the model outputs " + logits + ")");
             return task;
         }
-        decisions.add("task embedding (" + (config.architectures().isEmpty() ? "no classification head"
+        note(decisions, "task embedding (" + (config.architectures().isEmpty() ? "no classification head"
                 : "config.json architectures " + config.architectures()) + ")");
         return Task.EMBEDDING;
     }
 
     private static TaskPlan embedding(String model, ModelConfig config, List<Tensor> outputs, Choices choices,
-            OptionWords words, List<String> decisions) {
+            List<SettingText> decisions) {
         Tensor pooled = named(outputs, EncoderContract.POOLED_EMBEDDING);
         if (choices.pooling() == null && pooled != null && pooled.rank() == 2) {
-            decisions.add("output " + pooled + ", pooled by the model");
-            decisions.add(normalization(config));
+            note(decisions, "output " + pooled + ", pooled by the model");
+            note(decisions, normalization(config));
             return new TaskPlan(Task.EMBEDDING, pooled.name(), null, config.normalize(), List.of(), null, null,
                     decisions);
         }
@@ -148,33 +143,33 @@ public record TaskPlan(Task task, String output, Pooling pooling, boolean normal
                     .orElse(null);
         }
         if (hidden == null || hidden.shape()[2] < 1) {
-            throw new ModelRejectedException("model '" + model + "' cannot give an embedding: expected a float "
-                    + "output [batch, sequence, hidden] with a fixed hidden size (the last hidden state) or a pooled "
-                    + "sentence_embedding [batch, hidden], found " + outputs + (config.architectures().isEmpty() ? ""
-                    : " (config.json architectures " + config.architectures() + ")")
-                    + "; set " + words.name(OptionWords.Option.TASK) + " to what the model does, or export its base "
-                    + "model (AutoModel) for embeddings");
+            throw new ModelRejectedException(SettingText.of("model '" + model + "' cannot give an embedding: "
+                    + "expected a float output [batch, sequence, hidden] with a fixed hidden size (the last hidden "
+                    + "state) or a pooled sentence_embedding [batch, hidden], found " + outputs
+                    + (config.architectures().isEmpty() ? "" : " (config.json architectures "
+                    + config.architectures() + ")") + "; set ").name(Setting.TASK)
+                    .then(" to what the model does, or export its base model (AutoModel) for embeddings"));
         }
         Pooling pooling = choices.pooling();
         if (pooling != null) {
-            decisions.add("pooling " + pooling.id() + " (" + words.name(OptionWords.Option.POOLING) + ")");
+            decisions.add(SettingText.of("pooling " + pooling.id() + " (").name(Setting.POOLING).then(")"));
         } else if (config.pooling() != null) {
             pooling = config.pooling();
-            decisions.add("pooling " + pooling.id() + (config.files().isEmpty() ? " (as the builtins are)"
+            note(decisions, "pooling " + pooling.id() + (config.files().isEmpty() ? " (as the builtins are)"
                     : " (1_Pooling/config.json)"));
         } else {
             pooling = Pooling.MEAN;
-            decisions.add("pooling mean (" + (config.files().isEmpty() && config.normalize() ? "the builtin's"
+            note(decisions, "pooling mean (" + (config.files().isEmpty() && config.normalize() ? "the builtin's"
                     : "the default: no 1_Pooling/config.json") + ")");
         }
-        decisions.add("output " + hidden);
-        decisions.add(normalization(config));
+        note(decisions, "output " + hidden);
+        note(decisions, normalization(config));
         return new TaskPlan(Task.EMBEDDING, hidden.name(), pooling, config.normalize(), List.of(), null, null,
                 decisions);
     }
 
     private static TaskPlan classification(String model, ModelConfig config, List<Tensor> outputs,
-            List<String> decisions) {
+            List<SettingText> decisions) {
         Tensor logits = logits(outputs, 2);
         if (logits == null) {
             throw new ModelRejectedException("model '" + model + "' cannot classify: expected a float output logits "
@@ -183,14 +178,14 @@ public record TaskPlan(Task task, String output, Pooling pooling, boolean normal
         }
         List<String> labels = labels(model, config, logits, decisions);
         Activation activation = Activation.forClassifier(config.problemType(), labels.size());
-        decisions.add("scores " + activation.name().toLowerCase(Locale.ROOT) + " (" + (config.problemType().isEmpty()
+        note(decisions, "scores " + activation.name().toLowerCase(Locale.ROOT) + " (" + (config.problemType().isEmpty()
                 ? labels.size() + " label" + (labels.size() == 1 ? "" : "s") : "problem_type " + config.problemType())
                 + ")");
         return new TaskPlan(Task.CLASSIFICATION, logits.name(), null, false, labels, activation, null, decisions);
     }
 
     private static TaskPlan tokenClassification(String model, ModelConfig config, List<Tensor> outputs,
-            Choices choices, OptionWords words, List<String> decisions) {
+            Choices choices, List<SettingText> decisions) {
         Tensor logits = logits(outputs, 3);
         if (logits == null) {
             throw new ModelRejectedException("model '" + model + "' cannot tag tokens: expected a float output "
@@ -199,8 +194,8 @@ public record TaskPlan(Task task, String output, Pooling pooling, boolean normal
         }
         List<String> labels = labels(model, config, logits, decisions);
         Aggregation aggregation = choices.aggregation() == null ? Aggregation.SIMPLE : choices.aggregation();
-        decisions.add("aggregation " + aggregation.id() + (choices.aggregation() == null ? " (the default)"
-                : " (" + words.name(OptionWords.Option.AGGREGATION) + ")"));
+        decisions.add(choices.aggregation() == null ? SettingText.of("aggregation " + aggregation.id() + " (the default)")
+                : SettingText.of("aggregation " + aggregation.id() + " (").name(Setting.AGGREGATION).then(")"));
         return new TaskPlan(Task.TOKEN_CLASSIFICATION, logits.name(), null, false, labels, Activation.SOFTMAX,
                 aggregation, decisions);
     }
@@ -215,7 +210,7 @@ public record TaskPlan(Task task, String output, Pooling pooling, boolean normal
     }
 
     /** The labels of {@code logits}' last dimension (id2label, else LABEL_i); notes the output and the labels. */
-    private static List<String> labels(String model, ModelConfig config, Tensor logits, List<String> decisions) {
+    private static List<String> labels(String model, ModelConfig config, Tensor logits, List<SettingText> decisions) {
         int width = (int) logits.shape()[logits.rank() - 1];
         List<String> labels = config.labels();
         if (labels.isEmpty()) {
@@ -228,8 +223,8 @@ public record TaskPlan(Task task, String output, Pooling pooling, boolean normal
                     + "config.json's id2label " + labels + " but its logits have " + width
                     + ": expected as many labels as logits; fix id2label or export the matching model");
         }
-        decisions.add("output " + logits);
-        decisions.add("labels " + labels + (config.labels().isEmpty() ? " (no id2label in config.json)"
+        note(decisions, "output " + logits);
+        note(decisions, "labels " + labels + (config.labels().isEmpty() ? " (no id2label in config.json)"
                 : " (config.json id2label)"));
         return labels;
     }
@@ -247,8 +242,17 @@ public record TaskPlan(Task task, String output, Pooling pooling, boolean normal
                 .orElse(null);
     }
 
-    /** The decisions as one line, for logs and the printed configuration. */
+    private static void note(List<SettingText> decisions, String decision) {
+        decisions.add(SettingText.of(decision));
+    }
+
+    /** The decisions as one line, for logs. */
     public String describe() {
-        return String.join(", ", decisions);
+        return String.join(", ", decisions.stream().map(SettingText::toString).toList());
+    }
+
+    /** The decisions as one line, the settings the user chose named in {@code writer}'s words. */
+    public String describe(SettingText.Writer writer) {
+        return String.join(", ", decisions.stream().map(d -> d.write(writer)).toList());
     }
 }

@@ -107,7 +107,7 @@ class ModelResolverTest {
                 .isInstanceOf(EngineException.class)
                 .hasMessageContaining("no tokenizer given for model '" + onnx + "'")
                 .hasMessageContaining("looked for " + dir.resolve("tokenizer.json"))
-                .hasMessageContaining("pass --tokenizer PATH");
+                .hasMessageContaining("pass tokenizer PATH");
     }
 
     @Test
@@ -118,6 +118,6 @@ class ModelResolverTest {
         assertThatThrownBy(() -> ModelFiles.resolve(onnx.toString(), tokenizer))
                 .isInstanceOf(EngineException.class)
                 .hasMessageContaining("tokenizer '" + tokenizer + "' for model '" + onnx + "' is not a file")
-                .hasMessageContaining("pass --tokenizer PATH to an existing tokenizer.json");
+                .hasMessageContaining("pass tokenizer PATH to an existing tokenizer.json");
     }
 }

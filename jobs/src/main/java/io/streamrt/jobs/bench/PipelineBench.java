@@ -1,5 +1,6 @@
 package io.streamrt.jobs.bench;
 
+import io.streamrt.engine.EngineRegistry;
 import io.streamrt.jobs.enrich.EnrichConfig;
 import io.streamrt.jobs.enrich.EnrichPipeline;
 import io.streamrt.jobs.kafka.EmbeddedKafka;
@@ -255,7 +256,7 @@ final class PipelineBench {
     /** Writes every input record at once and times the outputs of all of them. */
     MaxResult backlog(BenchTopics topics, RunningJob job, String run) throws Exception {
         int n = values.size();
-        BatchStatistics.Totals before = BatchStatistics.totals();
+        BatchStatistics.Totals before = BatchStatistics.of(EngineRegistry.shared()).totals();
         for (int i = 0; i < n; i++) {
             topics.producer().send(new ProducerRecord<>(topics.input(), key(MAX_PREFIX, i), values.get(i)));
         }
@@ -286,7 +287,7 @@ final class PipelineBench {
                         + "expected; run with fewer --records or check the log above");
             }
         }
-        BatchStatistics.Totals batches = BatchStatistics.totals().minus(before);
+        BatchStatistics.Totals batches = BatchStatistics.of(EngineRegistry.shared()).totals().minus(before);
         if (seen.isEmpty()) {
             throw new IllegalStateException("max-throughput run " + run + " sent all " + n + " records to the "
                     + "dead-letter topic: nothing was enriched, so there is no rate to report");
@@ -324,7 +325,7 @@ final class PipelineBench {
         AtomicReference<Throwable> pacerFailure = new AtomicReference<>();
         int warmUp = (int) Math.round(offeredPerS * settings.pacedWarmUp().toMillis() / 1000.0);
         // Taken by the pacer as the measured window opens.
-        AtomicReference<BatchStatistics.Totals> before = new AtomicReference<>(BatchStatistics.totals());
+        AtomicReference<BatchStatistics.Totals> before = new AtomicReference<>(BatchStatistics.of(EngineRegistry.shared()).totals());
         Thread pacer = new Thread(() -> {
             try {
                 pace(topics, warmUp, n, offeredPerS, sentAt, before);
@@ -363,7 +364,7 @@ final class PipelineBench {
         }
         long cutoff = System.currentTimeMillis();
         pacer.join(); // also makes sentAt and before visible here
-        BatchStatistics.Totals batches = BatchStatistics.totals().minus(before.get());
+        BatchStatistics.Totals batches = BatchStatistics.of(EngineRegistry.shared()).totals().minus(before.get());
         if (pacerFailure.get() != null) {
             throw new IllegalStateException("the paced producer failed: " + pacerFailure.get(), pacerFailure.get());
         }
@@ -404,7 +405,7 @@ final class PipelineBench {
             long now = System.currentTimeMillis();
             int measured = i - warmUp;
             if (measured == 0) {
-                before.set(BatchStatistics.totals());
+                before.set(BatchStatistics.of(EngineRegistry.shared()).totals());
             }
             // CreateTime set here is what the producer would stamp itself; keeping it gives the latency's start.
             byte[] key = measured < 0 ? key(PACED_WARM_UP_PREFIX, i) : key(PACED_PREFIX, measured);

@@ -2,6 +2,7 @@ package io.streamrt.jobs.bench;
 
 import com.sun.management.GarbageCollectorMXBean;
 import com.sun.management.GcInfo;
+import io.streamrt.engine.EngineRegistry;
 import io.streamrt.operators.BatchStatistics;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -134,7 +135,7 @@ final class SoakBench {
                     System.gc(); // a full collection: the live set, garbage of every generation gone
                     live = heapAfterGcMb();
                 }
-                Sample sample = new Sample((now - start) / 1e9, heapAfterGc, live, rssMb(), BatchStatistics.queued(),
+                Sample sample = new Sample((now - start) / 1e9, heapAfterGc, live, rssMb(), BatchStatistics.of(EngineRegistry.shared()).queued(),
                         sent.get() - received - dead, latencies.length, PipelineBench.percentile(latencies, 0.99));
                 samples.add(sample);
                 log.accept(String.format(java.util.Locale.ROOT, "%5.0f s: heap after GC %.0f MB%s, RSS %.0f MB, "

@@ -3,7 +3,6 @@ package io.streamrt.jobs.enrich;
 import io.streamrt.engine.EngineRegistry;
 import io.streamrt.engine.EngineSpec;
 import io.streamrt.engine.ModelCheck;
-import io.streamrt.engine.OptionWords;
 import io.streamrt.engine.task.Aggregation;
 import io.streamrt.engine.task.Pooling;
 import io.streamrt.engine.task.Task;
@@ -260,15 +259,14 @@ public final class EnrichCommand implements Callable<Integer> {
             EngineSpec engine = new EngineSpec(config.model(), config.tokenizer(), config.engine(), 0,
                     config.maxBatchSize(), config.maxSequenceLength(), 0);
             model = StreamRtCli.ownsJvm() ? EngineRegistry.shared().check(engine, config.modelTask().choices())
-                    : EngineRegistry.shared().checkForCluster(engine, config.modelTask().choices(),
-                            OptionWords.COMMAND_LINE);
+                    : EngineRegistry.shared().checkForCluster(engine, config.modelTask().choices());
         } catch (RuntimeException e) {
-            spec.commandLine().getErr().println("streamrt enrich: " + e.getMessage());
+            spec.commandLine().getErr().println("streamrt enrich: " + StreamRtCli.FLAGS.messageOf(e));
             return 2;
         }
         if (!TaskOutputs.labelsFit(model.plan().task(), !config.labels().isEmpty())) {
             spec.commandLine().getErr().println("streamrt enrich: " + TaskOutputs.labelsNeedEmbeddings(
-                    config.model(), model.plan().task(), model.plan().describe(), TaskOutputs.Words.COMMAND_LINE));
+                    config.model(), model.plan().task(), model.plan().describe(StreamRtCli.FLAGS), TaskOutputs.Words.COMMAND_LINE));
             return 2;
         }
         Task used = model.plan().task();
@@ -279,7 +277,7 @@ public final class EnrichCommand implements Callable<Integer> {
                     TaskOutputs.Words.COMMAND_LINE));
             return 2;
         }
-        spec.commandLine().getOut().println("streamrt enrich: " + model.describe().replace("\n", "\n  ")
+        spec.commandLine().getOut().println("streamrt enrich: " + model.describe(StreamRtCli.FLAGS).replace("\n", "\n  ")
                 + "\n  output: " + String.join(", ", output.fields().isEmpty() ? TaskOutputs.given(used,
                         !config.labels().isEmpty(), config.modelTask().topK()) : output.names())
                 + (output.has("embedding") && used == Task.EMBEDDING ? " (embedding as "

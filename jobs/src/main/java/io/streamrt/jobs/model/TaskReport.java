@@ -11,6 +11,7 @@ import io.streamrt.engine.onnx.ModelSignature;
 import io.streamrt.engine.onnx.OnnxModel;
 import io.streamrt.engine.task.Task;
 import io.streamrt.engine.task.TaskPlan;
+import io.streamrt.jobs.StreamRtCli;
 import java.util.Map;
 
 /**
@@ -36,7 +37,7 @@ record TaskReport(ModelCheck check, String error) {
             return new TaskReport(EngineRegistry.shared().check(new EngineSpec(source.reference(), null,
                     "onnxruntime", 0, 1, 128, 0), TaskPlan.Choices.detect()), null);
         } catch (ModelRejectedException e) {
-            return new TaskReport(null, e.getMessage());
+            return new TaskReport(null, StreamRtCli.FLAGS.messageOf(e));
         }
     }
 
@@ -64,7 +65,7 @@ record TaskReport(ModelCheck check, String error) {
             return sb.toString();
         }
         TaskPlan plan = check.plan();
-        InspectCommand.row(sb, "Task", plan.task().id() + " (" + plan.describe() + ")");
+        InspectCommand.row(sb, "Task", plan.task().id() + " (" + plan.describe(StreamRtCli.FLAGS) + ")");
         if (!plan.labels().isEmpty()) {
             InspectCommand.row(sb, "Labels", plan.labels().size() + ": " + String.join(", ", plan.labels()));
         }
@@ -103,7 +104,7 @@ record TaskReport(ModelCheck check, String error) {
         ArrayNode files = node.putArray("config_files");
         check.config().files().forEach(files::add);
         node.put("tokenizer", check.model().tokenizer().toString());
-        node.put("decisions", plan.describe());
+        node.put("decisions", plan.describe(StreamRtCli.FLAGS));
         return node;
     }
 }

@@ -46,13 +46,6 @@ public final class BatchScheduler implements AutoCloseable {
     /** Run-time guess before the first batch: MiniLM-L6 INT8 on one CPU core is ~50 us per token. */
     static final double INITIAL_NANOS_PER_TOKEN = 50_000;
 
-    /** The open schedulers of this JVM, for {@link BatchStatistics}; each leaves on close. */
-    private static final List<BatchScheduler> ALL = new CopyOnWriteArrayList<>();
-
-    /** The counters of closed schedulers, summed, so that {@link BatchStatistics} totals never go back. */
-    private static final AtomicReference<BatchStatistics.Totals> RETIRED =
-            new AtomicReference<>(new BatchStatistics.Totals(0, 0, 0, 0, 0));
-
     private final InferenceEngine engine;
     private final String name;
     private final SchedulerConfig config;
@@ -71,16 +64,19 @@ public final class BatchScheduler implements AutoCloseable {
     private final AtomicLong isolationRuns = new AtomicLong();
     private final AtomicLong recordsIsolated = new AtomicLong();
     private final BusyWindow busy;
+    private final BatchStatistics.Registration counted;
 
     /**
      * @param engine runs the batches; not closed by the scheduler
      * @param name for the worker threads and statistics, e.g. the engine id
+     * @param statistics where it counts what it runs, until it closes
      */
-    BatchScheduler(InferenceEngine engine, SchedulerConfig config, String name) {
-        this(engine, config, name, System::nanoTime);
+    BatchScheduler(InferenceEngine engine, SchedulerConfig config, String name, BatchStatistics statistics) {
+        this(engine, config, name, statistics, System::nanoTime);
     }
 
-    BatchScheduler(InferenceEngine engine, SchedulerConfig config, String name, LongSupplier clock) {
+    BatchScheduler(InferenceEngine engine, SchedulerConfig config, String name, BatchStatistics statistics,
+            LongSupplier clock) {
         this.engine = engine;
         this.name = name;
         this.clock = clock;
@@ -94,39 +90,13 @@ public final class BatchScheduler implements AutoCloseable {
             worker.setDaemon(true);
             workers.add(worker);
         }
-        ALL.add(this);
+        counted = statistics.register(this::counters);
         workers.forEach(Thread::start);
     }
 
-    /** Statistics of every open scheduler of this JVM. */
-    public static List<BatchStatistics.Entry> statistics() {
-        List<BatchStatistics.Entry> entries = new ArrayList<>();
-        for (BatchScheduler s : ALL) {
-            entries.add(new BatchStatistics.Entry(s.name, s.config.mode(), s.batches.get(), s.records.get(),
-                    s.realTokens.get(), s.paddedTokens.get(), s.busyNanos.get(), s.queued()));
-        }
-        return entries;
-    }
-
-    /** What every scheduler of this JVM ran, closed ones included, summed. */
-    public static BatchStatistics.Totals totals() {
-        synchronized (ALL) {
-            BatchStatistics.Totals sum = RETIRED.get();
-            for (BatchScheduler s : ALL) {
-                sum = sum.plus(s.totalsSoFar());
-            }
-            return sum;
-        }
-    }
-
-    private BatchStatistics.Totals totalsSoFar() {
-        return new BatchStatistics.Totals(batches.get(), records.get(), realTokens.get(), paddedTokens.get(),
-                busyNanos.get());
-    }
-
-    /** Open schedulers in this JVM. */
-    static int open() {
-        return ALL.size();
+    private BatchStatistics.Entry counters() {
+        return new BatchStatistics.Entry(name, config.mode(), batches.get(), records.get(), realTokens.get(),
+                paddedTokens.get(), busyNanos.get(), queued());
     }
 
     /** The scheduler's clock, for arrival times and deadlines. */
@@ -404,12 +374,7 @@ public final class BatchScheduler implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        synchronized (ALL) {
-            // Removed and counted as one step, so that totals() never sees this scheduler twice or not at all.
-            if (ALL.remove(this)) {
-                RETIRED.accumulateAndGet(totalsSoFar(), BatchStatistics.Totals::plus);
-            }
-        }
+        counted.close();
         IllegalStateException error = new IllegalStateException(
                 "the batch scheduler closed before this request ran: its engine was released");
         for (InferenceRequest request : left) {

@@ -1,6 +1,6 @@
 package io.streamrt.operators.internal;
 
-import io.streamrt.engine.OptionWords;
+import io.streamrt.engine.SettingText;
 import io.streamrt.engine.task.Task;
 import io.streamrt.operators.TaskOutputs;
 import io.streamrt.serde.OutputFields;
@@ -27,7 +27,7 @@ enum DataStreamSurface implements Surface {
     }
 
     @Override
-    public OptionWords options() {
+    public SettingText.Writer options() {
         return words.options();
     }
 

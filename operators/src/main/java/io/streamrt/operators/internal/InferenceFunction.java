@@ -3,6 +3,7 @@ package io.streamrt.operators.internal;
 import io.streamrt.engine.EncoderBatch;
 import io.streamrt.engine.EncoderOutput;
 import io.streamrt.engine.EngineInfo;
+import io.streamrt.engine.EngineException;
 import io.streamrt.engine.EngineLease;
 import io.streamrt.engine.ModelRejectedException;
 import io.streamrt.engine.OutputTensor;
@@ -12,6 +13,7 @@ import io.streamrt.engine.task.ModelConfig;
 import io.streamrt.engine.task.Pooling;
 import io.streamrt.engine.task.Task;
 import io.streamrt.engine.task.TaskPlan;
+import io.streamrt.operators.BatchStatistics;
 import io.streamrt.operators.EngineRegistryProvider;
 import io.streamrt.operators.InferenceMetrics;
 import io.streamrt.operators.InferenceResult;
@@ -177,21 +179,22 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
     public void open(MetricGroup metrics, Set<ExternalResourceInfo> gpus) throws Exception {
         try {
             gpu = GpuAssignment.claim(settings.engine(), gpus);
-            lease = registry.registry().acquire(gpu.spec(), surface.options());
-            plan = TaskPlan.plan(lease.model().name(), ModelConfig.read(lease.model(), surface.options()),
-                    lease.engine().info().outputs(), settings.task(), surface.options());
+            lease = registry.registry().acquire(gpu.spec());
+            plan = TaskPlan.plan(lease.model().name(), ModelConfig.read(lease.model()),
+                    lease.engine().info().outputs(), settings.task());
             boolean labels = !settings.labels().isEmpty();
             if (!TaskOutputs.labelsFit(plan.task(), labels)) {
                 throw new ModelRejectedException(surface.labelsNeedEmbeddings(lease.model().name(), plan.task(),
-                        plan.describe()));
+                        plan.describe(surface.options())));
             }
             if (!TaskOutputs.missing(settings.output(), plan.task(), labels, settings.topK()).isEmpty()) {
                 throw new ModelRejectedException(surface.notGiven(lease.model().name(), settings.output(),
                         plan.task(), labels, settings.topK()));
             }
         } catch (RuntimeException e) {
-            throw ExceptionUtils.findThrowable(e, ModelRejectedException.class).isPresent()
-                    ? new ModelNotRunnableException(settings.engine().model(), e) : e;
+            RuntimeException written = e instanceof EngineException engine ? engine.writtenFor(surface.options()) : e;
+            throw ExceptionUtils.findThrowable(written, ModelRejectedException.class).isPresent()
+                    ? new ModelNotRunnableException(settings.engine().model(), written) : written;
         }
         EngineInfo info = lease.engine().info();
         backend = info.backend();
@@ -203,12 +206,13 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
         SchedulerConfig config = new SchedulerConfig(settings.batching(), settings.engine().maxBatchSize(),
                 maxSequenceLength, settings.tokenBudget(), TimeUnit.MILLISECONDS.toNanos(settings.maxDelayMs()));
         scheduler = lease.attachment(BatchScheduler.class, config,
-                engine -> new BatchScheduler(engine, config, engineId + "-" + config.mode().name().toLowerCase()));
+                engine -> new BatchScheduler(engine, config, engineId + "-" + config.mode().name().toLowerCase(),
+                        BatchStatistics.of(registry.registry())));
         latencyTargetNanos = TimeUnit.MILLISECONDS.toNanos(settings.latencyTargetMs());
         if (plan.task() == Task.TOKEN_CLASSIFICATION) {
             grouper = new EntityGrouper(plan.labels(), tokenizer.wordPiece());
         }
-        LOG.info("Model {} on engine {}: {}", modelName, engineId, plan.describe());
+        LOG.info("Model {} on engine {}: {}", modelName, engineId, plan.describe(surface.options()));
         labelEmbeddings = embedLabels(settings.labels());
         inFlight = new AtomicInteger();
         pending = new ConcurrentHashMap<>();

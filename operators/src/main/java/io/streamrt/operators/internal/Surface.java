@@ -1,6 +1,6 @@
 package io.streamrt.operators.internal;
 
-import io.streamrt.engine.OptionWords;
+import io.streamrt.engine.SettingText;
 import io.streamrt.engine.task.Task;
 import io.streamrt.serde.OutputFields;
 import java.io.Serializable;
@@ -37,8 +37,8 @@ public interface Surface extends Serializable {
     /** Zero-shot labels were given to a model that is used for another task: why that fails and what to do. */
     String labelsNeedEmbeddings(String model, Task task, String plan);
 
-    /** How the user sets the model and engine options that model and engine errors name. */
-    OptionWords options();
+    /** How the user sets the model and engine settings that model and engine errors name. */
+    SettingText.Writer options();
 
     /** Results were asked for that {@code task} does not give: which, what it gives, how to get the rest. */
     String notGiven(String model, OutputFields output, Task task, boolean zeroShotLabels, int topK);

@@ -92,7 +92,7 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
             boolean labels = !settings.labels().isEmpty();
             if (!TaskOutputs.labelsFit(task, labels)) {
                 throw new ValidationException(surface.labelsNeedEmbeddings(name, task,
-                        plan != null ? plan.describe() : "'task' = '" + task.id() + "'"));
+                        plan != null ? plan.describe(surface.options()) : "'task' = '" + task.id() + "'"));
             }
             if (!columns.notFilledBy(task, labels, settings.topK()).isEmpty()) {
                 throw new ValidationException(surface.notGiven(name, null, task, labels, settings.topK()));
@@ -143,10 +143,9 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
         // The engine is the TaskManagers' business: planning (in a SQL client, on a JobManager) has no GPU to ask.
         // The model is checked against the engine asked for from its files, and its task decided as any engine does.
         try {
-            return EngineRegistry.shared().checkForCluster(settings.engine(), settings.task(), surface.options())
-                    .plan();
+            return EngineRegistry.shared().checkForCluster(settings.engine(), settings.task()).plan();
         } catch (RuntimeException e) {
-            throw new ValidationException("model " + name + ": " + e.getMessage(), e);
+            throw new ValidationException("model " + name + ": " + surface.options().messageOf(e), e);
         }
     }
 }

@@ -7,6 +7,7 @@ import io.streamrt.engine.EngineRegistry;
 import io.streamrt.engine.EngineSpec;
 import io.streamrt.engine.ModelFiles;
 import io.streamrt.engine.testing.ScriptedEngine;
+import io.streamrt.operators.BatchStatistics;
 import io.streamrt.operators.BatchingMode;
 import io.streamrt.operators.internal.InferenceRequest.FailureScope;
 import java.util.List;
@@ -37,7 +38,7 @@ class BatchSchedulerIsolationTest {
         lease = EngineRegistry.shared().acquire(
                 new EngineSpec(ModelFiles.BUILTIN_MINILM_INT8, null, "scripted", 0, BATCH, 32, 1));
         scheduler = new BatchScheduler(lease.engine(), new SchedulerConfig(BatchingMode.STATIC, BATCH, 32,
-                (long) BATCH * 32, TimeUnit.SECONDS.toNanos(30)), "isolation-test");
+                (long) BATCH * 32, TimeUnit.SECONDS.toNanos(30)), "isolation-test", new BatchStatistics());
     }
 
     @AfterEach

@@ -20,11 +20,10 @@ class BatchSchedulerLifecycleTest {
         ScriptedEngine.reset();
         EngineSpec spec = new EngineSpec(ModelFiles.BUILTIN_MINILM_INT8, null, "scripted", 0, 8, 32, 1);
         try (EngineLease lease = EngineRegistry.shared().acquire(spec)) {
-            int openBefore = BatchScheduler.open();
-            BatchStatistics.Totals before = BatchStatistics.totals();
+            BatchStatistics statistics = new BatchStatistics();
             for (int rebuild = 0; rebuild < 3; rebuild++) {
                 BatchScheduler scheduler = new BatchScheduler(lease.engine(),
-                        new SchedulerConfig(BatchingMode.ADAPTIVE, 8, 32, 256, 0), "lifecycle-" + rebuild);
+                        new SchedulerConfig(BatchingMode.ADAPTIVE, 8, 32, 256, 0), "lifecycle-" + rebuild, statistics);
                 CountDownLatch done = new CountDownLatch(1);
                 long now = scheduler.nowNanos();
                 scheduler.submit(new InferenceRequest(new long[] {101, 2000, 102}, now, now + 1_000_000, this,
@@ -38,11 +37,12 @@ class BatchSchedulerLifecycleTest {
                             public void onFailure(Throwable error, InferenceRequest.FailureScope scope) {}
                         }));
                 assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
-                assertThat(BatchScheduler.open()).isEqualTo(openBefore + 1);
+                assertThat(statistics.snapshot()).extracting(BatchStatistics.Entry::engineId)
+                        .containsExactly("lifecycle-" + rebuild);
                 scheduler.close();
-                assertThat(BatchScheduler.open()).as("schedulers kept after close").isEqualTo(openBefore);
+                assertThat(statistics.snapshot()).as("schedulers kept after close").isEmpty();
             }
-            BatchStatistics.Totals ran = BatchStatistics.totals().minus(before);
+            BatchStatistics.Totals ran = statistics.totals();
             assertThat(ran.records()).as("records run by the three closed schedulers").isEqualTo(3);
             assertThat(ran.batches()).isEqualTo(3);
         }

@@ -1,6 +1,7 @@
 package io.streamrt.operators.sql.internal;
 
-import io.streamrt.engine.OptionWords;
+import io.streamrt.engine.Setting;
+import io.streamrt.engine.SettingText;
 import io.streamrt.operators.sql.ModelOptions;
 import org.apache.flink.configuration.ConfigOption;
 
@@ -9,24 +10,24 @@ import org.apache.flink.configuration.ConfigOption;
  * where the command line says {@code --pooling cls}.
  *
  * <pre>{@code
- * SqlOptionWords.INSTANCE.set(OptionWords.Option.ENGINE, "auto");   // 'engine' = 'auto'
+ * SqlOptionWords.INSTANCE.set(Setting.ENGINE, "auto");   // 'engine' = 'auto'
  * }</pre>
  */
-enum SqlOptionWords implements OptionWords {
+enum SqlOptionWords implements SettingText.Writer {
     INSTANCE;
 
     @Override
-    public String name(Option option) {
-        return "'" + key(option).key() + "'";
+    public String name(Setting setting) {
+        return "'" + key(setting).key() + "'";
     }
 
     @Override
-    public String set(Option option, String value) {
-        return name(option) + " = '" + value + "'";
+    public String set(Setting setting, String value) {
+        return name(setting) + " = '" + value + "'";
     }
 
-    private static ConfigOption<?> key(Option option) {
-        return switch (option) {
+    private static ConfigOption<?> key(Setting setting) {
+        return switch (setting) {
             case MODEL -> ModelOptions.MODEL;
             case TOKENIZER -> ModelOptions.TOKENIZER;
             case ENGINE -> ModelOptions.ENGINE;

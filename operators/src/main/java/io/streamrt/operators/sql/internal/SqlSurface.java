@@ -1,6 +1,7 @@
 package io.streamrt.operators.sql.internal;
 
-import io.streamrt.engine.OptionWords;
+import io.streamrt.engine.Setting;
+import io.streamrt.engine.SettingText;
 import io.streamrt.engine.task.Task;
 import io.streamrt.operators.internal.Surface;
 import io.streamrt.serde.OutputFields;
@@ -24,7 +25,7 @@ public record SqlSurface(String model, String text, String pair, PredictionColum
     }
 
     @Override
-    public OptionWords options() {
+    public SettingText.Writer options() {
         return SqlOptionWords.INSTANCE;
     }
 
@@ -42,7 +43,7 @@ public record SqlSurface(String model, String text, String pair, PredictionColum
     @Override
     public String labelsNeedEmbeddings(String ignored, Task task, String plan) {
         return "model " + model + ": zero-shot 'labels' work on embeddings, but the model runs the " + task.id()
-                + " task (" + plan + "): drop 'labels', or set " + options().set(OptionWords.Option.TASK, "embedding");
+                + " task (" + plan + "): drop 'labels', or set " + options().set(Setting.TASK, "embedding");
     }
 
     @Override
