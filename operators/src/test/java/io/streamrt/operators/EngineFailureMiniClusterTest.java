@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.streamrt.engine.EngineRegistry;
 import io.streamrt.engine.task.Task;
 import io.streamrt.engine.testing.ScriptedEngine;
+import io.streamrt.engine.testing.ScriptedEngineExtension;
 import io.streamrt.engine.testing.TestModels;
 import io.streamrt.operators.internal.ModelNotRunnableException;
+import io.streamrt.operators.testing.MiniClusters;
 import io.streamrt.serde.DeadLetterReason;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +25,6 @@ import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
@@ -31,9 +32,8 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.CloseableIterator;
 import org.apache.flink.util.ExceptionUtils;
 import org.apache.flink.util.function.SerializableFunction;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,26 +41,13 @@ import org.junit.jupiter.api.io.TempDir;
  * Engine faults and timeouts on a real mini cluster, with the real registry and operator and the fault-injecting
  * scripted engine behind them.
  */
+@ExtendWith(ScriptedEngineExtension.class)
 class EngineFailureMiniClusterTest {
 
     private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1)
-            .setNumberSlotsPerTaskManager(2)
-            .setConfiguration(METRICS.addToConfiguration(new Configuration()))
-            .build());
-
-    @BeforeEach
-    void reset() {
-        ScriptedEngine.reset();
-    }
-
-    @AfterEach
-    void release() {
-        ScriptedEngine.release();
-    }
+    static final MiniClusterExtension CLUSTER = MiniClusters.oneTaskManager(2, METRICS);
 
     private static List<String> texts(int n) {
         List<String> texts = new ArrayList<>();

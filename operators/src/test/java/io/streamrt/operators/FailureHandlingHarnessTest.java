@@ -6,6 +6,7 @@ import io.streamrt.engine.EngineProvider;
 import io.streamrt.engine.EngineRegistry;
 import io.streamrt.engine.ModelFiles;
 import io.streamrt.engine.testing.ScriptedEngine;
+import io.streamrt.engine.testing.ScriptedEngineExtension;
 import io.streamrt.operators.internal.InferenceFunction;
 import io.streamrt.operators.internal.ProcessExit;
 import io.streamrt.operators.internal.Surface;
@@ -18,15 +19,15 @@ import java.util.ServiceLoader;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * What happens to records that get no result, with the operator as Flink runs it (AsyncWaitOperator around our
  * function) on the scripted engine: poison records, fatal engine failures, user functions that throw, timeouts.
  */
+@ExtendWith(ScriptedEngineExtension.class)
 class FailureHandlingHarnessTest {
 
     private static final long TIMEOUT_MS = ScriptedHarness.TIMEOUT_MS;
@@ -44,16 +45,6 @@ class FailureHandlingHarnessTest {
             assertThat(ids).as("'%s' is one word piece between [CLS] and [SEP]", POISON_WORD).hasSize(3);
             poisonToken = ids[1];
         }
-    }
-
-    @BeforeEach
-    void reset() {
-        ScriptedEngine.reset();
-    }
-
-    @AfterEach
-    void releaseEngine() {
-        ScriptedEngine.release();
     }
 
     private static StreamInference<String> inference(FailurePolicy onFailure, int maxBatch) {

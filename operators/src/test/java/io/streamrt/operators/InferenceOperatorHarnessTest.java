@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamrt.engine.EngineRegistry;
 import io.streamrt.engine.testing.ScriptedEngine;
+import io.streamrt.engine.testing.ScriptedEngineExtension;
 import io.streamrt.operators.internal.ModelNotRunnableException;
 import io.streamrt.serde.DeadLetterReason;
 import io.streamrt.serde.EmbeddingEncoding;
@@ -17,27 +18,17 @@ import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.util.function.SerializableFunction;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The operator as Flink runs it (AsyncWaitOperator around our function), on the scripted engine so the test
  * decides when a batch completes.
  */
+@ExtendWith(ScriptedEngineExtension.class)
 class InferenceOperatorHarnessTest {
 
     private static final long TIMEOUT_MS = ScriptedHarness.TIMEOUT_MS;
-
-    @BeforeEach
-    void reset() {
-        ScriptedEngine.reset();
-    }
-
-    @AfterEach
-    void releaseEngine() {
-        ScriptedEngine.release();
-    }
 
     private static StreamInference<String> inference(FailurePolicy onFailure) {
         return ScriptedHarness.inference(onFailure, 4);

@@ -1,5 +1,6 @@
 package io.streamrt.engine.onnx;
 
+import io.streamrt.engine.HasId;
 import java.util.List;
 import java.util.Map;
 
@@ -42,25 +43,19 @@ public record ModelReport(
         List<Weight> weights) {
 
     /** The quantization form of a model. */
-    public enum Quantization {
+    public enum Quantization implements HasId {
         /** No quantization operators: float weights and activations. */
-        NONE("none"),
+        NONE,
         /** DynamicQuantizeLinear with MatMulInteger/ConvInteger: activations quantized at run time; CPU only. */
-        DYNAMIC("dynamic"),
+        DYNAMIC,
         /** QuantizeLinear/DequantizeLinear pairs around float operators: what TensorRT builds INT8 engines from. */
-        QDQ("qdq"),
+        QDQ,
         /** QLinearMatMul/QLinearConv and similar integer operators with static scales. */
-        QOPERATOR("qoperator");
-
-        private final String label;
-
-        Quantization(String label) {
-            this.label = label;
-        }
+        QOPERATOR;
 
         /** The lower-case name used in JSON and on the command line. */
         public String label() {
-            return label;
+            return id();
         }
     }
 

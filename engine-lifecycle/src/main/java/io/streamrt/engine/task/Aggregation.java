@@ -1,5 +1,7 @@
 package io.streamrt.engine.task;
 
+import io.streamrt.engine.HasId;
+
 /**
  * How token-classification tags become entities, as Hugging Face's token-classification pipeline names its
  * {@code aggregation_strategy}: {@code simple} groups consecutive tokens by B-/I- tags and averages their scores;
@@ -10,21 +12,11 @@ package io.streamrt.engine.task;
  * Aggregation aggregation = Aggregation.of("first");
  * }</pre>
  */
-public enum Aggregation {
-    SIMPLE("simple"),
-    FIRST("first"),
-    AVERAGE("average"),
-    MAX("max");
-
-    private final String id;
-
-    Aggregation(String id) {
-        this.id = id;
-    }
-
-    public String id() {
-        return id;
-    }
+public enum Aggregation implements HasId {
+    SIMPLE,
+    FIRST,
+    AVERAGE,
+    MAX;
 
     /**
      * The aggregation named {@code id}.
@@ -32,6 +24,6 @@ public enum Aggregation {
      * @throws IllegalArgumentException naming the accepted ids
      */
     public static Aggregation of(String id) {
-        return Ids.byId(values(), Aggregation::id, "aggregation", id);
+        return HasId.parse(Aggregation.class, id, "aggregation");
     }
 }

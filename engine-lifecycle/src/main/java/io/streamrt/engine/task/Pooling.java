@@ -1,8 +1,7 @@
 package io.streamrt.engine.task;
 
+import io.streamrt.engine.HasId;
 import io.streamrt.engine.OutputTensor;
-import java.util.Arrays;
-import java.util.stream.Collectors;
 
 /**
  * How a sentence embedding is made from the token vectors of the last hidden state {@code [batch, sequence,
@@ -13,32 +12,21 @@ import java.util.stream.Collectors;
  * float[] embedding = Pooling.normalize(Pooling.CLS.pool(hidden, row, length));
  * }</pre>
  */
-public enum Pooling {
+public enum Pooling implements HasId {
     /** The first token's vector ([CLS]): BGE. */
-    CLS("cls"),
+    CLS,
     /** The mean of the token vectors: MiniLM, e5, most sentence-transformers models; the default. */
-    MEAN("mean"),
+    MEAN,
     /** The element-wise maximum of the token vectors. */
-    MAX("max"),
+    MAX,
     /** The sum of the token vectors over the square root of their count. */
-    MEAN_SQRT_LEN("mean-sqrt-len"),
+    MEAN_SQRT_LEN,
     /** The last real token's vector: decoder-style embedding models. */
-    LAST_TOKEN("last-token");
-
-    private final String id;
-
-    Pooling(String id) {
-        this.id = id;
-    }
-
-    /** As {@code --pooling} and the printed configuration name it: {@code cls}, {@code mean}, ... */
-    public String id() {
-        return id;
-    }
+    LAST_TOKEN;
 
     /** The ids, in declaration order, for messages: {@code cls, mean, max, mean-sqrt-len, last-token}. */
     public static String ids() {
-        return Arrays.stream(values()).map(Pooling::id).collect(Collectors.joining(", "));
+        return HasId.ids(Pooling.class);
     }
 
     /**
@@ -47,7 +35,7 @@ public enum Pooling {
      * @throws IllegalArgumentException naming the accepted ids
      */
     public static Pooling of(String id) {
-        return Ids.byId(values(), Pooling::id, "pooling", id);
+        return HasId.parse(Pooling.class, id, "pooling");
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.streamrt.engine.task;
 
+import io.streamrt.engine.HasId;
+
 /**
  * What a model is used for, as {@code --task} and the printed configuration name it.
  *
@@ -7,23 +9,13 @@ package io.streamrt.engine.task;
  * Task task = Task.of("token-classification");
  * }</pre>
  */
-public enum Task {
+public enum Task implements HasId {
     /** A sentence embedding per record ({@code inference.embedding}); zero-shot labels on top when configured. */
-    EMBEDDING("embedding"),
+    EMBEDDING,
     /** A label and its probability per record ({@code *ForSequenceClassification}). */
-    CLASSIFICATION("classification"),
+    CLASSIFICATION,
     /** Entities found in the text ({@code *ForTokenClassification}). */
-    TOKEN_CLASSIFICATION("token-classification");
-
-    private final String id;
-
-    Task(String id) {
-        this.id = id;
-    }
-
-    public String id() {
-        return id;
-    }
+    TOKEN_CLASSIFICATION;
 
     /**
      * The task named {@code id}.
@@ -31,6 +23,6 @@ public enum Task {
      * @throws IllegalArgumentException naming the accepted ids
      */
     public static Task of(String id) {
-        return Ids.byId(values(), Task::id, "task", id);
+        return HasId.parse(Task.class, id, "task");
     }
 }

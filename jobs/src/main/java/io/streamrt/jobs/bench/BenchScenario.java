@@ -1,6 +1,7 @@
 package io.streamrt.jobs.bench;
 
 import io.streamrt.engine.EngineSpec;
+import io.streamrt.engine.HasId;
 import io.streamrt.jobs.enrich.EnrichConfig;
 import io.streamrt.jobs.enrich.EnrichPipeline;
 import io.streamrt.operators.BatchingMode;
@@ -18,24 +19,18 @@ import org.apache.flink.streaming.api.datastream.DataStream;
  * EnrichPipeline.build(env, config, BenchScenario.ADAPTIVE.stage(config, Duration.ofMillis(10)));
  * }</pre>
  */
-public enum BenchScenario {
+public enum BenchScenario implements HasId {
 
     /** A plain {@code RichMapFunction} running the model on each record alone: what most users write today. */
-    PER_RECORD("per-record"),
+    PER_RECORD,
     /** StreamRT's operator with a fixed max batch size and a fixed max wait, FIFO. */
-    STATIC("static"),
+    STATIC,
     /** StreamRT's operator with length buckets and a latency target. */
-    ADAPTIVE("adaptive");
-
-    private final String label;
-
-    BenchScenario(String label) {
-        this.label = label;
-    }
+    ADAPTIVE;
 
     /** The name in the table and the JSON. */
     public String label() {
-        return label;
+        return id();
     }
 
     /**

@@ -7,6 +7,7 @@ import static org.assertj.core.data.Offset.offset;
 import io.streamrt.engine.EngineProvider;
 import io.streamrt.engine.EngineSpec;
 import io.streamrt.engine.ModelFiles;
+import io.streamrt.jobs.testing.MiniClusters;
 import io.streamrt.jobs.testing.OwnModels;
 import io.streamrt.operators.InferenceResult;
 import io.streamrt.operators.StreamInference;
@@ -19,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.DataTypes;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
@@ -41,10 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SqlOwnModelsTest {
 
     @RegisterExtension
-    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1)
-            .setNumberSlotsPerTaskManager(2)
-            .build());
+    static final MiniClusterExtension CLUSTER = MiniClusters.oneTaskManagerTwoSlots();
 
     private static final List<String> TEXTS = List.of(
             "We drove from Rome to Vienna and then flew to Sydney.",

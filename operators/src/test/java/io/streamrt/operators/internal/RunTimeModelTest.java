@@ -25,14 +25,8 @@ class RunTimeModelTest {
     @Test
     void followsAnEngineThatGetsSlowerWithinAFewDozenBatches() {
         RunTimeModel model = new RunTimeModel(50_000);
-        for (int i = 0; i < 60; i++) {
-            int rows = 1 + i % 8;
-            model.observe(rows, 32, 500_000 + 10_000L * rows * 32);
-        }
-        for (int i = 0; i < 60; i++) {
-            int rows = 1 + i % 8;
-            model.observe(rows, 32, 500_000 + 30_000L * rows * 32); // a neighbour took the CPU
-        }
+        observeOneToEightRows(model, 60, 32, 500_000, 10_000);
+        observeOneToEightRows(model, 60, 32, 500_000, 30_000); // a neighbour took the CPU
 
         assertThat(model.nanosPerToken()).isCloseTo(30_000, within(3_000.0));
     }
@@ -40,10 +34,7 @@ class RunTimeModelTest {
     @Test
     void underOverloadBatchesOfOneSizeStillPredictThatSizeRight() {
         RunTimeModel model = new RunTimeModel(50_000);
-        for (int i = 0; i < 40; i++) {
-            int rows = 1 + i % 8;
-            model.observe(rows, 16, 2_000_000 + 10_000L * rows * 16);
-        }
+        observeOneToEightRows(model, 40, 16, 2_000_000, 10_000);
         for (int i = 0; i < 200; i++) {
             model.observe(32, 16, 2_000_000 + 15_000L * 32 * 16); // overload: every batch full
         }
@@ -83,5 +74,14 @@ class RunTimeModelTest {
 
         assertThat(model.predictNanos(2, 10)).isEqualTo(1_000_000);
         assertThat(model.overheadNanos()).isZero();
+    }
+
+    /** {@code batches} batches of 1, 2, ... 8 rows of {@code length} tokens, each taking overhead + cost per token. */
+    private static void observeOneToEightRows(RunTimeModel model, int batches, int length, long overheadNanos,
+            long nanosPerToken) {
+        for (int i = 0; i < batches; i++) {
+            int rows = 1 + i % 8;
+            model.observe(rows, length, overheadNanos + nanosPerToken * rows * length);
+        }
     }
 }

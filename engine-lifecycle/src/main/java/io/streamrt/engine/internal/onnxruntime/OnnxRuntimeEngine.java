@@ -16,6 +16,7 @@ import io.streamrt.engine.InferenceEngine;
 import io.streamrt.engine.ModelFiles;
 import io.streamrt.engine.ModelRejectedException;
 import io.streamrt.engine.OutputTensor;
+import io.streamrt.engine.internal.NativeGuard;
 import io.streamrt.engine.onnx.ModelSignature;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
@@ -28,8 +29,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A BERT-family encoder on ONNX Runtime (CPU). Input and output names are read from the model, not assumed.
@@ -55,13 +54,7 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
     private final EncoderContract.Checked model;
     private final Set<String> requestedOutputs;
 
-    /**
-     * Fair, so that a waiting close() is not starved by a stream of new run() calls; those then see the engine
-     * closed and fail with a clear message instead of racing the freeing of the session.
-     */
-    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock(true);
-
-    private volatile boolean closed;
+    private final NativeGuard guard = new NativeGuard();
 
     private OnnxRuntimeEngine(OrtEnvironment env, OrtSession session, EngineInfo info, EncoderContract.Checked model) {
         this.env = env;
@@ -160,17 +153,10 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
 
     @Override
     public EncoderOutput run(EncoderBatch batch) {
-        Lock read = lock.readLock();
-        read.lock();
-        try {
-            if (closed) {
-                throw info.closedError();
-            }
+        return guard.whileOpen(info::closedError, () -> {
             info.checkFits(batch);
             return runOpen(batch);
-        } finally {
-            read.unlock();
-        }
+        });
     }
 
     private EncoderOutput runOpen(EncoderBatch batch) {
@@ -242,21 +228,14 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
 
     @Override
     public void close() {
-        Lock write = lock.writeLock();
-        // Waits for batches in flight: they hold the read lock while using the native session.
-        write.lock();
-        try {
-            if (closed) {
-                return;
+        guard.close(() -> {
+            try {
+                session.close();
+            } catch (OrtException e) {
+                throw new EngineException("ONNX Runtime failed to close the session of model '" + info.model()
+                        + "' (OrtSession.close): " + e.getMessage(), e);
             }
-            closed = true;
-            session.close();
-        } catch (OrtException e) {
-            throw new EngineException("ONNX Runtime failed to close the session of model '" + info.model()
-                    + "' (OrtSession.close): " + e.getMessage(), e);
-        } finally {
-            write.unlock();
-        }
+        });
     }
 
     @Override

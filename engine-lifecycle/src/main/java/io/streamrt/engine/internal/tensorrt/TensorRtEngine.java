@@ -18,6 +18,7 @@ import io.streamrt.engine.EngineInfo;
 import io.streamrt.engine.EngineSpec;
 import io.streamrt.engine.InferenceEngine;
 import io.streamrt.engine.ModelFiles;
+import io.streamrt.engine.internal.NativeGuard;
 import io.streamrt.engine.onnx.ModelSignature;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,8 +27,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.tensorrt.global.nvinfer.DataType;
 import org.bytedeco.tensorrt.global.nvinfer.TensorIOMode;
@@ -61,10 +60,7 @@ public final class TensorRtEngine implements InferenceEngine {
     private final BlockingQueue<TensorRtSlot> idle;
     private final boolean planLoaded;
 
-    /** Fair, so that a waiting close() is not starved by new run() calls; those then find the engine closed. */
-    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock(true);
-
-    private volatile boolean closed;
+    private final NativeGuard guard = new NativeGuard();
 
     private final GpuStatsReader stats;
 
@@ -175,17 +171,12 @@ public final class TensorRtEngine implements InferenceEngine {
     /** The GPU's memory (CUDA) and utilization (NVML, where the driver's library is visible). */
     @Override
     public java.util.Optional<io.streamrt.engine.DeviceStats> deviceStats() {
-        return closed ? java.util.Optional.empty() : stats.read();
+        return guard.isClosed() ? java.util.Optional.empty() : stats.read();
     }
 
     @Override
     public EncoderOutput run(EncoderBatch batch) {
-        Lock read = lock.readLock();
-        read.lock();
-        try {
-            if (closed) {
-                throw info.closedError();
-            }
+        return guard.whileOpen(info::closedError, () -> {
             info.checkFits(batch);
             TensorRtSlot slot = takeSlot();
             try {
@@ -194,9 +185,7 @@ public final class TensorRtEngine implements InferenceEngine {
             } finally {
                 idle.add(slot);
             }
-        } finally {
-            read.unlock();
-        }
+        });
     }
 
     private TensorRtSlot takeSlot() {
@@ -211,19 +200,10 @@ public final class TensorRtEngine implements InferenceEngine {
 
     @Override
     public void close() {
-        Lock write = lock.writeLock();
-        // Waits for batches in flight: they hold the read lock while using the streams and buffers.
-        write.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            closed = true;
+        guard.close(() -> {
             cudaSetDevice(device);
             natives.close();
-        } finally {
-            write.unlock();
-        }
+        });
     }
 
     @Override

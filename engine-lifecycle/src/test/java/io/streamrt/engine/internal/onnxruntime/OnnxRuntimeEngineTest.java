@@ -10,10 +10,10 @@ import io.streamrt.engine.EncoderOutput;
 import io.streamrt.engine.EngineException;
 import io.streamrt.engine.EngineSpec;
 import io.streamrt.engine.ModelFiles;
+import io.streamrt.engine.testing.EncoderTexts;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,25 +29,7 @@ class OnnxRuntimeEngineTest {
     private static final int MAX_BATCH = 32;
     private static final int MAX_SEQUENCE = 128;
 
-    private static final List<String> SENTENCES = List.of(
-            "The cat sat quietly on the warm windowsill.",
-            "Interest rates were raised by a quarter point to fight inflation.",
-            "She scored the winning goal in the final minute of the match.",
-            "Photosynthesis converts sunlight, water and carbon dioxide into sugar.",
-            "Please restart the server after installing the security patch.",
-            "The recipe calls for two cups of flour and a pinch of salt.",
-            "Heavy rain is expected across the northern region tomorrow.",
-            "He finally finished reading the novel after three long months.",
-            "The museum opens at nine and closes at five on weekdays.",
-            "Quantum computers use qubits that can exist in superposition.",
-            "Our flight to Lisbon was delayed by two hours because of fog.",
-            "Regular exercise lowers the risk of heart disease.",
-            "The committee postponed its vote until next Tuesday.",
-            "Kafka topics are split into partitions for parallelism.",
-            "My grandmother grows tomatoes and basil in her small garden.",
-            "The violinist played a haunting melody that silenced the hall.",
-            "Stock markets fell sharply after the disappointing earnings report.",
-            "Children learn languages faster than most adults do.",
+    private static final List<String> SENTENCES = EncoderTexts.everydayAnd(
             "The bridge was closed for repairs after the earthquake.",
             "Hi.",
             "A long sentence about nothing in particular, written only to make this batch contain one row that is "
@@ -73,8 +55,7 @@ class OnnxRuntimeEngineTest {
     @BeforeAll
     static void open() throws IOException {
         ModelFiles int8Files = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_INT8, null);
-        tokenizer = HuggingFaceTokenizer.newInstance(int8Files.tokenizer(), Map.of("padding", "false",
-                "truncation", "true", "maxLength", String.valueOf(MAX_SEQUENCE), "addSpecialTokens", "true"));
+        tokenizer = EncoderTexts.tokenizer(int8Files.tokenizer(), MAX_SEQUENCE);
         int8 = OnnxRuntimeEngine.open(spec(ModelFiles.BUILTIN_MINILM_INT8), int8Files);
         fp32 = OnnxRuntimeEngine.open(spec(ModelFiles.BUILTIN_MINILM_FP32),
                 ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_FP32, null));
@@ -268,9 +249,7 @@ class OnnxRuntimeEngineTest {
     }
 
     private static float[][] embedBatch(OnnxRuntimeEngine engine, List<String> texts) {
-        List<long[]> rows = new ArrayList<>();
-        texts.forEach(t -> rows.add(ids(t)));
-        EncoderBatch batch = EncoderBatch.pad(rows);
+        EncoderBatch batch = EncoderTexts.batch(tokenizer, texts);
         return engine.run(batch).meanPooledNormalized(batch.lengths());
     }
 

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -19,6 +20,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -79,14 +81,12 @@ class PlanCacheTest {
 
     @Test
     void corruptPlanBytesAreRejectedDeletedAndRebuilt() throws IOException {
-        PlanCache cache = new PlanCache(dir);
-        cache.store(KEY, PLAN);
-        Path file = cache.fileFor(KEY);
-        byte[] bytes = Files.readAllBytes(file);
-        bytes[bytes.length - 3] ^= 0x40;
-        Files.write(file, bytes);
+        PlanCache cache = storedThenRewritten(bytes -> {
+            bytes[bytes.length - 3] ^= 0x40;
+            return bytes;
+        });
 
-        assertThat(PlanCache.inspect(file, KEY).problem())
+        assertThat(PlanCache.inspect(cache.fileFor(KEY), KEY).problem())
                 .startsWith("its plan bytes do not match their SHA-256 (expected ")
                 .endsWith("): the file is corrupt");
         assertRebuilt(cache);
@@ -94,25 +94,19 @@ class PlanCacheTest {
 
     @Test
     void aTruncatedPlanIsRejectedAndRebuilt() throws IOException {
-        PlanCache cache = new PlanCache(dir);
-        cache.store(KEY, PLAN);
-        Path file = cache.fileFor(KEY);
-        byte[] bytes = Files.readAllBytes(file);
-        Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length - 10));
+        PlanCache cache = storedThenRewritten(bytes -> Arrays.copyOf(bytes, bytes.length - 10));
 
-        assertThat(PlanCache.inspect(file, KEY).problem()).isEqualTo("it is truncated: the header announces "
-                + PLAN.length + " plan bytes, the file holds " + (PLAN.length - 10));
+        assertThat(PlanCache.inspect(cache.fileFor(KEY), KEY).problem())
+                .isEqualTo("it is truncated: the header announces " + PLAN.length + " plan bytes, the file holds "
+                        + (PLAN.length - 10));
         assertRebuilt(cache);
     }
 
     @Test
     void aFileCutInsideItsHeaderIsRejected() throws IOException {
-        PlanCache cache = new PlanCache(dir);
-        cache.store(KEY, PLAN);
-        Path file = cache.fileFor(KEY);
-        Files.write(file, java.util.Arrays.copyOf(Files.readAllBytes(file), 20));
+        PlanCache cache = storedThenRewritten(bytes -> Arrays.copyOf(bytes, 20));
 
-        assertThat(PlanCache.inspect(file, KEY).problem()).isEqualTo("it is truncated inside its header");
+        assertThat(PlanCache.inspect(cache.fileFor(KEY), KEY).problem()).isEqualTo("it is truncated inside its header");
         assertRebuilt(cache);
     }
 
@@ -153,15 +147,23 @@ class PlanCacheTest {
 
     @Test
     void anotherFormatVersionIsRebuiltNotMisread() throws IOException {
-        PlanCache cache = new PlanCache(dir);
-        cache.store(KEY, PLAN);
-        byte[] bytes = Files.readAllBytes(cache.fileFor(KEY));
-        bytes[PlanCache.MAGIC.length + 3] = 9;
-        Files.write(cache.fileFor(KEY), bytes);
+        PlanCache cache = storedThenRewritten(bytes -> {
+            bytes[PlanCache.MAGIC.length + 3] = 9;
+            return bytes;
+        });
 
         assertThat(PlanCache.inspect(cache.fileFor(KEY), KEY).problem())
                 .isEqualTo("it has format version 9, expected " + PlanCache.FORMAT_VERSION);
         assertRebuilt(cache);
+    }
+
+    /** A cache in {@link #dir} holding the plan for {@link #KEY}, whose file's bytes {@code damage} then rewrites. */
+    private PlanCache storedThenRewritten(UnaryOperator<byte[]> damage) throws IOException {
+        PlanCache cache = new PlanCache(dir);
+        cache.store(KEY, PLAN);
+        Path file = cache.fileFor(KEY);
+        Files.write(file, damage.apply(Files.readAllBytes(file)));
+        return cache;
     }
 
     /** The bad file is deleted on load, the next getOrBuild builds, and the new file is good. */
@@ -179,12 +181,7 @@ class PlanCacheTest {
         PlanCache cache = new PlanCache(dir);
         CountDownLatch buildStarted = new CountDownLatch(1);
         CountDownLatch finishBuild = new CountDownLatch(1);
-        Supplier<byte[]> slowBuild = () -> {
-            builds.incrementAndGet();
-            buildStarted.countDown();
-            awaitLatch(finishBuild);
-            return PLAN.clone();
-        };
+        Supplier<byte[]> slowBuild = blockedBuild(buildStarted, finishBuild);
         Future<PlanCache.Plan> first = pool.submit(() -> cache.getOrBuild(KEY, slowBuild));
         assertThat(buildStarted.await(30, TimeUnit.SECONDS)).isTrue();
 
@@ -245,11 +242,7 @@ class PlanCacheTest {
         PlanCache cache = new PlanCache(dir);
         CountDownLatch buildStarted = new CountDownLatch(1);
         CountDownLatch finishBuild = new CountDownLatch(1);
-        Future<PlanCache.Plan> slow = pool.submit(() -> cache.getOrBuild(KEY, () -> {
-            buildStarted.countDown();
-            awaitLatch(finishBuild);
-            return PLAN.clone();
-        }));
+        Future<PlanCache.Plan> slow = pool.submit(() -> cache.getOrBuild(KEY, blockedBuild(buildStarted, finishBuild)));
         assertThat(buildStarted.await(30, TimeUnit.SECONDS)).isTrue();
 
         assertThat(cache.getOrBuild(OTHER, counting(PLAN)).loaded()).as("not blocked by the other key").isFalse();
@@ -267,6 +260,16 @@ class PlanCacheTest {
                 .hasMessageContaining("could not write the TensorRT plan cache file")
                 .hasMessageContaining("point " + TensorRtOptions.PLAN_CACHE_DIR_PROPERTY + " at a writable one");
         assertThat(cache.getOrBuild(KEY, counting(PLAN)).bytes()).isEqualTo(PLAN);
+    }
+
+    /** A counted build that says it has started, then returns the plan once {@code finish} is released. */
+    private Supplier<byte[]> blockedBuild(CountDownLatch started, CountDownLatch finish) {
+        return () -> {
+            builds.incrementAndGet();
+            started.countDown();
+            awaitLatch(finish);
+            return PLAN.clone();
+        };
     }
 
     private static void awaitLatch(CountDownLatch latch) {

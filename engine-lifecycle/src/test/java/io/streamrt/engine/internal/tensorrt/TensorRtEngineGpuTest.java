@@ -11,6 +11,7 @@ import io.streamrt.engine.EngineSpec;
 import io.streamrt.engine.InferenceEngine;
 import io.streamrt.engine.ModelFiles;
 import io.streamrt.engine.internal.onnxruntime.OnnxRuntimeEngine;
+import io.streamrt.engine.testing.EncoderTexts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,25 +45,7 @@ class TensorRtEngineGpuTest {
     private static final int MAX_BATCH = 64;
     private static final int MAX_SEQUENCE = 128;
 
-    private static final List<String> SENTENCES = List.of(
-            "The cat sat quietly on the warm windowsill.",
-            "Interest rates were raised by a quarter point to fight inflation.",
-            "She scored the winning goal in the final minute of the match.",
-            "Photosynthesis converts sunlight, water and carbon dioxide into sugar.",
-            "Please restart the server after installing the security patch.",
-            "The recipe calls for two cups of flour and a pinch of salt.",
-            "Heavy rain is expected across the northern region tomorrow.",
-            "He finally finished reading the novel after three long months.",
-            "The museum opens at nine and closes at five on weekdays.",
-            "Quantum computers use qubits that can exist in superposition.",
-            "Our flight to Lisbon was delayed by two hours because of fog.",
-            "Regular exercise lowers the risk of heart disease.",
-            "The committee postponed its vote until next Tuesday.",
-            "Kafka topics are split into partitions for parallelism.",
-            "My grandmother grows tomatoes and basil in her small garden.",
-            "The violinist played a haunting melody that silenced the hall.",
-            "Stock markets fell sharply after the disappointing earnings report.",
-            "Children learn languages faster than most adults do.",
+    private static final List<String> SENTENCES = EncoderTexts.everydayAnd(
             "Hi.",
             "A long sentence about nothing in particular, written only to make this batch contain one row that is "
                     + "much longer than the others, so that padding is exercised across very different lengths.");
@@ -85,8 +68,7 @@ class TensorRtEngineGpuTest {
             return; // each test reports the skip with the reason (an assumption here would hide them from the report)
         }
         fp32Files = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_FP32, null);
-        tokenizer = HuggingFaceTokenizer.newInstance(fp32Files.tokenizer(), Map.of("padding", "false",
-                "truncation", "true", "maxLength", String.valueOf(MAX_SEQUENCE), "addSpecialTokens", "true"));
+        tokenizer = EncoderTexts.tokenizer(fp32Files.tokenizer(), MAX_SEQUENCE);
         reference = OnnxRuntimeEngine.open(spec(ModelFiles.BUILTIN_MINILM_FP32, EngineSpec.ONNXRUNTIME), fp32Files);
         long start = System.nanoTime();
         fp32 = openTensorRt(fp32Files, planCache);
@@ -273,9 +255,7 @@ class TensorRtEngineGpuTest {
     void aClassifiersLogitsComeBackAloneAndMatchOnnxRuntime(@TempDir Path dir) {
         Path onnx = io.streamrt.engine.testing.TestModels.minilmClassifier(dir, 3);
         ModelFiles files = ModelFiles.resolve(onnx.toString(), null);
-        List<long[]> rows = new ArrayList<>();
-        SENTENCES.forEach(t -> rows.add(tokenizer.encode(t).getIds()));
-        EncoderBatch batch = EncoderBatch.pad(rows);
+        EncoderBatch batch = EncoderTexts.batch(tokenizer, SENTENCES);
         try (TensorRtEngine engine = openTensorRt(files, planCache);
                 OnnxRuntimeEngine sameModel = OnnxRuntimeEngine.open(spec(onnx.toString(), EngineSpec.ONNXRUNTIME),
                         files)) {
@@ -361,9 +341,7 @@ class TensorRtEngineGpuTest {
     }
 
     private static double lowestCosine(InferenceEngine engine, InferenceEngine reference, List<String> texts) {
-        List<long[]> rows = new ArrayList<>();
-        texts.forEach(t -> rows.add(tokenizer.encode(t).getIds()));
-        EncoderBatch batch = EncoderBatch.pad(rows);
+        EncoderBatch batch = EncoderTexts.batch(tokenizer, texts);
         float[][] actual = engine.run(batch).meanPooledNormalized(batch.lengths());
         float[][] expected = reference.run(batch).meanPooledNormalized(batch.lengths());
         double lowest = 1;

@@ -106,9 +106,9 @@ class TensorRtProviderTest {
 
     @Test
     void aMissingDriverIsNamedFromTheFirstLoadError() {
-        UnsatisfiedLinkError first = new UnsatisfiedLinkError("no jnicudart in java.library.path: /usr/lib");
-        first.initCause(new UnsatisfiedLinkError("/tmp/javacpp/org/bytedeco/cuda/linux-x86_64/libjnicudart.so: "
-                + "libcuda.so.1: cannot open shared object file: No such file or directory"));
+        UnsatisfiedLinkError first = linkError("no jnicudart in java.library.path: /usr/lib",
+                "/tmp/javacpp/org/bytedeco/cuda/linux-x86_64/libjnicudart.so: "
+                        + "libcuda.so.1: cannot open shared object file: No such file or directory");
 
         assertThat(TensorRtProbe.missingLibrary(first)).isEqualTo("libcuda.so.1");
         assertThat(TensorRtProbe.loadFailure("the CUDA runtime", first))
@@ -118,9 +118,8 @@ class TensorRtProviderTest {
 
     @Test
     void missingTensorRtLibrariesAreNamedWithTheLibraryPathFix() {
-        UnsatisfiedLinkError nvinfer = new UnsatisfiedLinkError("no jninvinfer in java.library.path");
-        nvinfer.initCause(new UnsatisfiedLinkError("/cache/libjninvinfer.so: libnvinfer.so.11: cannot open shared "
-                + "object file: No such file or directory"));
+        UnsatisfiedLinkError nvinfer = linkError("no jninvinfer in java.library.path",
+                "/cache/libjninvinfer.so: libnvinfer.so.11: cannot open shared object file: No such file or directory");
         UnsatisfiedLinkError parser = new UnsatisfiedLinkError("/cache/libjninvonnxparser.so: libnvonnxparser.so.11: "
                 + "cannot open shared object file: No such file or directory");
 
@@ -134,9 +133,8 @@ class TensorRtProviderTest {
     @Test
     void missingCudaLibrariesAreToldApartFromTensorRt() {
         // Seen here with a stub driver: the TensorRT presets load cuBLAS first.
-        UnsatisfiedLinkError cublas = new UnsatisfiedLinkError("no jnicublas in java.library.path");
-        cublas.initCause(new UnsatisfiedLinkError("/cache/libjnicublas.so: libcublas.so.13: cannot open shared object "
-                + "file: No such file or directory"));
+        UnsatisfiedLinkError cublas = linkError("no jnicublas in java.library.path",
+                "/cache/libjnicublas.so: libcublas.so.13: cannot open shared object file: No such file or directory");
 
         assertThat(TensorRtProbe.loadFailure("TensorRT", cublas))
                 .startsWith("the CUDA 13 libraries TensorRT needs are not on the library path (libcublas.so.13 could")
@@ -186,6 +184,13 @@ class TensorRtProviderTest {
                 .isEqualTo("TensorRT could not be loaded (java.lang.UnsatisfiedLinkError: no jninvinfer in "
                         + "java.library.path); the TensorRT backend runs on linux-x86_64 with the NVIDIA driver, CUDA 13 "
                         + "and TensorRT 11 on LD_LIBRARY_PATH");
+    }
+
+    /** A JavaCPP load failure as it reaches the probe: its own message, caused by the dynamic loader's. */
+    private static UnsatisfiedLinkError linkError(String message, String loaderMessage) {
+        UnsatisfiedLinkError error = new UnsatisfiedLinkError(message);
+        error.initCause(new UnsatisfiedLinkError(loaderMessage));
+        return error;
     }
 
     /** The driver library where the dynamic loader would look for it. */
