@@ -14,7 +14,6 @@ import io.streamrt.serde.OutputFields;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -312,7 +311,10 @@ public final class StreamInference<T> implements Serializable {
             return this;
         }
 
-        /** Checks every setting and how they fit together; messages name the setting and the accepted range. */
+        /**
+         * Checks every setting and how they fit together ({@link OptionProblem#of}); messages name the setting and the
+         * accepted range.
+         */
         public StreamInference<T> build() {
             int maxBatch = conf.get(InferenceOptions.MAX_BATCH_SIZE);
             int maxSeq = conf.get(InferenceOptions.MAX_SEQUENCE_LENGTH);
@@ -321,19 +323,12 @@ public final class StreamInference<T> implements Serializable {
             int capacity = conf.get(InferenceOptions.CAPACITY);
             long timeout = conf.get(InferenceOptions.TIMEOUT_MS);
             int threads = conf.get(InferenceOptions.ENGINE_CPU_THREADS);
-            require(maxBatch >= 1 && maxBatch <= 4096, "max batch size must be in 1..4096, found " + maxBatch);
-            require(maxSeq >= 3 && maxSeq <= 8192, "max sequence length must be in 3..8192 tokens, found " + maxSeq);
-            require(budget == 0 || budget >= maxSeq, "token budget must be 0 (off) or at least the max sequence length "
-                    + maxSeq + ", found " + budget);
-            require(latency >= 1, "latency target must be at least 1 ms, found " + latency);
-            require(capacity >= 1, "capacity must be at least 1 record, found " + capacity);
-            require(timeout > latency, "timeout (" + timeout + " ms) must be longer than the latency target ("
-                    + latency + " ms)");
-            require(threads >= 0, "cpu threads must be 0 (all processors) or more, found " + threads);
+            List<OptionProblem> problems = OptionProblem.of(conf);
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException(problems.get(0).message());
+            }
             long maxDelay = conf.get(InferenceOptions.MAX_DELAY_MS);
-            require(maxDelay >= 0, "max delay must be 0 ms or more, found " + maxDelay);
             int topK = conf.get(InferenceOptions.TOP_K);
-            require(topK >= 0, "top-k must be 0 (off) or more labels, found " + topK);
             TaskPlan.Choices choices = new TaskPlan.Choices(
                     conf.getOptional(InferenceOptions.TASK).map(Task::of).orElse(null),
                     conf.getOptional(InferenceOptions.POOLING).map(Pooling::of).orElse(null),
@@ -342,10 +337,6 @@ public final class StreamInference<T> implements Serializable {
             require(choices.task() == null || TaskOutputs.labelsFit(choices.task(), !labels.isEmpty()),
                     "zero-shot labels work on embeddings, not on task " + (choices.task() == null ? ""
                             : choices.task().id()) + ": a classifier has labels of its own");
-            for (String label : labels) {
-                require(label != null && !label.isBlank(), "labels must not be blank, found " + labels);
-            }
-            require(new HashSet<>(labels).size() == labels.size(), "labels must be distinct, found " + labels);
             OutputFields output;
             try {
                 output = OutputFields.parse(String.join(",", conf.getOptional(InferenceOptions.OUTPUT_FIELDS)

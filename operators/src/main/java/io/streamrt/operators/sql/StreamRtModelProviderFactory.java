@@ -5,7 +5,9 @@ import io.streamrt.engine.ModelFiles;
 import io.streamrt.engine.task.Task;
 import io.streamrt.engine.task.TaskPlan;
 import io.streamrt.operators.FailurePolicy;
+import io.streamrt.operators.InferenceOptions;
 import io.streamrt.operators.InferenceSettings;
+import io.streamrt.operators.OptionProblem;
 import io.streamrt.operators.StreamInference;
 import io.streamrt.operators.TaskOutputs;
 import io.streamrt.operators.sql.internal.PredictionColumns;
@@ -117,6 +119,12 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
     /** The operator's settings, checked as the DataStream builder checks them. */
     private static InferenceSettings build(String name, Configuration conf, PredictionColumns columns,
             String given) {
+        List<OptionProblem> problems = OptionProblem.of(conf);
+        if (!problems.isEmpty()) {
+            OptionProblem problem = problems.get(0);
+            throw new ValidationException("model " + name + ": '" + InferenceOptions.definition(problem.option())
+                    .name() + "': " + problem.message() + " (options given: " + given + ")");
+        }
         StreamInference.Builder<RowData> builder = StreamInference.<RowData>builder(row -> null).configure(conf);
         if (columns != null) {
             builder.output(OutputFields.parse(columns.outputFields(), EmbeddingEncoding.JSON));

@@ -1,0 +1,96 @@
+package io.streamrt.operators;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import org.apache.flink.annotation.Internal;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ReadableConfig;
+
+/**
+ * A value of an operator option that its rule refuses: the option, what the rule expects and what was found, as
+ * values. Every rule on the options' values lives in {@link #of(ReadableConfig)}; each surface writes the problems in
+ * its own words: the DataStream builder by what its methods set ({@link #message()}), a SQL model by its {@code WITH}
+ * key in front of that, the command line by the flag and the bound that was crossed ({@link #message(String)}).
+ *
+ * <pre>{@code
+ * for (OptionProblem problem : OptionProblem.of(conf)) {
+ *     problem.message();                      // "max batch size must be in 1..4096, found 0"
+ *     problem.message("--max-batch-size");    // "--max-batch-size must be at least 1, found 0"
+ * }
+ * }</pre>
+ *
+ * @param option the option whose value is refused
+ * @param subject the option as the builder's docs name it, e.g. {@code max batch size}; with the value where a rule
+ *     relates two options, e.g. {@code timeout (50 ms)}
+ * @param expected what the rule asks of the value, e.g. {@code must be in 1..4096}
+ * @param bound the part of {@code expected} that the value crossed, e.g. {@code must be at least 1}
+ * @param found the value, as the user gave it
+ */
+@Internal
+public record OptionProblem(ConfigOption<?> option, String subject, String expected, String bound, String found) {
+
+    /** The problem in the words of what the option means: {@code max batch size must be in 1..4096, found 0}. */
+    public String message() {
+        return subject + " " + expected + (subject.endsWith(")") ? "" : ", found " + found);
+    }
+
+    /** The problem with the option named {@code name}, e.g. a flag: {@code --top-k must be at least 0, found -1}. */
+    public String message(String name) {
+        return name + " " + bound + ", found " + found;
+    }
+
+    /** The problems of the operator options in {@code conf}, in the options' order; empty when every value fits. */
+    public static List<OptionProblem> of(ReadableConfig conf) {
+        List<OptionProblem> problems = new ArrayList<>();
+        int maxSequence = conf.get(InferenceOptions.MAX_SEQUENCE_LENGTH);
+        long latency = conf.get(InferenceOptions.LATENCY_TARGET_MS);
+        range(problems, conf, InferenceOptions.MAX_BATCH_SIZE, "max batch size", 1, 4096, "");
+        range(problems, conf, InferenceOptions.MAX_SEQUENCE_LENGTH, "max sequence length", 3, 8192, " tokens");
+        long budget = conf.get(InferenceOptions.TOKEN_BUDGET);
+        if (budget != 0 && budget < maxSequence) {
+            String expected = "must be 0 (off) or at least the max sequence length " + maxSequence;
+            problems.add(new OptionProblem(InferenceOptions.TOKEN_BUDGET, "token budget", expected, expected,
+                    Long.toString(budget)));
+        }
+        atLeast(problems, conf, InferenceOptions.LATENCY_TARGET_MS, "latency target", 1, "must be at least 1 ms");
+        atLeast(problems, conf, InferenceOptions.CAPACITY, "capacity", 1, "must be at least 1 record");
+        long timeout = conf.get(InferenceOptions.TIMEOUT_MS);
+        if (timeout <= latency) {
+            String expected = "must be longer than the latency target (" + latency + " ms)";
+            problems.add(new OptionProblem(InferenceOptions.TIMEOUT_MS, "timeout (" + timeout + " ms)", expected,
+                    expected, Long.toString(timeout)));
+        }
+        atLeast(problems, conf, InferenceOptions.ENGINE_CPU_THREADS, "cpu threads", 0,
+                "must be 0 (all processors) or more");
+        atLeast(problems, conf, InferenceOptions.MAX_DELAY_MS, "max delay", 0, "must be 0 ms or more");
+        atLeast(problems, conf, InferenceOptions.TOP_K, "top-k", 0, "must be 0 (off) or more labels");
+        List<String> labels = conf.getOptional(InferenceOptions.LABELS).orElse(List.of());
+        if (labels.stream().anyMatch(label -> label == null || label.isBlank())) {
+            problems.add(new OptionProblem(InferenceOptions.LABELS, "labels", "must not be blank",
+                    "must not be blank", labels.toString()));
+        } else if (new HashSet<>(labels).size() != labels.size()) {
+            problems.add(new OptionProblem(InferenceOptions.LABELS, "labels", "must be distinct", "must be distinct",
+                    labels.toString()));
+        }
+        return problems;
+    }
+
+    private static void range(List<OptionProblem> problems, ReadableConfig conf, ConfigOption<Integer> option,
+            String subject, int min, int max, String unit) {
+        int value = conf.get(option);
+        if (value < min || value > max) {
+            problems.add(new OptionProblem(option, subject, "must be in " + min + ".." + max + unit,
+                    value < min ? "must be at least " + min : "must be at most " + max, Integer.toString(value)));
+        }
+    }
+
+    private static <N extends Number> void atLeast(List<OptionProblem> problems, ReadableConfig conf,
+            ConfigOption<N> option, String subject, long min, String expected) {
+        long value = conf.get(option).longValue();
+        if (value < min) {
+            problems.add(new OptionProblem(option, subject, expected, "must be at least " + min,
+                    Long.toString(value)));
+        }
+    }
+}
