@@ -3,6 +3,8 @@ package io.streamrt.operators;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ReadableConfig;
@@ -40,57 +42,73 @@ public record OptionProblem(ConfigOption<?> option, String subject, String expec
         return name + " " + bound + ", found " + found;
     }
 
-    /** The problems of the operator options in {@code conf}, in the options' order; empty when every value fits. */
+    /** A rule on one option's value: what it accepts, for the docs, and the check. */
+    private record Rule(ConfigOption<?> option, String accepted, Function<ReadableConfig, OptionProblem> check) {}
+
+    /** Every rule on the operator options' values, in the order the builder checks them. */
+    private static final List<Rule> RULES = List.of(
+            range(InferenceOptions.MAX_BATCH_SIZE, "max batch size", 1, 4096, ""),
+            range(InferenceOptions.MAX_SEQUENCE_LENGTH, "max sequence length", 3, 8192, " tokens"),
+            new Rule(InferenceOptions.TOKEN_BUDGET, "0 (off), or at least the max sequence length", conf -> {
+                long budget = conf.get(InferenceOptions.TOKEN_BUDGET);
+                int maxSequence = conf.get(InferenceOptions.MAX_SEQUENCE_LENGTH);
+                String expected = "must be 0 (off) or at least the max sequence length " + maxSequence;
+                return budget == 0 || budget >= maxSequence ? null : new OptionProblem(InferenceOptions.TOKEN_BUDGET,
+                        "token budget", expected, expected, Long.toString(budget));
+            }),
+            atLeast(InferenceOptions.LATENCY_TARGET_MS, "latency target", 1, "must be at least 1 ms"),
+            atLeast(InferenceOptions.CAPACITY, "capacity", 1, "must be at least 1 record"),
+            new Rule(InferenceOptions.TIMEOUT_MS, "longer than the latency target", conf -> {
+                long timeout = conf.get(InferenceOptions.TIMEOUT_MS);
+                long latency = conf.get(InferenceOptions.LATENCY_TARGET_MS);
+                String expected = "must be longer than the latency target (" + latency + " ms)";
+                return timeout > latency ? null : new OptionProblem(InferenceOptions.TIMEOUT_MS,
+                        "timeout (" + timeout + " ms)", expected, expected, Long.toString(timeout));
+            }),
+            atLeast(InferenceOptions.ENGINE_CPU_THREADS, "cpu threads", 0, "must be 0 (all processors) or more"),
+            atLeast(InferenceOptions.MAX_DELAY_MS, "max delay", 0, "must be 0 ms or more"),
+            atLeast(InferenceOptions.TOP_K, "top-k", 0, "must be 0 (off) or more labels"),
+            new Rule(InferenceOptions.LABELS, "distinct, none blank", conf -> {
+                List<String> labels = conf.getOptional(InferenceOptions.LABELS).orElse(List.of());
+                String broken = labels.stream().anyMatch(label -> label == null || label.isBlank())
+                        ? "must not be blank" : new HashSet<>(labels).size() != labels.size() ? "must be distinct"
+                        : null;
+                return broken == null ? null : new OptionProblem(InferenceOptions.LABELS, "labels", broken, broken,
+                        labels.toString());
+            }));
+
+    /** The problems of the operator options in {@code conf}, in the order the builder checks them; empty if none. */
     public static List<OptionProblem> of(ReadableConfig conf) {
         List<OptionProblem> problems = new ArrayList<>();
-        int maxSequence = conf.get(InferenceOptions.MAX_SEQUENCE_LENGTH);
-        long latency = conf.get(InferenceOptions.LATENCY_TARGET_MS);
-        range(problems, conf, InferenceOptions.MAX_BATCH_SIZE, "max batch size", 1, 4096, "");
-        range(problems, conf, InferenceOptions.MAX_SEQUENCE_LENGTH, "max sequence length", 3, 8192, " tokens");
-        long budget = conf.get(InferenceOptions.TOKEN_BUDGET);
-        if (budget != 0 && budget < maxSequence) {
-            String expected = "must be 0 (off) or at least the max sequence length " + maxSequence;
-            problems.add(new OptionProblem(InferenceOptions.TOKEN_BUDGET, "token budget", expected, expected,
-                    Long.toString(budget)));
-        }
-        atLeast(problems, conf, InferenceOptions.LATENCY_TARGET_MS, "latency target", 1, "must be at least 1 ms");
-        atLeast(problems, conf, InferenceOptions.CAPACITY, "capacity", 1, "must be at least 1 record");
-        long timeout = conf.get(InferenceOptions.TIMEOUT_MS);
-        if (timeout <= latency) {
-            String expected = "must be longer than the latency target (" + latency + " ms)";
-            problems.add(new OptionProblem(InferenceOptions.TIMEOUT_MS, "timeout (" + timeout + " ms)", expected,
-                    expected, Long.toString(timeout)));
-        }
-        atLeast(problems, conf, InferenceOptions.ENGINE_CPU_THREADS, "cpu threads", 0,
-                "must be 0 (all processors) or more");
-        atLeast(problems, conf, InferenceOptions.MAX_DELAY_MS, "max delay", 0, "must be 0 ms or more");
-        atLeast(problems, conf, InferenceOptions.TOP_K, "top-k", 0, "must be 0 (off) or more labels");
-        List<String> labels = conf.getOptional(InferenceOptions.LABELS).orElse(List.of());
-        if (labels.stream().anyMatch(label -> label == null || label.isBlank())) {
-            problems.add(new OptionProblem(InferenceOptions.LABELS, "labels", "must not be blank",
-                    "must not be blank", labels.toString()));
-        } else if (new HashSet<>(labels).size() != labels.size()) {
-            problems.add(new OptionProblem(InferenceOptions.LABELS, "labels", "must be distinct", "must be distinct",
-                    labels.toString()));
+        for (Rule rule : RULES) {
+            OptionProblem problem = rule.check.apply(conf);
+            if (problem != null) {
+                problems.add(problem);
+            }
         }
         return problems;
     }
 
-    private static void range(List<OptionProblem> problems, ReadableConfig conf, ConfigOption<Integer> option,
-            String subject, int min, int max, String unit) {
-        int value = conf.get(option);
-        if (value < min || value > max) {
-            problems.add(new OptionProblem(option, subject, "must be in " + min + ".." + max + unit,
-                    value < min ? "must be at least " + min : "must be at most " + max, Integer.toString(value)));
-        }
+    /** What the rules accept of {@code option}'s value, for its docs, e.g. {@code 1..4096}; empty if no rule. */
+    public static Optional<String> accepted(ConfigOption<?> option) {
+        return RULES.stream().filter(rule -> rule.option.equals(option)).map(Rule::accepted).findFirst();
     }
 
-    private static <N extends Number> void atLeast(List<OptionProblem> problems, ReadableConfig conf,
-            ConfigOption<N> option, String subject, long min, String expected) {
-        long value = conf.get(option).longValue();
-        if (value < min) {
-            problems.add(new OptionProblem(option, subject, expected, "must be at least " + min,
-                    Long.toString(value)));
-        }
+    private static Rule range(ConfigOption<Integer> option, String subject, int min, int max, String unit) {
+        return new Rule(option, min + ".." + max + unit, conf -> {
+            int value = conf.get(option);
+            return value >= min && value <= max ? null : new OptionProblem(option, subject,
+                    "must be in " + min + ".." + max + unit, value < min ? "must be at least " + min
+                    : "must be at most " + max, Integer.toString(value));
+        });
+    }
+
+    private static <N extends Number> Rule atLeast(ConfigOption<N> option, String subject, long min,
+            String expected) {
+        return new Rule(option, "at least " + min, conf -> {
+            long value = conf.get(option).longValue();
+            return value >= min ? null : new OptionProblem(option, subject, expected, "must be at least " + min,
+                    Long.toString(value));
+        });
     }
 }

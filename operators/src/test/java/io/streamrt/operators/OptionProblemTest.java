@@ -53,4 +53,11 @@ class OptionProblemTest {
         assertThat(OptionProblem.of(conf)).extracting(OptionProblem::message)
                 .containsExactly("labels must be distinct, found [sports, sports]");
     }
+
+    @Test
+    void theDocsSayWhatEachRuleAccepts() {
+        assertThat(OptionProblem.accepted(InferenceOptions.MAX_SEQUENCE_LENGTH)).hasValue("3..8192 tokens");
+        assertThat(OptionProblem.accepted(InferenceOptions.TIMEOUT_MS)).hasValue("longer than the latency target");
+        assertThat(OptionProblem.accepted(InferenceOptions.MODEL)).isEmpty();
+    }
 }

@@ -6,6 +6,7 @@ import io.streamrt.jobs.OptionFlags;
 import io.streamrt.operators.InferenceOptions;
 import io.streamrt.operators.OptionDefinition;
 import io.streamrt.operators.OptionDefinition.Surface;
+import io.streamrt.operators.OptionProblem;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,23 +29,26 @@ class OptionDocsTest {
 
     @Test
     void theDataStreamPagesTableIsTheOptions() throws IOException {
-        check("datastream.md", "datastream", table("| key | default | description |",
-                d -> "| `" + d.option().key() + "` | " + defaultCell(d) + " | " + cell(d.description()) + " |",
+        check("datastream.md", "datastream", table("| key | default | accepted | description |",
+                d -> "| `" + d.option().key() + "` | " + defaultCell(d) + " | " + accepted(d) + " | "
+                        + cell(d.description()) + " |",
                 null));
     }
 
     @Test
     void theSqlPagesTableIsTheModelsWithOptions() throws IOException {
-        check("sql.md", "sql", table("| key | also accepted | default | description |",
+        check("sql.md", "sql", table("| key | also accepted | default | accepted | description |",
                 d -> "| `" + d.name() + "` | `" + d.option().key() + "`" + (d.shortName().equals(d.name()) ? ""
-                        : ", `" + d.shortName() + "`") + " | " + defaultCell(d) + " | " + cell(d.sqlDescription()) + " |",
+                        : ", `" + d.shortName() + "`") + " | " + defaultCell(d) + " | " + accepted(d) + " | "
+                        + cell(d.sqlDescription()) + " |",
                 Surface.SQL));
     }
 
     @Test
     void theEnrichPagesTableIsTheOperatorFlags() throws IOException {
-        check("enrich.md", "enrich", table("| flag | default | description |",
-                d -> "| `" + d.flag() + "` | " + defaultCell(d) + " | " + cell(d.description()) + " |",
+        check("enrich.md", "enrich", table("| flag | default | accepted | description |",
+                d -> "| `" + d.flag() + "` | " + defaultCell(d) + " | " + accepted(d) + " | " + cell(d.description())
+                        + " |",
                 Surface.COMMAND_LINE));
     }
 
@@ -67,6 +71,11 @@ class OptionDocsTest {
     private static String defaultCell(OptionDefinition<?> d) {
         String value = OptionFlags.defaultOf(d);
         return value == null ? "none" : value.isEmpty() ? "empty" : "`" + value + "`";
+    }
+
+    /** What the option's rules accept ({@link OptionProblem#accepted}); empty where no rule limits it. */
+    private static String accepted(OptionDefinition<?> d) {
+        return OptionProblem.accepted(d.option()).orElse("");
     }
 
     private static String cell(String text) {
