@@ -29,4 +29,11 @@ public record InferenceSettings(
         TaskPlan.Choices task,
         String prefix,
         int topK,
-        OutputFields output) implements Serializable {}
+        OutputFields output) implements Serializable {
+
+    /** These settings with other result fields, e.g. a SQL model's OUTPUT columns once they are checked. */
+    public InferenceSettings withOutput(OutputFields fields) {
+        return new InferenceSettings(engine, tokenBudget, latencyTargetMs, capacity, timeoutMs, ordered, onFailure,
+                labels, batching, maxDelayMs, task, prefix, topK, fields);
+    }
+}

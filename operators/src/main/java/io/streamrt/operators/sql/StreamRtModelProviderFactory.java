@@ -82,7 +82,7 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
         SqlSurface surface = new SqlSurface(name, input.get(0), input.size() == 2 ? input.get(1) : null, columns);
         Configuration conf = ModelOptions.toInferenceOptions(helper.getOptions());
         String given = new TreeMap<>(model.getOptions()).toString();
-        InferenceSettings settings = build(name, conf, null, given);
+        InferenceSettings settings = build(name, conf, given);
         if (settings.onFailure() == FailurePolicy.DEAD_LETTER && !columns.hasErrorColumn()) {
             throw new ValidationException("model " + name + ": 'on-failure' = 'DEAD_LETTER' emits a row that failed "
                     + "with NULL results and the reason in OUTPUT column `error` STRING: declare that column, or use "
@@ -100,7 +100,8 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
                 throw new ValidationException(surface.notGiven(name, null, task, labels, settings.topK()));
             }
         }
-        return new StreamRtModelProvider(build(name, conf, columns, given), surface, columns);
+        return new StreamRtModelProvider(settings.withOutput(OutputFields.parse(columns.outputFields(),
+                EmbeddingEncoding.JSON)), surface, columns);
     }
 
     /** The INPUT's column names: one STRING (the text) or two (text, pair); says so otherwise. */
@@ -116,21 +117,16 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
         return input.stream().map(Column::getName).toList();
     }
 
-    /** The operator's settings, checked as the DataStream builder checks them. */
-    private static InferenceSettings build(String name, Configuration conf, PredictionColumns columns,
-            String given) {
+    /** The operator's settings, checked by the operator's rules and named by the model's WITH keys. */
+    private static InferenceSettings build(String name, Configuration conf, String given) {
         List<OptionProblem> problems = OptionProblem.of(conf);
         if (!problems.isEmpty()) {
             OptionProblem problem = problems.get(0);
             throw new ValidationException("model " + name + ": '" + InferenceOptions.definition(problem.option())
                     .name() + "': " + problem.message() + " (options given: " + given + ")");
         }
-        StreamInference.Builder<RowData> builder = StreamInference.<RowData>builder(row -> null).configure(conf);
-        if (columns != null) {
-            builder.output(OutputFields.parse(columns.outputFields(), EmbeddingEncoding.JSON));
-        }
         try {
-            return builder.build().settings();
+            return StreamInference.<RowData>builder(row -> null).configure(conf).build().settings();
         } catch (IllegalArgumentException e) {
             throw new ValidationException("model " + name + ": " + e.getMessage() + " (options given: " + given + ")",
                     e);
