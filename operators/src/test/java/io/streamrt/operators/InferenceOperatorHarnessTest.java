@@ -3,7 +3,6 @@ package io.streamrt.operators;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.streamrt.engine.EngineRegistry;
 import io.streamrt.engine.testing.ScriptedEngine;
 import io.streamrt.engine.testing.ScriptedEngineExtension;
 import io.streamrt.operators.internal.ModelNotRunnableException;
@@ -77,7 +76,7 @@ class InferenceOperatorHarnessTest {
         });
         assertThat(restored.getProcessingTimeService().getNumActiveTimers()).as("timeout timers left").isZero();
         restored.close();
-        assertThat(EngineRegistry.shared().openLeases()).as("engine leases left").isZero();
+        assertThat(ScriptedHarness.REGISTRY.openLeases()).as("engine leases left").isZero();
     }
 
     @Test
@@ -115,7 +114,7 @@ class InferenceOperatorHarnessTest {
         assertThat(harness.getProcessingTimeService().getNumActiveTimers()).isZero();
         ScriptedEngine.release();
         harness.close();
-        assertThat(EngineRegistry.shared().openLeases()).isZero();
+        assertThat(ScriptedHarness.REGISTRY.openLeases()).isZero();
     }
 
     @Test
@@ -148,7 +147,7 @@ class InferenceOperatorHarnessTest {
             assertThat(r.getFailureMessage()).contains("device lost");
         });
         harness.close();
-        assertThat(EngineRegistry.shared().openLeases()).isZero();
+        assertThat(ScriptedHarness.REGISTRY.openLeases()).isZero();
     }
 
     @Test

@@ -1,7 +1,12 @@
 package io.streamrt.operators;
 
+import io.streamrt.engine.EngineProvider;
+import io.streamrt.engine.EngineRegistry;
 import io.streamrt.operators.internal.InferenceFunction;
+import io.streamrt.operators.internal.ProcessExit;
+import io.streamrt.operators.internal.Surface;
 import java.time.Duration;
+import java.util.ServiceLoader;
 import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.operators.async.AsyncWaitOperatorFactory;
@@ -17,6 +22,10 @@ import org.apache.flink.util.function.SerializableFunction;
  * }</pre>
  */
 final class ScriptedHarness {
+
+    /** The harness tests' own engine registry: their leases are the only ones in it. */
+    static final EngineRegistry REGISTRY = new EngineRegistry(ServiceLoader.load(EngineProvider.class), Duration.ZERO,
+            EngineRegistry.daemonTimer());
 
     /** The async timeout of every harness here. */
     static final long TIMEOUT_MS = 5_000;
@@ -36,7 +45,8 @@ final class ScriptedHarness {
 
     /** The function over the texts themselves, without a record description. */
     static InferenceFunction<String> function(StreamInference<String> inference) {
-        return new InferenceFunction<>(inference.settings(), s -> s, null);
+        return new InferenceFunction<>(inference.settings(), s -> s, null, null, null, Surface.DATASTREAM,
+                () -> REGISTRY, ProcessExit.flinkFatalExit());
     }
 
     static OneInputStreamOperatorTestHarness<String, InferenceResult<String>> of(InferenceFunction<String> function)
