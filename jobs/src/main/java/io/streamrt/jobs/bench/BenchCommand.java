@@ -7,6 +7,7 @@ import io.streamrt.engine.EngineSpec;
 import io.streamrt.jobs.InferenceFlags;
 import io.streamrt.jobs.OptionFlags;
 import io.streamrt.jobs.demo.DemoTexts;
+import io.streamrt.jobs.demo.SeedFlag;
 import io.streamrt.jobs.enrich.EnrichConfig;
 import io.streamrt.jobs.kafka.EmbeddedKafka;
 import io.streamrt.serde.TextTokenizer;
@@ -100,8 +101,8 @@ public final class BenchCommand implements Callable<Integer> {
                     + "Default: " + DEFAULT_PACED_WARM_UP_S + ", " + QUICK_PACED_WARM_UP_S + " with --quick.")
     Integer warmUpS;
 
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Seed of the generated texts.")
-    long seed;
+    @CommandLine.Mixin
+    SeedFlag seed;
 
     @Option(names = "--output", paramLabel = "FILE", defaultValue = "bench-results.json",
             description = "Where the JSON figures go. Default: ${DEFAULT-VALUE}.")
@@ -199,7 +200,7 @@ public final class BenchCommand implements Callable<Integer> {
         Progress progress = new Progress(spec.commandLine().getErr(), soakMinutes > 0 || stagesOnly ? 2
                 : encodingsOnly ? 2 + variants.size() : sqlOnly ? 5 : 2 + 3 * (1 + loads.size()) + variants.size());
 
-        List<DemoTexts.DemoText> texts = DemoTexts.generate(recordCount, seed);
+        List<DemoTexts.DemoText> texts = seed.texts(recordCount);
         List<byte[]> values = texts.stream().map(t -> DemoTexts.toJson(t, "text", "id")).toList();
         Path work = Files.createTempDirectory("streamrt-bench");
         try (EmbeddedKafka kafka = quietly(() -> EmbeddedKafka.start(work.resolve("kafka")))) {
@@ -286,8 +287,8 @@ public final class BenchCommand implements Callable<Integer> {
                                 + "open-loop windows %d s after %d warm-up records and %d s paced at the window's "
                                 + "rate. Engine alone: median of %d passes. 1-minute load average before the run %s, "
                                 + "after %s (the machine is shared: other work lowers every figure).", parallelism,
-                        inference.maxBatchSize, inference.maxSequenceLength, inference.latencyTargetMs,
-                        staticMaxDelayMs, inference.capacity, recordCount, seed, windowS, warmUp,
+                        inference.shape.maxBatchSize, inference.shape.maxSequenceLength, inference.latencyTargetMs,
+                        staticMaxDelayMs, inference.capacity, recordCount, seed.seed, windowS, warmUp,
                         pacedWarmUpS, engineRounds, loadBefore, loadAverage());
                 BenchReport report = new BenchReport(new BenchReport.Meta(date, machine(), info.model(),
                         info.backend(), setup, inference.latencyTargetMs), engine, maxima, openLoops);
@@ -427,10 +428,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** 1, 2, 4, ... 64 up to --max-batch-size, and that size itself. */
     private List<Integer> batchSizes() {
-        List<Integer> sizes = new ArrayList<>(ENGINE_BATCH_SIZES.stream().filter(b -> b <= inference.maxBatchSize)
+        List<Integer> sizes = new ArrayList<>(ENGINE_BATCH_SIZES.stream().filter(b -> b <= inference.shape.maxBatchSize)
                 .toList());
-        if (inference.maxBatchSize < 64 && !sizes.contains(inference.maxBatchSize)) {
-            sizes.add(inference.maxBatchSize);
+        if (inference.shape.maxBatchSize < 64 && !sizes.contains(inference.shape.maxBatchSize)) {
+            sizes.add(inference.shape.maxBatchSize);
         }
         return sizes;
     }

@@ -99,8 +99,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--show", paramLabel = "N", defaultValue = "6", description = "Enriched records to print.")
     int show;
 
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Seed of the generated texts.")
-    long seed;
+    @CommandLine.Mixin
+    SeedFlag seed;
 
     @Option(names = "--sql", description = "Runs the pipeline as Flink SQL instead (the script " + SQL_SCRIPT
             + " in the jar: Kafka table -> ML_PREDICT on a streamrt model -> Kafka tables, exactly once). Its "
@@ -196,7 +196,7 @@ public final class DemoCommand implements Callable<Integer> {
                 Map.entry("input", INPUT), Map.entry("output", OUTPUT), Map.entry("dead-letter", DEAD_LETTER),
                 Map.entry("parallelism", String.valueOf(parallelism)), Map.entry("model", inference.model),
                 Map.entry("engine", inference.engine), Map.entry("labels", String.join(";", labelList())),
-                Map.entry("max-batch-size", String.valueOf(inference.maxBatchSize)),
+                Map.entry("max-batch-size", String.valueOf(inference.shape.maxBatchSize)),
                 Map.entry("latency-target-ms", String.valueOf(inference.latencyTargetMs)),
                 Map.entry("max-concurrent-operations", String.valueOf(maxConcurrentOperations)));
         for (var value : values.entrySet()) {
@@ -240,7 +240,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     private int produce(EmbeddedKafka kafka) {
         List<ProducerRecord<byte[], byte[]>> batch = new ArrayList<>();
-        for (DemoTexts.DemoText text : DemoTexts.generate(records, seed)) {
+        for (DemoTexts.DemoText text : seed.texts(records)) {
             batch.add(new ProducerRecord<>(INPUT, bytes(text.id()), DemoTexts.toJson(text, "text", "id")));
         }
         if (malformedPerKind > 0) {
