@@ -170,7 +170,7 @@ final class BenchRun {
                         + "after %s (the machine is shared: other work lowers every figure).", flags.parallelism,
                 flags.inference.shape.maxBatchSize, flags.inference.shape.maxSequenceLength,
                 flags.inference.latencyTargetMs, flags.staticMaxDelayMs, flags.inference.capacity, recordCount,
-                flags.seed.seed, flags.windowSeconds(), flags.warmUpCount(), flags.pacedWarmUpSeconds(),
+                flags.seed.value, flags.windowSeconds(), flags.warmUpCount(), flags.pacedWarmUpSeconds(),
                 engineRounds, loadBefore, loadAverage());
         BenchReport report = new BenchReport(new BenchReport.Meta(date, machine(), info.model(),
                 info.backend(), setup, flags.inference.latencyTargetMs), engine, maxima, openLoops);

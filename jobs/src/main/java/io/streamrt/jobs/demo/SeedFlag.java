@@ -17,10 +17,10 @@ import picocli.CommandLine.Option;
 public final class SeedFlag {
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Seed of the generated texts.")
-    public long seed;
+    public long value;
 
     /** The first {@code count} texts of this seed. */
     public List<DemoTexts.DemoText> texts(int count) {
-        return DemoTexts.generate(count, seed);
+        return DemoTexts.generate(count, value);
     }
 }
