@@ -3,12 +3,15 @@ package io.streamrt.jobs;
 import io.streamrt.engine.EngineSpec;
 import java.util.List;
 import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * The flags that choose the model and engine and shape the batches, shared by {@code enrich}, {@code demo} and
  * {@code bench} (a picocli mixin), with the same names and checks in all; their defaults and descriptions are the
- * {@link io.streamrt.operators.InferenceOptions}' ({@link OptionFlags}, the commands' model transformer).
+ * {@link io.streamrt.operators.InferenceOptions}' ({@link OptionFlags}, the commands' model transformer). Its
+ * {@link Tokenizer} and {@link Shape} are mixins of their own for {@code model build-engine}, which builds the plan
+ * the job will load and so takes the same flags.
  *
  * <pre>{@code
  * @CommandLine.Mixin
@@ -20,8 +23,8 @@ public final class InferenceFlags {
     @Option(names = "--model", paramLabel = "MODEL")
     public String model;
 
-    @Option(names = "--tokenizer", paramLabel = "PATH")
-    public String tokenizer;
+    @Mixin
+    public Tokenizer tokenizer;
 
     @Option(names = "--engine", paramLabel = "ENGINE")
     public String engine;
@@ -32,11 +35,8 @@ public final class InferenceFlags {
     @Option(names = "--simulated-streams", paramLabel = "N")
     public int simulatedStreams;
 
-    @Option(names = "--max-batch-size", paramLabel = "N")
-    public int maxBatchSize;
-
-    @Option(names = "--max-sequence-length", paramLabel = "TOKENS")
-    public int maxSequenceLength;
+    @Mixin
+    public Shape shape;
 
     @Option(names = "--latency-target-ms", paramLabel = "MS")
     public long latencyTargetMs;
@@ -50,10 +50,10 @@ public final class InferenceFlags {
      * @throws CommandLine.ParameterException on the first bad value
      */
     public void validate(CommandLine commandLine) {
-        atLeast(commandLine, "--max-batch-size", maxBatchSize, 1);
+        shape.checkMaxBatchSize(commandLine);
         atLeast(commandLine, "--capacity", capacity, 1);
         atLeast(commandLine, "--latency-target-ms", latencyTargetMs, 1);
-        atLeast(commandLine, "--max-sequence-length", maxSequenceLength, 3);
+        shape.checkMaxSequenceLength(commandLine);
         List<String> engines = List.of(EngineSpec.AUTO, EngineSpec.ONNXRUNTIME, EngineSpec.TENSORRT,
                 EngineSpec.SIMULATED_GPU);
         if (!(simulatedTimeScale > 0) || Double.isInfinite(simulatedTimeScale)) {
@@ -68,6 +68,38 @@ public final class InferenceFlags {
         if (!engines.contains(engine)) {
             throw new CommandLine.ParameterException(commandLine, "Invalid value for option '--engine': expected one of "
                     + engines + " but was '" + engine + "'");
+        }
+    }
+
+    /** {@code --tokenizer}: the model's tokenizer. */
+    public static final class Tokenizer {
+
+        @Option(names = "--tokenizer", paramLabel = "PATH")
+        public String path;
+    }
+
+    /** {@code --max-batch-size} and {@code --max-sequence-length}: the largest input the engine is built for. */
+    public static final class Shape {
+
+        @Option(names = "--max-batch-size", paramLabel = "N")
+        public int maxBatchSize;
+
+        @Option(names = "--max-sequence-length", paramLabel = "TOKENS")
+        public int maxSequenceLength;
+
+        /** Checks both values; the message names the flag and what it accepts. */
+        public void validate(CommandLine commandLine) {
+            checkMaxBatchSize(commandLine);
+            checkMaxSequenceLength(commandLine);
+        }
+
+        void checkMaxBatchSize(CommandLine commandLine) {
+            atLeast(commandLine, "--max-batch-size", maxBatchSize, 1);
+        }
+
+        /** At least 3: two special tokens and one word. */
+        void checkMaxSequenceLength(CommandLine commandLine) {
+            atLeast(commandLine, "--max-sequence-length", maxSequenceLength, 3);
         }
     }
 

@@ -19,33 +19,29 @@ class ModuleDirectionTest {
 
     @Test
     void serdeKnowsNothingOfEnginesOperatorsOrJobs() {
-        noClasses().that().resideInAPackage("io.streamrt.serde..")
-                .should().dependOnClassesThat().resideInAnyPackage(
-                        "io.streamrt.engine..", "io.streamrt.operators..", "io.streamrt.jobs..", "org.apache.flink..")
-                .check(CLASSES);
+        noDependency("io.streamrt.serde..",
+                "io.streamrt.engine..", "io.streamrt.operators..", "io.streamrt.jobs..", "org.apache.flink..");
     }
 
     @Test
     void enginesKnowNothingOfOperatorsJobsOrFlink() {
-        noClasses().that().resideInAPackage("io.streamrt.engine..")
-                .should().dependOnClassesThat().resideInAnyPackage(
-                        "io.streamrt.operators..", "io.streamrt.jobs..", "io.streamrt.serde..", "org.apache.flink..")
-                .check(CLASSES);
+        noDependency("io.streamrt.engine..",
+                "io.streamrt.operators..", "io.streamrt.jobs..", "io.streamrt.serde..", "org.apache.flink..");
     }
 
     @Test
     void operatorsDoNotDependOnJobsNorOnEngineInternals() {
-        noClasses().that().resideInAPackage("io.streamrt.operators..")
-                .should().dependOnClassesThat().resideInAnyPackage("io.streamrt.jobs..", "io.streamrt.engine.internal..")
-                .check(CLASSES);
+        noDependency("io.streamrt.operators..", "io.streamrt.jobs..", "io.streamrt.engine.internal..");
     }
 
     @Test
     void jobsUseOnlyPublicApisOfOtherModules() {
-        noClasses().that().resideInAPackage("io.streamrt.jobs..")
-                .should().dependOnClassesThat().resideInAnyPackage(
-                        "io.streamrt.operators.internal..", "io.streamrt.engine.internal..")
-                .check(CLASSES);
+        noDependency("io.streamrt.jobs..", "io.streamrt.operators.internal..", "io.streamrt.engine.internal..");
+    }
+
+    /** No class in {@code from} depends on a class in any of {@code to}. */
+    private static void noDependency(String from, String... to) {
+        noClasses().that().resideInAPackage(from).should().dependOnClassesThat().resideInAnyPackage(to).check(CLASSES);
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.streamrt.jobs.bench.BenchCommand;
 import io.streamrt.jobs.demo.DemoCommand;
 import io.streamrt.jobs.enrich.EnrichCommand;
 import io.streamrt.jobs.model.BuildEngineCommand;
+import io.streamrt.jobs.testing.Cli;
 import io.streamrt.operators.InferenceOptions;
 import io.streamrt.operators.OptionDefinition;
 import io.streamrt.operators.OptionDefinition.Surface;
@@ -57,36 +58,21 @@ class OptionFlagsTest {
 
     @Test
     void aSubcommandDeclaredInAnAnnotationGetsTheDefaultsToo() {
-        java.io.StringWriter out = new java.io.StringWriter();
         CommandLine model = new CommandLine(new io.streamrt.jobs.model.ModelCommand());
         OptionSpec maxBatchSize = model.getSubcommands().get("build-engine").getCommandSpec()
                 .findOption("--max-batch-size");
         assertThat(maxBatchSize).isNotNull();
         // Through the job jar's entry point, as a user runs it.
-        java.io.PrintStream saved = System.out;
-        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
-        System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
-        try {
-            assertThat(StreamRtCli.execute("model", "build-engine", "--help")).isZero();
-        } finally {
-            System.setOut(saved);
-        }
-        assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8))
-                .contains("Most records in one batch").contains("Default: 64");
+        Cli.Run help = Cli.run("model", "build-engine", "--help");
+        assertThat(help.exit()).as(help.toString()).isZero();
+        assertThat(help.out()).contains("Most records in one batch").contains("Default: 64");
     }
 
     @Test
     void aCommandWithoutTheTransformerKeepsItsOwnFlags() {
-        java.io.PrintStream saved = System.out;
-        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
-        System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
-        try {
-            assertThat(StreamRtCli.execute("model", "quantize", "--help")).isZero();
-        } finally {
-            System.setOut(saved);
-        }
+        Cli.Run help = Cli.run("model", "quantize", "--help");
+        assertThat(help.exit()).as(help.toString()).isZero();
         // quantize's --max-sequence-length and --tokenizer mean its calibration texts, not the operator's options.
-        assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8))
-                .contains("Calibration texts are truncated").doesNotContain("Longest input in tokens");
+        assertThat(help.out()).contains("Calibration texts are truncated").doesNotContain("Longest input in tokens");
     }
 }

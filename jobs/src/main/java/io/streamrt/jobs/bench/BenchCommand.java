@@ -1,29 +1,13 @@
 package io.streamrt.jobs.bench;
 
-import io.streamrt.engine.EngineInfo;
-import io.streamrt.engine.EngineLease;
-import io.streamrt.engine.EngineRegistry;
-import io.streamrt.engine.EngineSpec;
 import io.streamrt.jobs.InferenceFlags;
 import io.streamrt.jobs.OptionFlags;
-import io.streamrt.jobs.demo.DemoTexts;
+import io.streamrt.jobs.demo.SeedFlag;
 import io.streamrt.jobs.enrich.EnrichConfig;
-import io.streamrt.jobs.kafka.EmbeddedKafka;
-import io.streamrt.serde.TextTokenizer;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.OffsetDateTime;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -53,8 +37,6 @@ public final class BenchCommand implements Callable<Integer> {
     private static final int QUICK_WARM_UP = 50;
     private static final int DEFAULT_PACED_WARM_UP_S = 3;
     private static final int QUICK_PACED_WARM_UP_S = 2;
-    private static final List<Integer> ENGINE_BATCH_SIZES = List.of(1, 2, 4, 8, 16, 32, 64);
-    private static final Duration SOAK_SAMPLE_EVERY = Duration.ofSeconds(10);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -100,8 +82,8 @@ public final class BenchCommand implements Callable<Integer> {
                     + "Default: " + DEFAULT_PACED_WARM_UP_S + ", " + QUICK_PACED_WARM_UP_S + " with --quick.")
     Integer warmUpS;
 
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Seed of the generated texts.")
-    long seed;
+    @CommandLine.Mixin
+    SeedFlag seed;
 
     @Option(names = "--output", paramLabel = "FILE", defaultValue = "bench-results.json",
             description = "Where the JSON figures go. Default: ${DEFAULT-VALUE}.")
@@ -182,260 +164,42 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Where the SQL comparison goes. Default: ${DEFAULT-VALUE}.")
     Path sqlOutput;
 
-    private int engineRounds;
-
     @Override
     public Integer call() throws Exception {
         validate();
-        long started = System.nanoTime();
-        int recordCount = records != null ? records : quick ? QUICK_RECORDS : DEFAULT_RECORDS;
-        int windowS = durationS != null ? durationS : quick ? QUICK_DURATION_S : DEFAULT_DURATION_S;
-        int warmUp = warmUpRecords != null ? warmUpRecords : quick ? QUICK_WARM_UP : DEFAULT_WARM_UP;
-        int pacedWarmUpS = warmUpS != null ? warmUpS : quick ? QUICK_PACED_WARM_UP_S : DEFAULT_PACED_WARM_UP_S;
-        String date = OffsetDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
-        String loadBefore = loadAverage();
-        PrintWriter out = spec.commandLine().getOut();
-        List<String> variants = encodings.contains("none") ? List.of() : encodings;
-        Progress progress = new Progress(spec.commandLine().getErr(), soakMinutes > 0 || stagesOnly ? 2
-                : encodingsOnly ? 2 + variants.size() : sqlOnly ? 5 : 2 + 3 * (1 + loads.size()) + variants.size());
-
-        List<DemoTexts.DemoText> texts = DemoTexts.generate(recordCount, seed);
-        List<byte[]> values = texts.stream().map(t -> DemoTexts.toJson(t, "text", "id")).toList();
-        Path work = Files.createTempDirectory("streamrt-bench");
-        try (EmbeddedKafka kafka = quietly(() -> EmbeddedKafka.start(work.resolve("kafka")))) {
-            EnrichConfig template = template(kafka.bootstrapServers());
-            EngineSpec engineSpec = BenchScenario.engineSpec(template);
-            // Held for the whole run: every scenario shares this engine, warm, and none pays for loading it.
-            try (EngineLease lease = EngineRegistry.shared().acquire(engineSpec)) {
-                EngineInfo info = lease.engine().info();
-                PipelineBench pipeline = new PipelineBench(kafka, template, values,
-                        new PipelineBench.Settings(Duration.ofMillis(staticMaxDelayMs), warmUp,
-                                Duration.ofSeconds(pacedWarmUpS), Duration.ofSeconds(windowS),
-                                Duration.ofSeconds(Math.max(5, windowS)), Duration.ofMinutes(5)), progress::detail);
-                if (soakMinutes > 0) {
-                    return soak(pipeline, info, date, progress, out);
-                }
-                if (stagesOnly) {
-                    // Two warm-up runs: after one, the JIT compilers still took a fifth of the profiled CPU.
-                    progress.step("pipeline warm-up: two unmeasured adaptive runs, " + recordCount + " records each");
-                    pipeline.maxThroughput(BenchScenario.ADAPTIVE);
-                    pipeline.maxThroughput(BenchScenario.ADAPTIVE);
-                    progress.done("done");
-                    stages(pipeline, info, date, progress, out);
-                    return 0;
-                }
-                if (sqlOnly) {
-                    progress.step("pipeline warm-up: one unmeasured adaptive run, " + recordCount + " records");
-                    pipeline.maxThroughput(BenchScenario.ADAPTIVE);
-                    progress.done("done");
-                    sql(pipeline, info, date, progress, out);
-                    return 0;
-                }
-                if (encodingsOnly) {
-                    progress.step("pipeline warm-up: one unmeasured adaptive run, " + recordCount + " records");
-                    pipeline.maxThroughput(BenchScenario.ADAPTIVE);
-                    progress.done("done");
-                    encodings(pipeline, variants, info, date, progress, out);
-                    return 0;
-                }
-                List<EngineAloneBench.Point> engine = engineAlone(lease, engineSpec, texts, progress);
-                Map<BenchScenario, PipelineBench.MaxResult> maxima = new EnumMap<>(BenchScenario.class);
-                Map<BenchScenario, List<PipelineBench.OpenLoopResult>> openLoops = new EnumMap<>(BenchScenario.class);
-                // One unmeasured run first: in a fresh JVM the JIT spends the first minutes compiling Kafka's,
-                // Flink's and StreamRT's hot paths (seen here: compiler threads took a fifth of the CPU during the
-                // first runs), which a long-running TaskManager has long finished.
-                progress.step("pipeline warm-up: one unmeasured adaptive run, " + recordCount + " records");
-                progress.done(String.format(Locale.ROOT, "%.1f records/s (not reported)",
-                        pipeline.maxThroughput(BenchScenario.ADAPTIVE).recordsPerS()));
-                double adaptiveMax = 0;
-                // Adaptive first: its maximum sets every scenario's offered rates.
-                for (BenchScenario scenario : List.of(BenchScenario.ADAPTIVE, BenchScenario.PER_RECORD,
-                        BenchScenario.STATIC)) {
-                    progress.step(scenario.label() + ": max throughput, " + recordCount + " records pre-loaded");
-                    PipelineBench.MaxResult max = pipeline.maxThroughput(scenario);
-                    maxima.put(scenario, max);
-                    progress.done(String.format(Locale.ROOT, "%.1f records/s over %.1f s, engine busy %.0f%% of it%s",
-                            max.recordsPerS(), max.spanSeconds(), 100 * max.engineBusyShare(),
-                            max.deadLetters() > 0 ? " (" + max.deadLetters() + " dead letters)" : ""));
-                    if (scenario == BenchScenario.ADAPTIVE) {
-                        adaptiveMax = max.recordsPerS();
-                    }
-                    List<PipelineBench.OpenLoopResult> points = new ArrayList<>();
-                    for (double load : latencyBoundedOnly ? List.<Double>of() : loads) {
-                        double offered = load * adaptiveMax;
-                        progress.step(String.format(Locale.ROOT, "%s: open loop at %.0f%% (%.1f records/s for %d s)",
-                                scenario.label(), load * 100, offered, windowS));
-                        PipelineBench.OpenLoopResult r = pipeline.openLoop(scenario, load, offered);
-                        points.add(r);
-                        progress.done(String.format(Locale.ROOT,
-                                "achieved %.1f/s, p50 %.0f ms, p99 %s%.0f ms (in the operator's queue: p50 %.0f ms, "
-                                        + "p99 %.0f ms), mean batch %.1f, %d of %d back%s", r.achievedPerS(),
-                                r.p50Ms(), r.censored() ? ">=" : "", r.p99Ms(), r.queueP50Ms(), r.queueP99Ms(),
-                                r.batches().meanBatchSize(), r.received(), r.sent(),
-                                r.deadLetters() > 0 ? ", " + r.deadLetters() + " dead letters" : ""));
-                    }
-                    openLoops.put(scenario, points);
-                }
-                if (latencyBoundedOnly) {
-                    latencyBounded(pipeline, engine, maxima, info, date, progress, out);
-                    return 0;
-                }
-
-                String setup = String.format(Locale.ROOT, "Parallelism %d, max batch %d, max sequence %d tokens, "
-                                + "latency target %d ms, static max delay %d ms, capacity %d; %d records (seed %d); "
-                                + "open-loop windows %d s after %d warm-up records and %d s paced at the window's "
-                                + "rate. Engine alone: median of %d passes. 1-minute load average before the run %s, "
-                                + "after %s (the machine is shared: other work lowers every figure).", parallelism,
-                        inference.maxBatchSize, inference.maxSequenceLength, inference.latencyTargetMs,
-                        staticMaxDelayMs, inference.capacity, recordCount, seed, windowS, warmUp,
-                        pacedWarmUpS, engineRounds, loadBefore, loadAverage());
-                BenchReport report = new BenchReport(new BenchReport.Meta(date, machine(), info.model(),
-                        info.backend(), setup, inference.latencyTargetMs), engine, maxima, openLoops);
-                BenchResults results = report.toResults();
-                createParent(output);
-                createParent(chart);
-                results.write(output);
-                BenchChart.write(results, chart);
-                out.println(report.markdown());
-                out.printf(Locale.ROOT, "Wrote %s and %s in %.0f s.%n", output, chart,
-                        (System.nanoTime() - started) / 1e9);
-                encodings(pipeline, variants, info, date, progress, out);
-                if (latencyBoundMs > 0) {
-                    latencyBounded(pipeline, engine, maxima, info, date, progress, out);
-                }
-                out.flush();
-            }
-        } finally {
-            deleteQuietly(work);
-        }
-        return 0;
+        return new BenchRun(this, spec.commandLine()).run();
     }
 
-    private void latencyBounded(PipelineBench pipeline, List<EngineAloneBench.Point> engine,
-            Map<BenchScenario, PipelineBench.MaxResult> maxima, EngineInfo info, String date, Progress progress,
-            PrintWriter out) throws Exception {
-        if (latencyBoundMs <= 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--latency-bounded-only needs a positive --latency-bound-ms, found " + latencyBoundMs);
-        }
-        Map<BenchScenario, Double> rates = new EnumMap<>(BenchScenario.class);
-        maxima.forEach((scenario, max) -> rates.put(scenario, max.recordsPerS()));
-        double engineBest = engine.stream().mapToDouble(EngineAloneBench.Point::recordsPerS).max().orElse(0);
-        LatencyBoundedBench.Result result = LatencyBoundedBench.run(pipeline::openLoop, rates, latencyBoundMs,
-                engineBest,
-                what -> progress.step("latency-bounded: " + what),
-                step -> progress.done(String.format(Locale.ROOT, "%s: p99 %s%.0f ms, achieved %.1f/s, mean batch %.1f",
-                        step.pass() ? "within" : "over", step.censored() ? ">=" : "", step.p99Ms(),
-                        step.achievedPerS(), step.meanBatchSize())));
-        createParent(latencyBoundedOutput);
-        createParent(latencyBoundedChart);
-        result.write(latencyBoundedOutput, date, machine(), info.model(), info.backend());
-        result.chart(latencyBoundedChart);
-        out.println(result.markdown());
-        out.printf("Wrote %s and %s.%n", latencyBoundedOutput, latencyBoundedChart);
-        out.flush();
+    int recordCount() {
+        return records != null ? records : quick ? QUICK_RECORDS : DEFAULT_RECORDS;
     }
 
-    private void stages(PipelineBench pipeline, EngineInfo info, String date, Progress progress, PrintWriter out)
-            throws Exception {
-        progress.step("stages: adaptive max throughput under the profiler");
-        StageProfile.Result result = StageProfile.run(pipeline, BenchScenario.ADAPTIVE);
-        progress.done(String.format(Locale.ROOT, "%.1f records/s, pipeline CPU %.0f µs per record",
-                result.recordsPerS(), result.pipelineMicrosPerRecord()));
-        createParent(stagesOutput);
-        result.write(stagesOutput, date, machine(), info.model(), info.backend());
-        Path stacks = stagesOutput.resolveSibling(stagesOutput.getFileName().toString().replaceFirst("\\.json$", "")
-                + ".stacks.txt");
-        Files.writeString(stacks, result.samples());
-        out.println(result.markdown());
-        out.printf("Wrote %s and %s.%n", stagesOutput, stacks);
-        out.flush();
+    int windowSeconds() {
+        return durationS != null ? durationS : quick ? QUICK_DURATION_S : DEFAULT_DURATION_S;
     }
 
-    private void encodings(PipelineBench pipeline, List<String> variants, EngineInfo info, String date,
-            Progress progress, PrintWriter out) throws Exception {
-        if (variants.isEmpty()) {
-            return;
-        }
-        EncodingBench.Report report = EncodingBench.run(pipeline, variants,
-                variant -> progress.step("output encoding " + variant + ": adaptive max throughput"),
-                point -> progress.done(String.format(Locale.ROOT, "%.0f bytes per record, %.1f records/s",
-                        point.bytesPerRecord(), point.recordsPerS())));
-        createParent(encodingsOutput);
-        report.write(encodingsOutput, date, machine(), info.model());
-        out.println(report.markdown());
-        out.printf("Wrote %s.%n", encodingsOutput);
-        out.flush();
+    int warmUpCount() {
+        return warmUpRecords != null ? warmUpRecords : quick ? QUICK_WARM_UP : DEFAULT_WARM_UP;
     }
 
-    private void sql(PipelineBench pipeline, EngineInfo info, String date, Progress progress, PrintWriter out)
-            throws Exception {
-        SqlBench.Report report = SqlBench.run(pipeline, inference.capacity,
-                List.of(SqlBench.FLINK_DEFAULT_CONCURRENCY, inference.capacity),
-                what -> progress.step(what + ": max throughput"),
-                point -> progress.done(String.format(Locale.ROOT, "%.1f records/s, mean batch %.1f",
-                        point.max().recordsPerS(), point.max().batches().meanBatchSize())));
-        createParent(sqlOutput);
-        report.write(sqlOutput, date, machine(), info.model());
-        out.println(report.markdown());
-        out.printf("Wrote %s.%n", sqlOutput);
-        out.flush();
+    int pacedWarmUpSeconds() {
+        return warmUpS != null ? warmUpS : quick ? QUICK_PACED_WARM_UP_S : DEFAULT_PACED_WARM_UP_S;
     }
 
-    private int soak(PipelineBench pipeline, EngineInfo info, String date, Progress progress, PrintWriter out)
-            throws Exception {
-        double rate = soakRate;
-        if (rate <= 0) {
-            progress.step("soak: the adaptive maximum, to offer 80% of it");
-            rate = 0.8 * pipeline.maxThroughput(BenchScenario.ADAPTIVE).recordsPerS();
-            progress.done(String.format(Locale.ROOT, "soak rate %.1f records/s", rate));
-        }
-        progress.step(String.format(Locale.ROOT, "soak: %.1f records/s for %d minutes", rate, soakMinutes));
-        SoakBench.Result result = new SoakBench(pipeline, SOAK_SAMPLE_EVERY, progress::detail)
-                .run(rate, Duration.ofMinutes(soakMinutes));
-        SoakReport report = SoakReport.of(new SoakReport.Meta(date, machine(), info.model(), info.backend(),
-                soakMinutes), result);
-        progress.done(report.summary());
-        createParent(soakOutput);
-        createParent(soakChart);
-        report.write(soakOutput, soakChart);
-        out.println(report.summary());
-        out.printf(Locale.ROOT, "Wrote %s and %s.%n", soakOutput, soakChart);
-        out.flush();
-        return 0;
+    /** The output encodings to measure: none for {@code --encodings none}. */
+    List<String> variants() {
+        return encodings.contains("none") ? List.of() : encodings;
     }
 
-    private List<EngineAloneBench.Point> engineAlone(EngineLease lease, EngineSpec engineSpec,
-            List<DemoTexts.DemoText> texts, Progress progress) {
-        progress.step("engine alone: " + texts.size() + " records, length-sorted, batch sizes " + batchSizes());
-        List<long[]> tokenized = new ArrayList<>();
-        int maxSequence = Math.min(engineSpec.maxSequenceLength(), lease.engine().info().maxSequenceLength());
-        try (TextTokenizer tokenizer = TextTokenizer.open(lease.model().tokenizer(), maxSequence)) {
-            for (DemoTexts.DemoText text : texts) {
-                tokenized.add(tokenizer.encode(text.text()).ids());
-            }
-        }
-        EngineAloneBench bench = new EngineAloneBench(lease.engine(), tokenized);
-        List<EngineAloneBench.Point> points = bench.run(batchSizes(),
-                p -> progress.detail(String.format(Locale.ROOT, "batch %d: %.1f records/s (padding %.3f, %.1f s)",
-                        p.batchSize(), p.recordsPerS(), p.paddingRatio(), p.seconds())));
-        engineRounds = bench.rounds();
-        progress.done("best " + BenchReport.num(points.stream().mapToDouble(EngineAloneBench.Point::recordsPerS)
-                .max().orElse(0)) + " records/s, median of " + engineRounds + " passes per batch size");
-        return points;
+    PipelineBench.Settings pipelineSettings() {
+        int windowS = windowSeconds();
+        return new PipelineBench.Settings(Duration.ofMillis(staticMaxDelayMs), warmUpCount(),
+                Duration.ofSeconds(pacedWarmUpSeconds()), Duration.ofSeconds(windowS),
+                Duration.ofSeconds(Math.max(5, windowS)), Duration.ofMinutes(5));
     }
 
-    /** 1, 2, 4, ... 64 up to --max-batch-size, and that size itself. */
-    private List<Integer> batchSizes() {
-        List<Integer> sizes = new ArrayList<>(ENGINE_BATCH_SIZES.stream().filter(b -> b <= inference.maxBatchSize)
-                .toList());
-        if (inference.maxBatchSize < 64 && !sizes.contains(inference.maxBatchSize)) {
-            sizes.add(inference.maxBatchSize);
-        }
-        return sizes;
-    }
-
-    private EnrichConfig template(String bootstrapServers) {
+    /** The enrich job every scenario runs, its topics and group replaced per run. */
+    EnrichConfig template(String bootstrapServers) {
         return EnrichConfig.builder(bootstrapServers, "bench-in", "bench-out", "bench-dlq")
                 .groupId("streamrt-bench")
                 .parallelism(parallelism)
@@ -498,88 +262,6 @@ public final class BenchCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(commandLine,
                         "--loads must be shares of the adaptive maximum in (0, 2], e.g. 0.3,0.6,0.9; found " + loads);
             }
-        }
-    }
-
-    /** {@code <os.arch>, <cores> cores, <CPU model>}; the model only where /proc/cpuinfo is readable. */
-    static String machine() {
-        String machine = System.getProperty("os.arch") + ", " + Runtime.getRuntime().availableProcessors() + " cores";
-        try (var lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-            return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).trim())
-                    .findFirst().map(model -> machine + ", " + model).orElse(machine);
-        } catch (IOException | RuntimeException e) {
-            return machine;
-        }
-    }
-
-    private static void createParent(Path file) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-    }
-
-    /** The 1-minute load average where /proc/loadavg is readable, else "unknown". */
-    private static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
-        } catch (IOException | RuntimeException e) {
-            return "unknown";
-        }
-    }
-
-    /** Kafka's storage formatter prints to stdout and has no switch: keep the bench's output to its own lines. */
-    private static <T> T quietly(Callable<T> action) throws Exception {
-        PrintStream stdout = System.out;
-        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
-        try {
-            return action.call();
-        } finally {
-            System.setOut(stdout);
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // A leftover temp folder is not worth failing the benchmark for.
-        }
-    }
-
-    /** One line per step on stderr, so a person sees the run moving. */
-    private static final class Progress {
-
-        private final PrintWriter err;
-        private final int steps;
-        private final long started = System.nanoTime();
-        private int step;
-        private long stepStarted;
-
-        Progress(PrintWriter err, int steps) {
-            this.err = err;
-            this.steps = steps;
-        }
-
-        void step(String what) {
-            step++;
-            stepStarted = System.nanoTime();
-            err.printf(Locale.ROOT, "[bench %2d/%d %5.0f s] %s%n", step, steps, elapsed(started), what);
-            err.flush();
-        }
-
-        void detail(String what) {
-            err.println("                      " + what);
-            err.flush();
-        }
-
-        void done(String what) {
-            err.printf(Locale.ROOT, "                      -> %s (%.1f s)%n", what, elapsed(stepStarted));
-            err.flush();
-        }
-
-        private static double elapsed(long since) {
-            return (System.nanoTime() - since) / 1e9;
         }
     }
 }

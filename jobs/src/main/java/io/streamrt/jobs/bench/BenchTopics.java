@@ -135,23 +135,6 @@ final class BenchTopics implements AutoCloseable {
 
     @Override
     public void close() {
-        RuntimeException failure = null;
-        try {
-            reader.close(Duration.ofSeconds(5));
-        } catch (RuntimeException e) {
-            failure = e;
-        }
-        try {
-            producer.close(Duration.ofSeconds(5));
-        } catch (RuntimeException e) {
-            if (failure == null) {
-                failure = e;
-            } else {
-                failure.addSuppressed(e);
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        Closing.inOrder(() -> reader.close(Duration.ofSeconds(5)), () -> producer.close(Duration.ofSeconds(5)));
     }
 }

@@ -62,28 +62,15 @@ public final class PerRecordInference extends RichMapFunction<TextRecord, Infere
 
     @Override
     public void close() {
-        // Reverse order of open(); the first failure wins, the rest ride along as suppressed.
-        RuntimeException failure = null;
-        if (tokenizer != null) {
-            try {
+        // Reverse order of open().
+        Closing.inOrder(() -> {
+            if (tokenizer != null) {
                 tokenizer.close();
-            } catch (RuntimeException e) {
-                failure = e;
             }
-        }
-        if (lease != null) {
-            try {
+        }, () -> {
+            if (lease != null) {
                 lease.close();
-            } catch (RuntimeException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
             }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        });
     }
 }

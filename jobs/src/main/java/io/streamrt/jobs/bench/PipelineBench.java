@@ -2,7 +2,6 @@ package io.streamrt.jobs.bench;
 
 import io.streamrt.engine.EngineRegistry;
 import io.streamrt.jobs.enrich.EnrichConfig;
-import io.streamrt.jobs.enrich.EnrichPipeline;
 import io.streamrt.jobs.kafka.EmbeddedKafka;
 import io.streamrt.operators.BatchStatistics;
 import io.streamrt.serde.OutputFields;
@@ -11,24 +10,11 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
-import org.apache.flink.api.common.JobExecutionResult;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.JobManagerOptions;
-import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.configuration.TaskManagerOptions;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
@@ -41,7 +27,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  *   <li>{@link #openLoop}: the job unbounded and warmed up, then a producer paced at a fixed rate for a fixed
  *       window; latency = output CreateTime minus input CreateTime, both stamped by producers in this JVM.</li>
  * </ul>
- * The sinks are at-least-once, so an output's CreateTime is when the sink sent it, not a checkpoint later.
+ * The sinks are at-least-once, so an output's CreateTime is when the sink sent it, not a checkpoint later. The jobs
+ * themselves are {@link BenchJob}s.
  *
  * <pre>{@code
  * PipelineBench bench = new PipelineBench(kafka, template, texts, settings, System.err::println);
@@ -98,7 +85,7 @@ final class PipelineBench {
      *
      * @param load share of the adaptive maximum offered
      * @param offeredPerS the rate asked of the producer
-     * @param producedPerS the rate it kept (lower when this 2-core machine could not keep up)
+     * @param producedPerS the rate it kept (lower when the machine could not keep up)
      * @param sent paced records sent
      * @param received their outputs read back within the drain limit
      * @param deadLetters paced records that went to the dead-letter topic
@@ -190,42 +177,19 @@ final class PipelineBench {
     /** What one run measures on a running, warmed-up job. */
     @FunctionalInterface
     interface Measurement<R> {
-        R measure(BenchTopics topics, RunningJob job, String run) throws Exception;
-    }
-
-    /**
-     * A started job and its result, asked for once: on a mini cluster every {@code getJobExecutionResult()} call
-     * chains a new stage onto the job's result, kept until the job ends (a soak's polling loop grew the heap by
-     * 0.7 MB a minute that way).
-     */
-    record RunningJob(JobClient client, CompletableFuture<JobExecutionResult> result) {
-
-        static RunningJob of(JobClient client) {
-            return new RunningJob(client, client.getJobExecutionResult());
-        }
-
-        /** Fails when the unbounded job has ended on its own: with its own failure, if it failed. */
-        void failIfEnded() throws Exception {
-            if (result.isDone()) {
-                result.get();
-                throw new IllegalStateException("the unbounded benchmark job ended on its own; check the log above");
-            }
-        }
+        R measure(BenchTopics topics, BenchJob job, String run) throws Exception;
     }
 
     /** Fresh topics and job for the scenario, warmed up, measured, then cancelled. */
     <R> R onWarmJob(BenchScenario scenario, Measurement<R> measurement) throws Exception {
         String run = nextRun(scenario);
         try (BenchTopics topics = BenchTopics.create(kafka, run, template.parallelism())) {
-            EnrichConfig config = config(run);
-            StreamExecutionEnvironment env = environment();
-            EnrichPipeline.build(env, config, scenario.stage(config, settings.staticMaxDelay()));
-            RunningJob job = RunningJob.of(env.executeAsync("bench " + run));
+            BenchJob job = BenchJob.start(template, run, scenario, settings.staticMaxDelay());
             try {
                 warmUp(topics, job);
                 return measurement.measure(topics, job, run);
             } finally {
-                cancel(job);
+                job.cancel();
             }
         }
     }
@@ -238,23 +202,19 @@ final class PipelineBench {
     MaxResult sqlMaxThroughput(int maxConcurrentOperations) throws Exception {
         String run = "bench-" + runs.incrementAndGet() + "-sql-" + maxConcurrentOperations;
         try (BenchTopics topics = BenchTopics.create(kafka, run, template.parallelism())) {
-            StreamTableEnvironment tables = StreamTableEnvironment.create(environment());
-            List<String> statements = SqlBench.statements(template, topics.input(), topics.output(),
-                    maxConcurrentOperations);
-            statements.subList(0, statements.size() - 1).forEach(tables::executeSql);
-            RunningJob job = RunningJob.of(tables.executeSql(statements.get(statements.size() - 1)).getJobClient()
-                    .orElseThrow());
+            BenchJob job = BenchJob.startSql(template.parallelism(), SqlBench.statements(template, topics.input(),
+                    topics.output(), maxConcurrentOperations));
             try {
                 warmUp(topics, job);
                 return backlog(topics, job, run);
             } finally {
-                cancel(job);
+                job.cancel();
             }
         }
     }
 
     /** Writes every input record at once and times the outputs of all of them. */
-    MaxResult backlog(BenchTopics topics, RunningJob job, String run) throws Exception {
+    MaxResult backlog(BenchTopics topics, BenchJob job, String run) throws Exception {
         int n = values.size();
         BatchStatistics.Totals before = BatchStatistics.of(EngineRegistry.shared()).totals();
         for (int i = 0; i < n; i++) {
@@ -296,7 +256,7 @@ final class PipelineBench {
         return new MaxResult(seen.size() / spanSeconds, seen.size(), dead.size(), spanSeconds, batches, bytes[0]);
     }
 
-    private void warmUp(BenchTopics topics, RunningJob job) throws Exception {
+    private void warmUp(BenchTopics topics, BenchJob job) throws Exception {
         int n = settings.warmUpRecords();
         for (int i = 0; i < n; i++) {
             topics.producer().send(new ProducerRecord<>(topics.input(), key(WARM_UP_PREFIX, i), value(i)));
@@ -314,7 +274,7 @@ final class PipelineBench {
         }
     }
 
-    private OpenLoopResult paced(BenchTopics topics, RunningJob job, double load, double offeredPerS)
+    private OpenLoopResult paced(BenchTopics topics, BenchJob job, double load, double offeredPerS)
             throws Exception {
         int n = (int) Math.max(2, Math.round(offeredPerS * settings.window().toMillis() / 1000.0));
         long[] sentAt = new long[n];
@@ -434,22 +394,6 @@ final class PipelineBench {
         return i < n ? i : -1;
     }
 
-    private static void cancel(RunningJob job) {
-        if (job.result().isDone()) {
-            return;
-        }
-        try {
-            job.client().cancel().get(60, TimeUnit.SECONDS);
-            job.result().get(60, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            // The expected end of a cancelled job: its result completes with the cancellation.
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("the benchmark job did not stop within 60 s of being cancelled", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     byte[] value(int i) {
         return values.get(i % values.size());
     }
@@ -460,26 +404,5 @@ final class PipelineBench {
 
     private String nextRun(BenchScenario scenario) {
         return "bench-" + runs.incrementAndGet() + "-" + scenario.label();
-    }
-
-    private EnrichConfig config(String run) {
-        return template.toBuilder(run + "-in", run + "-out", run + "-dlq")
-                .groupId(run)
-                .delivery(EnrichConfig.Delivery.AT_LEAST_ONCE)
-                .startingOffsets(EnrichConfig.StartingOffsets.EARLIEST)
-                .bounded(false)
-                .build();
-    }
-
-    /** A fresh local mini cluster per run, every address on the loopback. */
-    private StreamExecutionEnvironment environment() {
-        Configuration conf = Configuration.fromMap(Map.of(
-                JobManagerOptions.ADDRESS.key(), "127.0.0.1",
-                JobManagerOptions.BIND_HOST.key(), "127.0.0.1",
-                TaskManagerOptions.HOST.key(), "127.0.0.1",
-                TaskManagerOptions.BIND_HOST.key(), "127.0.0.1",
-                RestOptions.ADDRESS.key(), "127.0.0.1",
-                RestOptions.BIND_ADDRESS.key(), "127.0.0.1"));
-        return StreamExecutionEnvironment.createLocalEnvironment(template.parallelism(), conf);
     }
 }

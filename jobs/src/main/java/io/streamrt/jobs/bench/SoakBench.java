@@ -85,7 +85,7 @@ final class SoakBench {
         return pipeline.onWarmJob(BenchScenario.ADAPTIVE, (topics, job, run) -> soak(topics, job, perSecond, length));
     }
 
-    private Result soak(BenchTopics topics, PipelineBench.RunningJob job, double perSecond, Duration length)
+    private Result soak(BenchTopics topics, BenchJob job, double perSecond, Duration length)
             throws Exception {
         AtomicLong sent = new AtomicLong();
         AtomicReference<Throwable> pacerFailure = new AtomicReference<>();

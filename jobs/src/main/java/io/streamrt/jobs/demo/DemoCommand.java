@@ -15,8 +15,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -99,8 +97,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--show", paramLabel = "N", defaultValue = "6", description = "Enriched records to print.")
     int show;
 
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Seed of the generated texts.")
-    long seed;
+    @CommandLine.Mixin
+    SeedFlag seed;
 
     @Option(names = "--sql", description = "Runs the pipeline as Flink SQL instead (the script " + SQL_SCRIPT
             + " in the jar: Kafka table -> ML_PREDICT on a streamrt model -> Kafka tables, exactly once). Its "
@@ -120,8 +118,7 @@ public final class DemoCommand implements Callable<Integer> {
         InferenceFlags.atLeast(spec.commandLine(), "--parallelism", parallelism, 1);
         InferenceFlags.atLeast(spec.commandLine(), "--malformed-per-kind", malformedPerKind, 0);
         PrintWriter out = spec.commandLine().getOut();
-        Path work = Files.createTempDirectory("streamrt-demo");
-        try (EmbeddedKafka kafka = quietly(() -> EmbeddedKafka.start(work.resolve("kafka")))) {
+        try (EmbeddedKafka kafka = EmbeddedKafka.startQuietly(null)) {
             kafka.createTopics(parallelism, INPUT, OUTPUT, DEAD_LETTER);
             int total = produce(kafka);
             out.printf("Kafka broker at %s; produced %,d texts and %,d malformed records to '%s'.%n",
@@ -161,8 +158,6 @@ public final class DemoCommand implements Callable<Integer> {
                 results.print(out, total, runtime);
             }
             return results.count() == total ? 0 : 1;
-        } finally {
-            deleteQuietly(work);
         }
     }
 
@@ -196,7 +191,7 @@ public final class DemoCommand implements Callable<Integer> {
                 Map.entry("input", INPUT), Map.entry("output", OUTPUT), Map.entry("dead-letter", DEAD_LETTER),
                 Map.entry("parallelism", String.valueOf(parallelism)), Map.entry("model", inference.model),
                 Map.entry("engine", inference.engine), Map.entry("labels", String.join(";", labelList())),
-                Map.entry("max-batch-size", String.valueOf(inference.maxBatchSize)),
+                Map.entry("max-batch-size", String.valueOf(inference.shape.maxBatchSize)),
                 Map.entry("latency-target-ms", String.valueOf(inference.latencyTargetMs)),
                 Map.entry("max-concurrent-operations", String.valueOf(maxConcurrentOperations)));
         for (var value : values.entrySet()) {
@@ -227,20 +222,9 @@ public final class DemoCommand implements Callable<Integer> {
         return Arrays.stream(labels.split(",")).map(String::trim).toList();
     }
 
-    /** Kafka's storage formatter prints to stdout and has no switch: keep the demo's output to its own lines. */
-    private static <T> T quietly(Callable<T> action) throws Exception {
-        java.io.PrintStream stdout = System.out;
-        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
-        try {
-            return action.call();
-        } finally {
-            System.setOut(stdout);
-        }
-    }
-
     private int produce(EmbeddedKafka kafka) {
         List<ProducerRecord<byte[], byte[]>> batch = new ArrayList<>();
-        for (DemoTexts.DemoText text : DemoTexts.generate(records, seed)) {
+        for (DemoTexts.DemoText text : seed.texts(records)) {
             batch.add(new ProducerRecord<>(INPUT, bytes(text.id()), DemoTexts.toJson(text, "text", "id")));
         }
         if (malformedPerKind > 0) {
@@ -274,14 +258,6 @@ public final class DemoCommand implements Callable<Integer> {
 
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // A leftover temp folder is not worth failing the demo for.
-        }
     }
 
     /** What the demo read back: counts, latencies, batch sizes and a few samples. */

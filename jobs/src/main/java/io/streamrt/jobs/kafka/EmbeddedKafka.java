@@ -14,6 +14,8 @@ import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.common.utils.Utils;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Field;
 import java.nio.file.Files;
@@ -118,6 +120,20 @@ public final class EmbeddedKafka implements AutoCloseable {
             }
             throw new IllegalStateException("The embedded Kafka broker did not start (data in " + dataDirectory
                     + "): " + e + ". Check the log above for the broker's own error.", e);
+        }
+    }
+
+    /**
+     * As {@link #start}, with {@code System.out} muted meanwhile: Kafka's storage formatter prints there and has no
+     * switch, and a command that starts a broker keeps its output to its own lines.
+     */
+    public static EmbeddedKafka startQuietly(Path baseDirectory) {
+        PrintStream stdout = System.out;
+        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+        try {
+            return start(baseDirectory);
+        } finally {
+            System.setOut(stdout);
         }
     }
 

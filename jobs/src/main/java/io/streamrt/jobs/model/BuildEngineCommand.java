@@ -55,14 +55,11 @@ public final class BuildEngineCommand implements Callable<Integer> {
             description = "A Hugging Face export directory, an .onnx file or a builtin model, as enrich's --model.")
     String model;
 
-    @Option(names = "--tokenizer", paramLabel = "PATH")
-    String tokenizer;
+    @CommandLine.Mixin
+    InferenceFlags.Tokenizer tokenizer;
 
-    @Option(names = "--max-batch-size", paramLabel = "N")
-    int maxBatchSize;
-
-    @Option(names = "--max-sequence-length", paramLabel = "TOKENS")
-    int maxSequenceLength;
+    @CommandLine.Mixin
+    InferenceFlags.Shape shape;
 
     @Option(names = "--device", paramLabel = "GPU", defaultValue = "0",
             description = "The GPU to build on (its architecture is the plan's). Default: ${DEFAULT-VALUE}.")
@@ -86,8 +83,7 @@ public final class BuildEngineCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CommandLine commandLine = spec.commandLine();
-        InferenceFlags.atLeast(commandLine, "--max-batch-size", maxBatchSize, 1);
-        InferenceFlags.atLeast(commandLine, "--max-sequence-length", maxSequenceLength, 3);
+        shape.validate(commandLine);
         InferenceFlags.atLeast(commandLine, "--device", device, 0);
         if (streams != null) {
             InferenceFlags.atLeast(commandLine, "--streams", streams, 1);
@@ -119,12 +115,12 @@ public final class BuildEngineCommand implements Callable<Integer> {
 
     private int build(CommandLine commandLine) {
         EngineProvider tensorRt = tensorRt();
-        ModelFiles files = planModel(tensorRt, ModelFiles.resolve(model, tokenizer), commandLine.getOut());
+        ModelFiles files = planModel(tensorRt, ModelFiles.resolve(model, tokenizer.path), commandLine.getOut());
         tensorRt.checkModel(files);
         Path plans = TensorRtSettings.planCacheDirectory();
         Set<Path> before = planFiles(plans);
-        EngineSpec engineSpec = new EngineSpec(model, tokenizer, EngineSpec.TENSORRT, device, maxBatchSize,
-                maxSequenceLength, 0);
+        EngineSpec engineSpec = new EngineSpec(model, tokenizer.path, EngineSpec.TENSORRT, device,
+                shape.maxBatchSize, shape.maxSequenceLength, 0);
         long start = System.nanoTime();
         try (InferenceEngine engine = tensorRt.create(engineSpec, files)) {
             double seconds = (System.nanoTime() - start) / 1e9;

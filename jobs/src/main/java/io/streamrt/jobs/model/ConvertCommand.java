@@ -84,15 +84,7 @@ public final class ConvertCommand implements Callable<Integer> {
                     + "(ReduceMean, Pow, Sqrt, Softmax, LayerNormalization), %d casts added%n", result.initializers(),
                     result.keptInFloat32(), result.casts());
         }
-        ExportDirectory directory = source.directory() ? ExportDirectory.prepare(source, out) : null;
-        Path written = directory == null ? out : directory.model();
-        model.write(written);
-        printer.printf(Locale.ROOT, "Wrote %s (%s) in %.1f s%n", written, SparsifyCommand.size(written),
-                (System.nanoTime() - started) / 1e9);
-        if (directory != null) {
-            printer.println(directory.describe());
-        }
-        printer.flush();
+        WrittenModel.write(model, source, out).print(printer, null, started);
         return 0;
     }
 }

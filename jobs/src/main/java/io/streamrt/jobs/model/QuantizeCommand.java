@@ -101,9 +101,7 @@ public final class QuantizeCommand implements Callable<Integer> {
         Map<String, ActivationRange> ranges = ActivationCalibrator.calibrate(model, activations, batches,
                 calibrationMethod, percentile);
         QdqQuantizer.Result result = quantizer.quantize(model, ranges);
-        ExportDirectory directory = source.directory() ? ExportDirectory.prepare(source, out) : null;
-        Path written = directory == null ? out : directory.model();
-        result.model().write(written);
+        WrittenModel written = WrittenModel.write(result.model(), source, out);
 
         String how = calibrationMethod == ActivationCalibrator.Method.MAX ? "max"
                 : String.format(Locale.ROOT, "percentile %s", percentile);
@@ -115,12 +113,7 @@ public final class QuantizeCommand implements Callable<Integer> {
         printer.printf("Kept in float: %d tensors%s%n", result.skipped().size(), result.skipped().isEmpty() ? "" : ":");
         result.skipped().entrySet().stream().sorted(Map.Entry.comparingByKey())
                 .forEach(e -> printer.println("  " + e.getKey() + ": " + e.getValue()));
-        printer.printf(Locale.ROOT, "Wrote %s (%s, from %s) in %.1f s%n", written, SparsifyCommand.size(written),
-                SparsifyCommand.size(source.onnx()), (System.nanoTime() - started) / 1e9);
-        if (directory != null) {
-            printer.println(directory.describe());
-        }
-        printer.flush();
+        written.print(printer, source, started);
         return 0;
     }
 

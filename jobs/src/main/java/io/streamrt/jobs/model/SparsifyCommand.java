@@ -2,9 +2,7 @@ package io.streamrt.jobs.model;
 
 import io.streamrt.engine.onnx.OnnxModel;
 import io.streamrt.engine.onnx.Sparsifier;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -58,9 +56,7 @@ public final class SparsifyCommand implements Callable<Integer> {
         Sparsifier.Builder settings = Sparsifier.builder().minDimension(minDimension);
         TaskReport.keptHead(source, model).forEach(settings::keep);
         Sparsifier.Result result = settings.build().sparsify(model);
-        ExportDirectory directory = source.directory() ? ExportDirectory.prepare(source, out) : null;
-        Path written = directory == null ? out : directory.model();
-        result.model().write(written);
+        WrittenModel written = WrittenModel.write(result.model(), source, out);
 
         PrintWriter printer = spec.commandLine().getOut();
         int total = result.pruned().size() + result.skipped().size();
@@ -74,20 +70,7 @@ public final class SparsifyCommand implements Callable<Integer> {
         if (result.pruned().isEmpty()) {
             printer.println("Nothing was pruned: OUT is a copy of IN; lower --min-dimension to prune smaller weights");
         }
-        printer.printf(Locale.ROOT, "Wrote %s (%s) in %.1f s%n", written, size(written),
-                (System.nanoTime() - started) / 1e9);
-        if (directory != null) {
-            printer.println(directory.describe());
-        }
-        printer.flush();
+        written.print(printer, null, started);
         return 0;
-    }
-
-    static String size(Path file) {
-        try {
-            return InspectCommand.bytes(Files.size(file));
-        } catch (IOException e) {
-            return "size unknown";
-        }
     }
 }

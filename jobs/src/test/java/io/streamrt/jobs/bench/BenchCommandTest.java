@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.streamrt.jobs.StreamRtCli;
+import io.streamrt.jobs.testing.Cli;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -167,34 +164,16 @@ class BenchCommandTest {
 
     /** What {@code bench} prints on standard output for the given flags, once it has exited 0. */
     private static String benchOutput(String... flags) {
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream stdout = System.out;
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        int exit;
-        try {
-            exit = StreamRtCli.execute(bench(flags));
-        } finally {
-            System.setOut(stdout);
-        }
-        String out = captured.toString(StandardCharsets.UTF_8);
-        assertThat(exit).as(out).isZero();
-        return out;
+        Cli.Run run = Cli.run(bench(flags));
+        assertThat(run.exit()).as(run.toString()).isZero();
+        return run.out();
     }
 
     /** What {@code bench} prints on standard error for the given flags, once it has exited 2 (a usage error). */
     private static String rejection(String... flags) {
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream stderr = System.err;
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        int exit;
-        try {
-            exit = StreamRtCli.execute(bench(flags));
-        } finally {
-            System.setErr(stderr);
-        }
-        String err = captured.toString(StandardCharsets.UTF_8);
-        assertThat(exit).as(err).isEqualTo(2);
-        return err;
+        Cli.Run run = Cli.run(bench(flags));
+        assertThat(run.exit()).as(run.toString()).isEqualTo(2);
+        return run.err();
     }
 
     private static String[] bench(String... flags) {
