@@ -45,15 +45,13 @@ public final class InferenceFlags {
     public int capacity;
 
     /**
-     * Checks the values; the message names the flag and what it accepts.
+     * Checks the values: the operator options' by the operator's own rules ({@link OptionFlags#check}), the engine and
+     * the simulated engine's here; the message names the flag and what it accepts.
      *
      * @throws CommandLine.ParameterException on the first bad value
      */
     public void validate(CommandLine commandLine) {
-        shape.checkMaxBatchSize(commandLine);
-        atLeast(commandLine, "--capacity", capacity, 1);
-        atLeast(commandLine, "--latency-target-ms", latencyTargetMs, 1);
-        shape.checkMaxSequenceLength(commandLine);
+        OptionFlags.check(commandLine);
         List<String> engines = List.of(EngineSpec.AUTO, EngineSpec.ONNXRUNTIME, EngineSpec.TENSORRT,
                 EngineSpec.SIMULATED_GPU);
         if (!(simulatedTimeScale > 0) || Double.isInfinite(simulatedTimeScale)) {
@@ -87,19 +85,9 @@ public final class InferenceFlags {
         @Option(names = "--max-sequence-length", paramLabel = "TOKENS")
         public int maxSequenceLength;
 
-        /** Checks both values; the message names the flag and what it accepts. */
+        /** Checks both values by the operator's rules; the message names the flag and what it accepts. */
         public void validate(CommandLine commandLine) {
-            checkMaxBatchSize(commandLine);
-            checkMaxSequenceLength(commandLine);
-        }
-
-        void checkMaxBatchSize(CommandLine commandLine) {
-            atLeast(commandLine, "--max-batch-size", maxBatchSize, 1);
-        }
-
-        /** At least 3: two special tokens and one word. */
-        void checkMaxSequenceLength(CommandLine commandLine) {
-            atLeast(commandLine, "--max-sequence-length", maxSequenceLength, 3);
+            OptionFlags.check(commandLine);
         }
     }
 

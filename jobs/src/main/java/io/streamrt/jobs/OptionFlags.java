@@ -2,6 +2,7 @@ package io.streamrt.jobs;
 
 import io.streamrt.operators.InferenceOptions;
 import io.streamrt.operators.OptionDefinition;
+import io.streamrt.operators.OptionProblem;
 import java.lang.reflect.Field;
 import java.lang.reflect.ParameterizedType;
 import java.util.ArrayList;
@@ -117,6 +118,22 @@ public final class OptionFlags implements CommandLine.IModelTransformer {
             }
         }
         return conf;
+    }
+
+    /**
+     * Checks the operator options that {@code commandLine}'s flags set by the operator's rules ({@link OptionProblem}),
+     * naming each by its flag (or, where this command has no flag for it, its key).
+     *
+     * @throws CommandLine.ParameterException for the first value a rule refuses, e.g.
+     *     {@code --max-batch-size must be at least 1, found 0}
+     */
+    public static void check(CommandLine commandLine) {
+        for (OptionProblem problem : OptionProblem.of(read(commandLine.getCommandSpec()))) {
+            OptionDefinition<?> definition = InferenceOptions.definition(problem.option());
+            String name = commandLine.getCommandSpec().findOption(definition.flag()) != null ? definition.flag()
+                    : definition.option().key();
+            throw new CommandLine.ParameterException(commandLine, problem.message(name));
+        }
     }
 
     @SuppressWarnings("unchecked")

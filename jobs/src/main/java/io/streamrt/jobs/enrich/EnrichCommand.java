@@ -151,8 +151,6 @@ public final class EnrichCommand implements Callable<Integer> {
             throw bad("Kafka property transaction.timeout.ms must be a positive whole number of milliseconds, found '"
                     + transactionTimeout + "'");
         }
-        InferenceFlags.atLeast(spec.commandLine(), "--top-k", (Integer) value("--top-k"), 0);
-        InferenceFlags.atLeast(spec.commandLine(), "--max-delay-ms", (Long) value("--max-delay-ms"), 0);
         String batching = text("--batching");
         if (!batching.equals("adaptive") && !batching.equals("static")) {
             throw bad("Invalid value for option '--batching': expected one of [adaptive, static] but was '" + batching

@@ -72,6 +72,19 @@ class EnrichCommandTest {
     }
 
     @Test
+    void theOperatorsRulesAreCheckedBeforeAnythingStartsAndNameTheFlag() {
+        assertThatThrownBy(() -> parse("--max-batch-size", "5000")).isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessage("--max-batch-size must be at most 4096, found 5000");
+        assertThatThrownBy(() -> parse("--latency-target-ms", "200", "--timeout-ms", "150"))
+                .hasMessage("--timeout-ms must be longer than the latency target (200 ms), found 150");
+        assertThatThrownBy(() -> parse("--token-budget", "64"))
+                .hasMessage("--token-budget must be 0 (off) or at least the max sequence length 128, found 64");
+        assertThatThrownBy(() -> parse("--cpu-threads", "-1")).hasMessage("--cpu-threads must be at least 0, found -1");
+        assertThatThrownBy(() -> parse("--labels", "sports,sports"))
+                .hasMessage("--labels must be distinct, found [sports, sports]");
+    }
+
+    @Test
     void batchingIsAdaptiveByDefaultAndStaticWithItsDelayWhenAsked() {
         assertThat(parse().batching()).isEqualTo(new EnrichConfig.Batching(BatchingMode.ADAPTIVE, 10));
 
