@@ -1,17 +1,10 @@
 package io.streamrt.operators.internal;
 
-import io.streamrt.engine.EncoderBatch;
-import io.streamrt.engine.EncoderOutput;
 import io.streamrt.engine.EngineInfo;
 import io.streamrt.engine.EngineException;
 import io.streamrt.engine.EngineLease;
 import io.streamrt.engine.ModelRejectedException;
-import io.streamrt.engine.OutputTensor;
-import io.streamrt.engine.task.Activation;
-import io.streamrt.engine.task.EntityGrouper;
 import io.streamrt.engine.task.ModelConfig;
-import io.streamrt.engine.task.Pooling;
-import io.streamrt.engine.task.Task;
 import io.streamrt.engine.task.TaskPlan;
 import io.streamrt.operators.BatchStatistics;
 import io.streamrt.operators.EngineRegistryProvider;
@@ -25,11 +18,9 @@ import io.streamrt.serde.DeadLetterReason;
 import io.streamrt.serde.InferenceOutput;
 import io.streamrt.serde.TextTokenizer;
 import io.streamrt.serde.TokenizedText;
-import java.util.Objects;
-import java.util.ArrayList;
 import java.util.Collections;
-import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -86,13 +77,10 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
     private transient TextTokenizer tokenizer;
     /** This subtask's place among this JVM's subtasks of the same engine, and so its GPU. */
     private transient GpuAssignment.Claim gpu;
-    private transient String backend;
-    private transient String modelName;
-    private transient float[][] labelEmbeddings;
     /** What the model's outputs are turned into: the task and its settings. */
     private transient TaskPlan plan;
-    /** Token classification: tags to entities. */
-    private transient EntityGrouper grouper;
+    /** What the task makes of a record's row. */
+    private transient TaskHead head;
     private transient long latencyTargetNanos;
     private transient AtomicInteger inFlight;
     /** The completion of each record in flight, by the future Flink passes to both asyncInvoke and timeout. */
@@ -197,8 +185,6 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
                     ? new ModelNotRunnableException(settings.engine().model(), written) : written;
         }
         EngineInfo info = lease.engine().info();
-        backend = info.backend();
-        modelName = lease.model().name();
         int maxSequenceLength = Math.min(settings.engine().maxSequenceLength(), info.maxSequenceLength());
         tokenizer = lease.attachment(TextTokenizer.class,
                 engine -> TextTokenizer.open(lease.model().tokenizer(), maxSequenceLength));
@@ -209,40 +195,11 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
                 engine -> new BatchScheduler(engine, config, engineId + "-" + config.mode().name().toLowerCase(),
                         BatchStatistics.of(registry.registry())));
         latencyTargetNanos = TimeUnit.MILLISECONDS.toNanos(settings.latencyTargetMs());
-        if (plan.task() == Task.TOKEN_CLASSIFICATION) {
-            grouper = new EntityGrouper(plan.labels(), tokenizer.wordPiece());
-        }
-        LOG.info("Model {} on engine {}: {}", modelName, engineId, plan.describe(surface.options()));
-        labelEmbeddings = embedLabels(settings.labels());
+        LOG.info("Model {} on engine {}: {}", lease.model().name(), engineId, plan.describe(surface.options()));
+        head = TaskHead.open(plan, settings, lease.engine(), tokenizer, lease.model().name(), info.backend());
         inFlight = new AtomicInteger();
         pending = new ConcurrentHashMap<>();
         registerMetrics(metrics.addGroup(InferenceMetrics.GROUP), engineId);
-    }
-
-    private float[][] embedLabels(List<String> labels) {
-        if (labels.isEmpty()) {
-            return new float[0][];
-        }
-        List<long[]> rows = new ArrayList<>();
-        for (String label : labels) {
-            rows.add(tokenizer.encode(settings.prefix(), label, null).ids());
-        }
-        EncoderBatch batch = EncoderBatch.pad(rows);
-        EncoderOutput output = lease.engine().run(batch);
-        float[][] embeddings = new float[rows.size()][];
-        for (int i = 0; i < embeddings.length; i++) {
-            // Unit length whatever the model's normalization: the score is a cosine.
-            embeddings[i] = Pooling.normalize(embed(new InferenceRequest.Row(output, i, batch.lengths()[i])).clone());
-        }
-        return embeddings;
-    }
-
-    /** The sentence embedding of one row, pooled and normalized as the plan says. */
-    private float[] embed(InferenceRequest.Row row) {
-        OutputTensor output = row.output().tensor(plan.output());
-        float[] embedding = plan.pooling() == null ? output.row(row.index())
-                : plan.pooling().pool(output, row.index(), row.length());
-        return plan.normalize() ? Pooling.normalize(embedding) : embedding;
     }
 
     private void registerMetrics(MetricGroup group, String engineId) {
@@ -305,15 +262,13 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
             }
         }
         // Only token classification maps tags back onto the text: the other tasks skip the tokens' spans.
-        TokenizedText tokens = plan.task() == Task.TOKEN_CLASSIFICATION
-                ? tokenizer.encodeWithSpans(settings.prefix(), text, pair)
+        TokenizedText tokens = head.needsTokens() ? tokenizer.encodeWithSpans(settings.prefix(), text, pair)
                 : tokenizer.encode(settings.prefix(), text, pair);
         if (tokens.truncated()) {
             truncated.inc();
         }
         long now = scheduler.nowNanos();
-        Completion completion = new Completion(input, resultFuture,
-                plan.task() == Task.TOKEN_CLASSIFICATION ? text : null, tokens);
+        Completion completion = new Completion(input, resultFuture, head.needsTokens() ? text : null, tokens);
         InferenceRequest request = new InferenceRequest(tokens.ids(), tokens.typeIds(), now,
                 now + latencyTargetNanos, this, completion);
         completion.request = request;
@@ -377,22 +332,6 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
     private IllegalStateException userFunctionFailed(String function, T input, RuntimeException e) {
         return new IllegalStateException("the " + function + " threw " + e + " on " + describe(input)
                 + "; fix the function, or filter the records it cannot handle before the inference operator", e);
-    }
-
-    private int nearestLabel(float[] embedding) {
-        int best = -1;
-        float bestScore = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < labelEmbeddings.length; i++) {
-            float score = 0;
-            for (int d = 0; d < embedding.length; d++) {
-                score += embedding[d] * labelEmbeddings[i][d];
-            }
-            if (score > bestScore) {
-                bestScore = score;
-                best = i;
-            }
-        }
-        return best;
     }
 
     @Override
@@ -462,7 +401,7 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
             }
             double queueMs = queueNanos / 1e6;
             double runMs = runNanos / 1e6;
-            InferenceOutput output = output(row, rows, queueMs, runMs);
+            InferenceOutput output = head.output(row, text, tokens, rows, queueMs, runMs);
             queueTimeMs.update(Math.round(queueMs));
             runTimeMs.update(Math.round(runMs));
             batchSize.update(rows);
@@ -471,63 +410,6 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
             }
             succeeded.inc();
             future.complete(Collections.singleton(InferenceResult.success(input, output)));
-        }
-
-        /** What the task makes of this record's row. */
-        private InferenceOutput output(InferenceRequest.Row row, int rows, double queueMs, double runMs) {
-            return switch (plan.task()) {
-                case EMBEDDING -> {
-                    float[] embedding = embed(row);
-                    String label = null;
-                    float score = 0f;
-                    if (labelEmbeddings.length > 0) {
-                        float[] unit = plan.normalize() ? embedding : Pooling.normalize(embedding.clone());
-                        int best = nearestLabel(unit);
-                        label = settings.labels().get(best);
-                        score = dot(unit, labelEmbeddings[best]);
-                    }
-                    yield new InferenceOutput(modelName, backend, settings.output().has("embedding") ? embedding : null,
-                            label, score, rows, queueMs, runMs);
-                }
-                case CLASSIFICATION -> {
-                    double[] scores = plan.activation().apply(row.output().tensor(plan.output()).row(row.index()));
-                    Integer[] order = new Integer[scores.length];
-                    for (int i = 0; i < order.length; i++) {
-                        order[i] = i;
-                    }
-                    java.util.Arrays.sort(order, (a, b) -> Double.compare(scores[b], scores[a]));
-                    int k = Math.min(settings.topK(), scores.length);
-                    String[] topLabels = new String[k];
-                    double[] topScores = new double[k];
-                    for (int i = 0; i < k; i++) {
-                        topLabels[i] = plan.labels().get(order[i]);
-                        topScores[i] = scores[order[i]];
-                    }
-                    yield InferenceOutput.classification(modelName, backend, plan.labels().get(order[0]),
-                            (float) scores[order[0]], topLabels, topScores, rows, queueMs, runMs);
-                }
-                case TOKEN_CLASSIFICATION -> {
-                    OutputTensor logits = row.output().tensor(plan.output());
-                    int width = logits.lastDimension();
-                    int base = row.index() * logits.rowLength();
-                    List<EntityGrouper.Token> inText = new ArrayList<>();
-                    for (int t = 0; t < row.length(); t++) {
-                        if (tokens.inText(t)) {
-                            inText.add(new EntityGrouper.Token(tokens.tokens()[t], tokens.starts()[t],
-                                    tokens.ends()[t], Activation.SOFTMAX.apply(java.util.Arrays.copyOfRange(
-                                            logits.data(), base + t * width, base + (t + 1) * width))));
-                        }
-                    }
-                    List<EntityGrouper.Entity> found = grouper.group(text, inText, plan.aggregation());
-                    InferenceOutput.Entity[] entities = new InferenceOutput.Entity[found.size()];
-                    for (int i = 0; i < entities.length; i++) {
-                        EntityGrouper.Entity e = found.get(i);
-                        entities[i] = new InferenceOutput.Entity(e.entityGroup(), e.score(), e.word(), e.start(),
-                                e.end());
-                    }
-                    yield InferenceOutput.entities(modelName, backend, entities, rows, queueMs, runMs);
-                }
-            };
         }
 
         @Override
@@ -549,13 +431,5 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
             handle(input, future, scope, DeadLetterReason.INFERENCE_FAILED,
                     new InferenceFailedException(what + error.getMessage(), error));
         }
-    }
-
-    private static float dot(float[] a, float[] b) {
-        float sum = 0;
-        for (int i = 0; i < a.length; i++) {
-            sum += a[i] * b[i];
-        }
-        return sum;
     }
 }
