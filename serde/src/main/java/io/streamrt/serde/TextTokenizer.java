@@ -54,6 +54,8 @@ public final class TextTokenizer implements AutoCloseable {
                     "padding", "false",
                     "truncation", "true",
                     "maxLength", Integer.toString(maxSequenceLength),
+                    // DJL caps maxLength at modelMaxLength, 512 unless set: a longer context was cut there.
+                    "modelMaxLength", Integer.toString(maxSequenceLength),
                     "addSpecialTokens", "true"));
             return new TextTokenizer(tokenizer, maxSequenceLength, isWordPiece(tokenizerJson));
         } catch (IOException e) {

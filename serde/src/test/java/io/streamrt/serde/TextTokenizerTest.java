@@ -86,4 +86,13 @@ class TextTokenizerTest {
                 .hasMessageContaining("nope.json does not exist")
                 .hasMessageContaining("--tokenizer PATH");
     }
+
+    @Test
+    void aSequenceLengthPast512IsKeptNotCutAtTheLibrarysDefault() throws Exception {
+        try (TextTokenizer longer = TextTokenizer.open(dir.resolve("tokenizer.json"), 1024)) {
+            TokenizedText t = longer.encode("word ".repeat(700));
+            assertThat(t.length()).isEqualTo(702);
+            assertThat(t.truncated()).isFalse();
+        }
+    }
 }
