@@ -147,6 +147,42 @@ public final class InferenceOptions {
                     .withDescription("simple (default), first, average or max: how token tags become entities, as "
                             + "Hugging Face's token-classification pipeline's aggregation_strategy."));
 
+    public static final ConfigOption<String> LONG_TEXT = define("long-text", "long-text", "MODE",
+            b -> b.stringType()
+                    .defaultValue("truncate")
+                    .withDescription("What happens to a text longer than the max sequence length: truncate (default) "
+                            + "cuts it there; chunk cuts its tokens into overlapping windows of the max sequence "
+                            + "length, runs each as a text alone, and makes the record's results of them all (an "
+                            + "embedding's mean, a classifier's mean or max scores, every window's entities)."));
+
+    public static final ConfigOption<Integer> CHUNK_OVERLAP_TOKENS = define(
+            "chunk.overlap-tokens", "chunk-overlap-tokens", "TOKENS",
+            b -> b.intType()
+                    .defaultValue(32)
+                    .withDescription("long-text chunk only: the tokens each window shares with the one before. "
+                            + "Default: 32."));
+
+    public static final ConfigOption<Integer> MAX_CHUNKS = define("chunk.max-chunks", "max-chunks", "N",
+            b -> b.intType()
+                    .defaultValue(64)
+                    .withDescription("long-text chunk only: most windows of one record; the rest of a longer text is "
+                            + "cut, counted in the recordsTruncated metric and marked \"truncated\": true in its "
+                            + "output. Default: 64."));
+
+    public static final ConfigOption<String> CHUNK_OUTPUT = define("chunk.output", "chunk-output", "MODE",
+            b -> b.stringType()
+                    .defaultValue("document")
+                    .withDescription("long-text chunk only: document (default) emits the record's own results; "
+                            + "chunks also each window's (chunks: index, start, end and its results); records one "
+                            + "output per window (SQL: rows)."));
+
+    public static final ConfigOption<String> CHUNK_AGGREGATION = define(
+            "chunk.aggregation", "chunk-aggregation", "MODE",
+            b -> b.stringType()
+                    .defaultValue("mean")
+                    .withDescription("long-text chunk, classification only: a record's scores are each label's mean "
+                            + "(default) or max probability over its windows."));
+
     public static final ConfigOption<String> PREFIX = define("text.prefix", "prefix", "TEXT",
             b -> b.stringType()
                     .defaultValue("")

@@ -29,11 +29,30 @@ public record InferenceSettings(
         TaskPlan.Choices task,
         String prefix,
         int topK,
-        OutputFields output) implements Serializable {
+        OutputFields output,
+        Chunking chunking) implements Serializable {
+
+    /**
+     * How a text longer than the max sequence length is handled.
+     *
+     * @param longText truncate or chunk
+     * @param overlapTokens chunk: tokens a window shares with the one before
+     * @param maxChunks chunk: most windows of one record
+     * @param output chunk: what a record emits
+     * @param aggregation chunk: how a classifier's window scores make the record's
+     */
+    public record Chunking(LongText longText, int overlapTokens, int maxChunks, ChunkOutput output,
+            ChunkAggregation aggregation) implements Serializable {
+
+        /** Whether long texts are cut into windows. */
+        public boolean chunks() {
+            return longText == LongText.CHUNK;
+        }
+    }
 
     /** These settings with other result fields, e.g. a SQL model's OUTPUT columns once they are checked. */
     public InferenceSettings withOutput(OutputFields fields) {
         return new InferenceSettings(engine, tokenBudget, latencyTargetMs, capacity, timeoutMs, ordered, onFailure,
-                labels, batching, maxDelayMs, task, prefix, topK, fields);
+                labels, batching, maxDelayMs, task, prefix, topK, fields, chunking);
     }
 }

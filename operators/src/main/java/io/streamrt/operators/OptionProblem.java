@@ -1,5 +1,6 @@
 package io.streamrt.operators;
 
+import io.streamrt.engine.HasId;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -68,6 +69,29 @@ public record OptionProblem(ConfigOption<?> option, String subject, String expec
             atLeast(InferenceOptions.ENGINE_CPU_THREADS, "cpu threads", 0, "must be 0 (all processors) or more"),
             atLeast(InferenceOptions.MAX_DELAY_MS, "max delay", 0, "must be 0 ms or more"),
             atLeast(InferenceOptions.TOP_K, "top-k", 0, "must be 0 (off) or more labels"),
+            choice(InferenceOptions.LONG_TEXT, "long text", LongText.class),
+            new Rule(InferenceOptions.CHUNK_OVERLAP_TOKENS, "0 or more, less than a window's text tokens", conf -> {
+                int overlap = conf.get(InferenceOptions.CHUNK_OVERLAP_TOKENS);
+                int room = conf.get(InferenceOptions.MAX_SEQUENCE_LENGTH) - 2;
+                String expected = "must be 0 or more and less than the max sequence length minus the special "
+                        + "tokens (" + room + ")";
+                return overlap >= 0 && overlap < room ? null : new OptionProblem(
+                        InferenceOptions.CHUNK_OVERLAP_TOKENS, "chunk overlap", expected, overlap < 0
+                        ? "must be at least 0" : "must be less than " + room, Integer.toString(overlap));
+            }),
+            range(InferenceOptions.MAX_CHUNKS, "max chunks", 1, 1024, ""),
+            new Rule(InferenceOptions.CHUNK_OUTPUT, "document, chunks, records (rows)", conf -> {
+                String value = conf.get(InferenceOptions.CHUNK_OUTPUT);
+                try {
+                    ChunkOutput.of(value);
+                    return null;
+                } catch (IllegalArgumentException e) {
+                    String expected = "must be one of document, chunks, records (rows)";
+                    return new OptionProblem(InferenceOptions.CHUNK_OUTPUT, "chunk output", expected, expected,
+                            value);
+                }
+            }),
+            choice(InferenceOptions.CHUNK_AGGREGATION, "chunk aggregation", ChunkAggregation.class),
             new Rule(InferenceOptions.LABELS, "distinct, none blank", conf -> {
                 List<String> labels = conf.getOptional(InferenceOptions.LABELS).orElse(List.of());
                 String broken = labels.stream().anyMatch(label -> label == null || label.isBlank())
@@ -92,6 +116,20 @@ public record OptionProblem(ConfigOption<?> option, String subject, String expec
     /** What the rules accept of {@code option}'s value, for its docs, e.g. {@code 1..4096}; empty if no rule. */
     public static Optional<String> accepted(ConfigOption<?> option) {
         return RULES.stream().filter(rule -> rule.option.equals(option)).map(Rule::accepted).findFirst();
+    }
+
+    private static <E extends Enum<E> & HasId> Rule choice(ConfigOption<String> option, String subject,
+            Class<E> type) {
+        String ids = HasId.ids(type);
+        return new Rule(option, ids, conf -> {
+            String value = conf.get(option);
+            try {
+                HasId.parse(type, value, subject);
+                return null;
+            } catch (IllegalArgumentException e) {
+                return new OptionProblem(option, subject, "must be one of " + ids, "must be one of " + ids, value);
+            }
+        });
     }
 
     private static Rule range(ConfigOption<Integer> option, String subject, int min, int max, String unit) {

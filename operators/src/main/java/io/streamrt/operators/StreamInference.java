@@ -247,6 +247,39 @@ public final class StreamInference<T> implements Serializable {
             return this;
         }
 
+        /**
+         * What happens to a text longer than the max sequence length: {@link LongText#TRUNCATE} (default) or
+         * {@link LongText#CHUNK}, overlapping windows of tokens whose results make the record's.
+         */
+        public Builder<T> longText(LongText mode) {
+            conf.set(InferenceOptions.LONG_TEXT, Objects.requireNonNull(mode, "mode").id());
+            return this;
+        }
+
+        /** Chunk: the tokens each window shares with the one before (default 32). */
+        public Builder<T> chunkOverlapTokens(int tokens) {
+            conf.set(InferenceOptions.CHUNK_OVERLAP_TOKENS, tokens);
+            return this;
+        }
+
+        /** Chunk: most windows of one record (default 64); the rest of a longer text is cut, and said so. */
+        public Builder<T> maxChunks(int chunks) {
+            conf.set(InferenceOptions.MAX_CHUNKS, chunks);
+            return this;
+        }
+
+        /** Chunk: the record's own results (default), also each window's, or one result per window. */
+        public Builder<T> chunkOutput(ChunkOutput output) {
+            conf.set(InferenceOptions.CHUNK_OUTPUT, Objects.requireNonNull(output, "output").id());
+            return this;
+        }
+
+        /** Chunk, classification: each label's mean (default) or max probability over the windows. */
+        public Builder<T> chunkAggregation(ChunkAggregation aggregation) {
+            conf.set(InferenceOptions.CHUNK_AGGREGATION, Objects.requireNonNull(aggregation, "aggregation").id());
+            return this;
+        }
+
         /** Classification: also give the scores of the {@code k} most probable labels; 0 for none. */
         public Builder<T> topK(int k) {
             conf.set(InferenceOptions.TOP_K, k);
@@ -348,6 +381,12 @@ public final class StreamInference<T> implements Serializable {
                 require(TaskOutputs.missing(output, choices.task(), !labels.isEmpty(), topK).isEmpty(),
                         TaskOutputs.missingMessage(output, choices.task(), !labels.isEmpty(), topK, words));
             }
+            LongText longText = LongText.of(conf.get(InferenceOptions.LONG_TEXT));
+            ChunkOutput chunkOutput = ChunkOutput.of(conf.get(InferenceOptions.CHUNK_OUTPUT));
+            require(longText == LongText.TRUNCATE || pairExtractor == null, "long-text chunk cuts a single text into "
+                    + "windows; a text pair (a cross-encoder's) is truncated: use long-text truncate");
+            require(chunkOutput != ChunkOutput.RECORDS, "chunk output records (one output per window) is not "
+                    + "available yet: use document or chunks");
             // Checked whatever the engine; carried only where they mean something, so that other engines' specs
             // stay equal, and shared.
             Map<String, String> simulated = SimulatedGpu.options(conf.get(InferenceOptions.SIMULATED_TIME_SCALE),
@@ -359,7 +398,9 @@ public final class StreamInference<T> implements Serializable {
             InferenceSettings settings = new InferenceSettings(engine, budget == 0 ? (long) maxBatch * maxSeq : budget,
                     latency, capacity, timeout, conf.get(InferenceOptions.ORDERED), conf.get(InferenceOptions.ON_FAILURE),
                     List.copyOf(labels), conf.get(InferenceOptions.BATCHING), maxDelay, choices,
-                    conf.get(InferenceOptions.PREFIX), topK, output);
+                    conf.get(InferenceOptions.PREFIX), topK, output, new InferenceSettings.Chunking(longText,
+                            conf.get(InferenceOptions.CHUNK_OVERLAP_TOKENS), conf.get(InferenceOptions.MAX_CHUNKS),
+                            chunkOutput, ChunkAggregation.of(conf.get(InferenceOptions.CHUNK_AGGREGATION))));
             return new StreamInference<>(settings, textExtractor, pairExtractor, recordTimestamp, recordDescription,
                     registry, words == TaskOutputs.Words.BUILDER ? Surface.DATASTREAM : Surface.COMMAND_LINE);
         }

@@ -22,6 +22,8 @@ public final class InferenceOutput {
     private int batchSize;
     private double queueMs;
     private double inferMs;
+    private boolean truncated;
+    private Chunk[] chunks;
 
     /** For Flink's POJO serializer. */
     public InferenceOutput() {}
@@ -66,6 +68,85 @@ public final class InferenceOutput {
         InferenceOutput out = new InferenceOutput(model, engine, null, null, 0f, batchSize, queueMs, inferMs);
         out.entities = entities;
         return out;
+    }
+
+    /**
+     * One window of a text cut into windows ({@code long-text} {@code chunk}, {@code chunk-output} {@code chunks}):
+     * where it lies in the text and what the task gave for it alone. A Flink POJO.
+     */
+    public static final class Chunk {
+        private int index;
+        private int start;
+        private int end;
+        private float[] embedding;
+        private String label;
+        private float score;
+
+        /** For Flink's POJO serializer. */
+        public Chunk() {}
+
+        /**
+         * @param start where its first token begins in the text, in code points (as entity offsets count)
+         * @param end where its last token ends, exclusive
+         * @param embedding an embedding model's vector of the window; else null
+         * @param label a classifier's (or zero-shot labels') best label for the window; else null
+         */
+        public Chunk(int index, int start, int end, float[] embedding, String label, float score) {
+            this.index = index;
+            this.start = start;
+            this.end = end;
+            this.embedding = embedding;
+            this.label = label;
+            this.score = score;
+        }
+
+        public int getIndex() {
+            return index;
+        }
+
+        public void setIndex(int index) {
+            this.index = index;
+        }
+
+        public int getStart() {
+            return start;
+        }
+
+        public void setStart(int start) {
+            this.start = start;
+        }
+
+        public int getEnd() {
+            return end;
+        }
+
+        public void setEnd(int end) {
+            this.end = end;
+        }
+
+        public float[] getEmbedding() {
+            return embedding;
+        }
+
+        public void setEmbedding(float[] embedding) {
+            this.embedding = embedding;
+        }
+
+        public String getLabel() {
+            return label;
+        }
+
+        public void setLabel(String label) {
+            this.label = label;
+        }
+
+        public float getScore() {
+            return score;
+        }
+
+        public void setScore(float score) {
+            this.score = score;
+        }
     }
 
     /**
@@ -219,6 +300,24 @@ public final class InferenceOutput {
 
     public void setQueueMs(double queueMs) {
         this.queueMs = queueMs;
+    }
+
+    /** Whether the text went on past its last window ({@code max-chunks}) and the rest was not read. */
+    public boolean isTruncated() {
+        return truncated;
+    }
+
+    public void setTruncated(boolean truncated) {
+        this.truncated = truncated;
+    }
+
+    /** Each window's results, in order, where they were asked for; else null. */
+    public Chunk[] getChunks() {
+        return chunks;
+    }
+
+    public void setChunks(Chunk[] chunks) {
+        this.chunks = chunks;
     }
 
     public double getInferMs() {

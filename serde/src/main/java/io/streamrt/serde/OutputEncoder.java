@@ -130,6 +130,12 @@ public final class OutputEncoder implements Serializable {
                 }
                 json.writeEndArray();
             }
+            if (output.isTruncated()) {
+                json.writeBooleanField("truncated", true);
+            }
+            if (output.getChunks() != null) {
+                writeChunks(json, output.getChunks());
+            }
             if (fields.has("batch_size")) {
                 json.writeNumberField("batch_size", output.getBatchSize());
             }
@@ -144,6 +150,26 @@ public final class OutputEncoder implements Serializable {
             throw new UncheckedIOException("writing to memory failed", e);
         }
         return bytes.toByteArray();
+    }
+
+    /** A chunked record's windows: where each lies in the text and its own results. */
+    private void writeChunks(JsonGenerator json, InferenceOutput.Chunk[] chunks) throws IOException {
+        json.writeArrayFieldStart("chunks");
+        for (InferenceOutput.Chunk chunk : chunks) {
+            json.writeStartObject();
+            json.writeNumberField("index", chunk.getIndex());
+            json.writeNumberField("start", chunk.getStart());
+            json.writeNumberField("end", chunk.getEnd());
+            if (chunk.getEmbedding() != null && fields.has("embedding")) {
+                writeEmbedding(json, chunk.getEmbedding());
+            }
+            if (chunk.getLabel() != null) {
+                json.writeStringField("label", chunk.getLabel());
+                json.writeNumberField("score", chunk.getScore());
+            }
+            json.writeEndObject();
+        }
+        json.writeEndArray();
     }
 
     private void writeEmbedding(JsonGenerator json, float[] embedding) throws IOException {

@@ -127,6 +127,30 @@ public final class TestModels {
     }
 
     /**
+     * The FP32 MiniLM as a token classifier, as optimum exports one: its only output {@code logits [batch, sequence,
+     * labels]}, a linear head with fixed pseudo-random weights over the last hidden state. No config.json: its labels
+     * are {@code LABEL_0}, {@code LABEL_1}, ...
+     *
+     * @return {@code dir/minilm-token-classifier/model.onnx}, with MiniLM's tokenizer.json beside it
+     */
+    public static Path minilmTokenClassifier(Path dir, int labels) {
+        OnnxModel base = OnnxModel.read(minilm().onnx());
+        String hidden = base.proto().getGraph().getOutput(0).getName();
+        Random random = new Random(11);
+        List<Float> weights = new ArrayList<>();
+        for (int i = 0; i < MINILM_HIDDEN * labels; i++) {
+            weights.add((float) random.nextGaussian());
+        }
+        GraphProto.Builder graph = base.proto().getGraph().toBuilder().clearOutput()
+                .addInitializer(TensorProto.newBuilder().setName("head/weight").setDataType(FLOAT)
+                        .addDims(MINILM_HIDDEN).addDims(labels).addAllFloatData(weights))
+                .addNode(NodeProto.newBuilder().setOpType("MatMul").addInput(hidden).addInput("head/weight")
+                        .addOutput("logits"))
+                .addOutput(floatValue("logits", -1, -1, labels));
+        return writeMiniLm(dir, "minilm-token-classifier", base, graph);
+    }
+
+    /**
      * The FP32 MiniLM as sentence-transformers exports it: two outputs, {@code last_hidden_state [batch, sequence,
      * 384]} and its mean-pooled, normalized {@code sentence_embedding [batch, 384]}.
      *

@@ -170,7 +170,7 @@ public final class EnrichCommand implements Callable<Integer> {
                     + textPairField + "'");
         }
         try {
-            return EnrichConfig.builder(bootstrapServers, inputTopic, outputTopic, deadLetterTopic)
+            EnrichConfig config = EnrichConfig.builder(bootstrapServers, inputTopic, outputTopic, deadLetterTopic)
                     .groupId(groupId)
                     .textField(textField)
                     .idField(idField)
@@ -183,6 +183,9 @@ public final class EnrichCommand implements Callable<Integer> {
                     .textPairField(textPairField)
                     .inference(operator)
                     .build();
+            // The operator's own checks of how its settings fit together, before anything starts.
+            EnrichPipeline.inference(config).build();
+            return config;
         } catch (IllegalArgumentException e) {
             throw bad(e.getMessage());
         }

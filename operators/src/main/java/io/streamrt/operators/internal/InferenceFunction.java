@@ -7,6 +7,7 @@ import io.streamrt.engine.ModelRejectedException;
 import io.streamrt.engine.task.ModelConfig;
 import io.streamrt.engine.task.TaskPlan;
 import io.streamrt.operators.BatchStatistics;
+import io.streamrt.operators.ChunkOutput;
 import io.streamrt.operators.EngineRegistryProvider;
 import io.streamrt.operators.InferenceMetrics;
 import io.streamrt.operators.InferenceResult;
@@ -16,9 +17,12 @@ import io.streamrt.operators.TaskOutputs;
 import io.streamrt.operators.internal.InferenceRequest.FailureScope;
 import io.streamrt.serde.DeadLetterReason;
 import io.streamrt.serde.InferenceOutput;
+import io.streamrt.serde.TextChunker;
 import io.streamrt.serde.TextTokenizer;
+import io.streamrt.serde.TextWindows;
 import io.streamrt.serde.TokenizedText;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -75,6 +79,8 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
     private transient EngineLease lease;
     private transient BatchScheduler scheduler;
     private transient TextTokenizer tokenizer;
+    /** long-text chunk: cuts a long text into windows; else null. */
+    private transient TextChunker chunker;
     /** This subtask's place among this JVM's subtasks of the same engine, and so its GPU. */
     private transient GpuAssignment.Claim gpu;
     /** What the model's outputs are turned into: the task and its settings. */
@@ -188,6 +194,12 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
         int maxSequenceLength = Math.min(settings.engine().maxSequenceLength(), info.maxSequenceLength());
         tokenizer = lease.attachment(TextTokenizer.class,
                 engine -> TextTokenizer.open(lease.model().tokenizer(), maxSequenceLength));
+        InferenceSettings.Chunking chunking = settings.chunking();
+        if (chunking.chunks()) {
+            chunker = lease.attachment(TextChunker.class, List.of(maxSequenceLength, chunking.overlapTokens(),
+                    chunking.maxChunks()), engine -> TextChunker.open(lease.model().tokenizer(), maxSequenceLength,
+                    chunking.overlapTokens(), chunking.maxChunks()));
+        }
         String engineId = lease.engineId();
         SchedulerConfig config = new SchedulerConfig(settings.batching(), settings.engine().maxBatchSize(),
                 maxSequenceLength, settings.tokenBudget(), TimeUnit.MILLISECONDS.toNanos(settings.maxDelayMs()));
@@ -261,6 +273,10 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
                 return;
             }
         }
+        if (chunker != null) {
+            submitWindows(input, resultFuture, text);
+            return;
+        }
         // Only token classification maps tags back onto the text: the other tasks skip the tokens' spans.
         TokenizedText tokens = head.needsTokens() ? tokenizer.encodeWithSpans(settings.prefix(), text, pair)
                 : tokenizer.encode(settings.prefix(), text, pair);
@@ -268,13 +284,43 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
             truncated.inc();
         }
         long now = scheduler.nowNanos();
-        Completion completion = new Completion(input, resultFuture, head.needsTokens() ? text : null, tokens);
+        Completion completion = new Completion(input, resultFuture, head.needsTokens() ? text : null, tokens, null);
         InferenceRequest request = new InferenceRequest(tokens.ids(), tokens.typeIds(), now,
                 now + latencyTargetNanos, this, completion);
-        completion.request = request;
+        completion.requests[0] = request;
         inFlight.incrementAndGet();
         pending.put(resultFuture, completion);
         scheduler.submit(request);
+    }
+
+    /**
+     * long-text chunk: the text's windows go to the scheduler as rows of their own, which may ride in different
+     * batches; the record completes when its last window does.
+     */
+    private void submitWindows(T input, ResultFuture<InferenceResult<T>> resultFuture, String text) {
+        TextWindows windows;
+        try {
+            windows = chunker.windows(settings.prefix(), text);
+        } catch (IllegalArgumentException e) {
+            handle(input, resultFuture, FailureScope.BATCH, DeadLetterReason.INFERENCE_FAILED,
+                    new IllegalArgumentException("cannot cut " + describe(input) + " into windows: " + e.getMessage(),
+                            e));
+            return;
+        }
+        if (windows.truncated()) {
+            truncated.inc();
+        }
+        long now = scheduler.nowNanos();
+        Completion completion = new Completion(input, resultFuture, text, null, windows);
+        for (TextWindows.Window window : windows.windows()) {
+            completion.requests[window.index()] = new InferenceRequest(window.tokens().ids(), null, now,
+                    now + latencyTargetNanos, this, completion.new WindowCallback(window));
+        }
+        inFlight.incrementAndGet();
+        pending.put(resultFuture, completion);
+        for (InferenceRequest request : completion.requests) {
+            scheduler.submit(request);
+        }
     }
 
     /**
@@ -287,7 +333,9 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
         if (completion == null || !completion.claim()) {
             return; // its result or failure came first
         }
-        scheduler.cancel(completion.request);
+        for (InferenceRequest request : completion.requests) {
+            scheduler.cancel(request);
+        }
         timedOut.inc();
         handle(input, resultFuture, FailureScope.BATCH, DeadLetterReason.INFERENCE_TIMEOUT, new TimeoutException(
                 "no inference result within " + settings.timeoutMs() + " ms for " + describe(input)
@@ -354,23 +402,62 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
         }
     }
 
-    /** Completes one record's future exactly once, on the scheduler's thread (or the task thread on timeout). */
+    /**
+     * Completes one record's future exactly once, on the scheduler's thread (or the task thread on timeout): from its
+     * one row, or (long-text chunk) from its windows' rows, when the last of them is in.
+     */
     private final class Completion implements InferenceRequest.Callback {
 
         private final T input;
         private final ResultFuture<InferenceResult<T>> future;
-        /** Token classification: the text and its tokens, to map tags back onto it; else null. */
+        /** Token classification or chunked: the text, to map tags back onto it; else null. */
         private final String text;
+        /** Token classification, one row: the text's tokens; else null. */
         private final TokenizedText tokens;
+        /** Chunked: the text's windows, and each one's part of the results once in; else null. */
+        private final TextWindows windows;
+        private final TaskHead.Part[] parts;
+        private final AtomicInteger remaining;
         private final AtomicBoolean done = new AtomicBoolean();
-        /** Set right after construction, before the request is submitted. */
-        InferenceRequest request;
+        /** Its rows' requests, set before they are submitted. */
+        final InferenceRequest[] requests;
 
-        Completion(T input, ResultFuture<InferenceResult<T>> future, String text, TokenizedText tokens) {
+        Completion(T input, ResultFuture<InferenceResult<T>> future, String text, TokenizedText tokens,
+                TextWindows windows) {
             this.input = input;
             this.future = future;
             this.text = text;
             this.tokens = text == null ? null : tokens;
+            this.windows = windows;
+            int rows = windows == null ? 1 : windows.windows().size();
+            this.parts = windows == null ? null : new TaskHead.Part[rows];
+            this.remaining = new AtomicInteger(rows);
+            this.requests = new InferenceRequest[rows];
+        }
+
+        /** A chunked record's window: keeps its part; the last window in completes the record. */
+        final class WindowCallback implements InferenceRequest.Callback {
+            private final TextWindows.Window window;
+
+            WindowCallback(TextWindows.Window window) {
+                this.window = window;
+            }
+
+            @Override
+            public void onResult(InferenceRequest.Row row, int rows, long queueNanos, long runNanos) {
+                if (done.get()) {
+                    return; // failed or timed out while this window's batch ran
+                }
+                parts[window.index()] = head.part(row, window);
+                if (remaining.decrementAndGet() == 0) {
+                    Completion.this.onResult(row, rows, queueNanos, runNanos);
+                }
+            }
+
+            @Override
+            public void onFailure(Throwable error, FailureScope scope) {
+                Completion.this.onFailure(error, scope);
+            }
         }
 
         /** Takes the record out of flight; false if something completed it already. */
@@ -401,7 +488,9 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
             }
             double queueMs = queueNanos / 1e6;
             double runMs = runNanos / 1e6;
-            InferenceOutput output = head.output(row, text, tokens, rows, queueMs, runMs);
+            InferenceOutput output = windows == null ? head.output(row, text, tokens, rows, queueMs, runMs)
+                    : head.combine(text, parts, windows.truncated(),
+                            settings.chunking().output() == ChunkOutput.CHUNKS, rows, queueMs, runMs);
             queueTimeMs.update(Math.round(queueMs));
             runTimeMs.update(Math.round(runMs));
             batchSize.update(rows);
@@ -416,6 +505,11 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
         public void onFailure(Throwable error, FailureScope scope) {
             if (!claim()) {
                 return;
+            }
+            if (windows != null) {
+                for (InferenceRequest request : requests) {
+                    scheduler.cancel(request); // the record's other windows need not run
+                }
             }
             String what = switch (scope) {
                 case RECORD -> "the engine " + lease.engineId() + " failed on " + describe(input)

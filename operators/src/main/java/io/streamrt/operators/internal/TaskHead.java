@@ -9,13 +9,18 @@ import io.streamrt.engine.task.EntityGrouper;
 import io.streamrt.engine.task.Pooling;
 import io.streamrt.engine.task.Task;
 import io.streamrt.engine.task.TaskPlan;
+import io.streamrt.operators.ChunkAggregation;
 import io.streamrt.operators.InferenceSettings;
 import io.streamrt.serde.InferenceOutput;
 import io.streamrt.serde.TextTokenizer;
+import io.streamrt.serde.TextWindows;
 import io.streamrt.serde.TokenizedText;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.flink.annotation.Internal;
 
 /**
@@ -93,57 +98,191 @@ final class TaskHead {
     InferenceOutput output(InferenceRequest.Row row, String text, TokenizedText tokens, int rows, double queueMs,
             double runMs) {
         return switch (plan.task()) {
-            case EMBEDDING -> {
-                float[] embedding = embed(row);
-                String label = null;
-                float score = 0f;
-                if (labelEmbeddings.length > 0) {
-                    float[] unit = plan.normalize() ? embedding : Pooling.normalize(embedding.clone());
-                    int best = nearestLabel(unit);
-                    label = settings.labels().get(best);
-                    score = dot(unit, labelEmbeddings[best]);
-                }
-                yield new InferenceOutput(modelName, backend, settings.output().has("embedding") ? embedding : null,
-                        label, score, rows, queueMs, runMs);
+            case EMBEDDING -> embedding(embed(row), rows, queueMs, runMs);
+            case CLASSIFICATION -> classification(scores(row), rows, queueMs, runMs);
+            case TOKEN_CLASSIFICATION -> entities(text, tokens(row, tokens), rows, queueMs, runMs);
+        };
+    }
+
+    /** An embedding's output, with its nearest zero-shot label where there are labels. */
+    private InferenceOutput embedding(float[] embedding, int rows, double queueMs, double runMs) {
+        String label = null;
+        float score = 0f;
+        if (labelEmbeddings.length > 0) {
+            float[] unit = plan.normalize() ? embedding : Pooling.normalize(embedding.clone());
+            int best = nearestLabel(unit);
+            label = settings.labels().get(best);
+            score = dot(unit, labelEmbeddings[best]);
+        }
+        return new InferenceOutput(modelName, backend, settings.output().has("embedding") ? embedding : null, label,
+                score, rows, queueMs, runMs);
+    }
+
+    /** A classifier's probabilities (its activation applied) for one row. */
+    private double[] scores(InferenceRequest.Row row) {
+        return plan.activation().apply(row.output().tensor(plan.output()).row(row.index()));
+    }
+
+    /** A classifier's output: the best label and, with top-k, the k best labels' scores. */
+    private InferenceOutput classification(double[] scores, int rows, double queueMs, double runMs) {
+        Integer[] order = new Integer[scores.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Double.compare(scores[b], scores[a]));
+        int k = Math.min(settings.topK(), scores.length);
+        String[] topLabels = new String[k];
+        double[] topScores = new double[k];
+        for (int i = 0; i < k; i++) {
+            topLabels[i] = plan.labels().get(order[i]);
+            topScores[i] = scores[order[i]];
+        }
+        return InferenceOutput.classification(modelName, backend, plan.labels().get(order[0]),
+                (float) scores[order[0]], topLabels, topScores, rows, queueMs, runMs);
+    }
+
+    /** The row's tokens that come from the text, each with its tag probabilities. */
+    private List<EntityGrouper.Token> tokens(InferenceRequest.Row row, TokenizedText tokens) {
+        OutputTensor logits = row.output().tensor(plan.output());
+        int width = logits.lastDimension();
+        int base = row.index() * logits.rowLength();
+        List<EntityGrouper.Token> inText = new ArrayList<>();
+        for (int t = 0; t < row.length(); t++) {
+            if (tokens.inText(t)) {
+                inText.add(new EntityGrouper.Token(tokens.tokens()[t], tokens.starts()[t], tokens.ends()[t],
+                        Activation.SOFTMAX.apply(Arrays.copyOfRange(logits.data(), base + t * width,
+                                base + (t + 1) * width))));
             }
-            case CLASSIFICATION -> {
-                double[] scores = plan.activation().apply(row.output().tensor(plan.output()).row(row.index()));
-                Integer[] order = new Integer[scores.length];
-                for (int i = 0; i < order.length; i++) {
-                    order[i] = i;
-                }
-                Arrays.sort(order, (a, b) -> Double.compare(scores[b], scores[a]));
-                int k = Math.min(settings.topK(), scores.length);
-                String[] topLabels = new String[k];
-                double[] topScores = new double[k];
-                for (int i = 0; i < k; i++) {
-                    topLabels[i] = plan.labels().get(order[i]);
-                    topScores[i] = scores[order[i]];
-                }
-                yield InferenceOutput.classification(modelName, backend, plan.labels().get(order[0]),
-                        (float) scores[order[0]], topLabels, topScores, rows, queueMs, runMs);
-            }
+        }
+        return inText;
+    }
+
+    /** A token classifier's output: the tokens grouped into entities with offsets into the text. */
+    private InferenceOutput entities(String text, List<EntityGrouper.Token> tokens, int rows, double queueMs,
+            double runMs) {
+        List<EntityGrouper.Entity> found = grouper.group(text, tokens, plan.aggregation());
+        InferenceOutput.Entity[] entities = new InferenceOutput.Entity[found.size()];
+        for (int i = 0; i < entities.length; i++) {
+            EntityGrouper.Entity e = found.get(i);
+            entities[i] = new InferenceOutput.Entity(e.entityGroup(), e.score(), e.word(), e.start(), e.end());
+        }
+        return InferenceOutput.entities(modelName, backend, entities, rows, queueMs, runMs);
+    }
+
+    /**
+     * One window's results of a chunked record, kept until its last window is in.
+     *
+     * @param embedding an embedding model's vector of the window; else null
+     * @param scores a classifier's probabilities for the window; else null
+     * @param tokens a token classifier's tokens of the window, with spans in the whole text; else null
+     * @param edges for each of {@code tokens}: how far it is from the window's nearer edge, in tokens
+     */
+    record Part(TextWindows.Window window, float[] embedding, double[] scores, List<EntityGrouper.Token> tokens,
+            int[] edges) {}
+
+    /** What the task makes of one window's row, before the record's windows are combined ({@link #combine}). */
+    Part part(InferenceRequest.Row row, TextWindows.Window window) {
+        return switch (plan.task()) {
+            case EMBEDDING -> new Part(window, embed(row), null, null, null);
+            case CLASSIFICATION -> new Part(window, null, scores(row), null, null);
             case TOKEN_CLASSIFICATION -> {
-                OutputTensor logits = row.output().tensor(plan.output());
-                int width = logits.lastDimension();
-                int base = row.index() * logits.rowLength();
-                List<EntityGrouper.Token> inText = new ArrayList<>();
-                for (int t = 0; t < row.length(); t++) {
-                    if (tokens.inText(t)) {
-                        inText.add(new EntityGrouper.Token(tokens.tokens()[t], tokens.starts()[t], tokens.ends()[t],
-                                Activation.SOFTMAX.apply(Arrays.copyOfRange(logits.data(), base + t * width,
-                                        base + (t + 1) * width))));
-                    }
+                TokenizedText tokens = window.tokens();
+                List<EntityGrouper.Token> inText = tokens(row, tokens);
+                int[] edges = new int[inText.size()];
+                for (int i = 0; i < edges.length; i++) {
+                    edges[i] = Math.min(i, edges.length - 1 - i);
                 }
-                List<EntityGrouper.Entity> found = grouper.group(text, inText, plan.aggregation());
-                InferenceOutput.Entity[] entities = new InferenceOutput.Entity[found.size()];
-                for (int i = 0; i < entities.length; i++) {
-                    EntityGrouper.Entity e = found.get(i);
-                    entities[i] = new InferenceOutput.Entity(e.entityGroup(), e.score(), e.word(), e.start(), e.end());
-                }
-                yield InferenceOutput.entities(modelName, backend, entities, rows, queueMs, runMs);
+                yield new Part(window, null, null, inText, edges);
             }
         };
+    }
+
+    /**
+     * A chunked record's results from its windows' parts: an embedding's mean (normalized where the model
+     * normalizes), a classifier's mean or max probabilities, the entities of every window's tokens, each token taken
+     * from the window where it is farthest from an edge (as Hugging Face's pipeline does with a stride).
+     *
+     * @param parts the record's windows' parts, in window order
+     * @param truncated whether the text went on past the last window
+     * @param chunks whether each window's results go in the output too
+     * @param rows and {@code queueMs}, {@code runMs}: the last window's batch, which completed the record
+     */
+    InferenceOutput combine(String text, Part[] parts, boolean truncated, boolean chunks, int rows, double queueMs,
+            double runMs) {
+        InferenceOutput output = switch (plan.task()) {
+            case EMBEDDING -> {
+                float[] mean = parts[0].embedding().clone();
+                if (parts.length > 1) {
+                    for (int p = 1; p < parts.length; p++) {
+                        float[] next = parts[p].embedding();
+                        for (int d = 0; d < mean.length; d++) {
+                            mean[d] += next[d];
+                        }
+                    }
+                    for (int d = 0; d < mean.length; d++) {
+                        mean[d] /= parts.length;
+                    }
+                    if (plan.normalize()) {
+                        mean = Pooling.normalize(mean);
+                    }
+                }
+                yield embedding(mean, rows, queueMs, runMs);
+            }
+            case CLASSIFICATION -> {
+                double[] combined = parts[0].scores().clone();
+                for (int p = 1; p < parts.length; p++) {
+                    double[] next = parts[p].scores();
+                    for (int l = 0; l < combined.length; l++) {
+                        combined[l] = settings.chunking().aggregation() == ChunkAggregation.MAX
+                                ? Math.max(combined[l], next[l]) : combined[l] + next[l];
+                    }
+                }
+                if (settings.chunking().aggregation() != ChunkAggregation.MAX && parts.length > 1) {
+                    for (int l = 0; l < combined.length; l++) {
+                        combined[l] /= parts.length;
+                    }
+                }
+                yield classification(combined, rows, queueMs, runMs);
+            }
+            case TOKEN_CLASSIFICATION -> {
+                // Each token once, from the window in which it is farthest from an edge; keyed by where it starts.
+                TreeMap<Integer, EntityGrouper.Token> best = new TreeMap<>();
+                Map<Integer, Integer> bestEdge = new HashMap<>();
+                for (Part part : parts) {
+                    for (int i = 0; i < part.tokens().size(); i++) {
+                        EntityGrouper.Token token = part.tokens().get(i);
+                        Integer edge = bestEdge.get(token.start());
+                        if (edge == null || part.edges()[i] > edge) {
+                            best.put(token.start(), token);
+                            bestEdge.put(token.start(), part.edges()[i]);
+                        }
+                    }
+                }
+                yield entities(text, new ArrayList<>(best.values()), rows, queueMs, runMs);
+            }
+        };
+        output.setTruncated(truncated);
+        if (chunks) {
+            InferenceOutput.Chunk[] each = new InferenceOutput.Chunk[parts.length];
+            for (int p = 0; p < parts.length; p++) {
+                each[p] = chunk(parts[p]);
+            }
+            output.setChunks(each);
+        }
+        return output;
+    }
+
+    /** One window's entry in a record's {@code chunks}: where it lies, and its own embedding or best label. */
+    private InferenceOutput.Chunk chunk(Part part) {
+        TextWindows.Window window = part.window();
+        InferenceOutput alone = switch (plan.task()) {
+            case EMBEDDING -> embedding(part.embedding(), 0, 0, 0);
+            case CLASSIFICATION -> classification(part.scores(), 0, 0, 0);
+            case TOKEN_CLASSIFICATION -> null;
+        };
+        return new InferenceOutput.Chunk(window.index(), window.start(), window.end(),
+                alone == null ? null : alone.getEmbedding(), alone == null ? null : alone.getLabel(),
+                alone == null ? 0f : alone.getScore());
     }
 
     /** The sentence embedding of one row, pooled and normalized as the plan says. */

@@ -4,6 +4,7 @@ import io.streamrt.engine.EngineRegistry;
 import io.streamrt.engine.ModelFiles;
 import io.streamrt.engine.task.Task;
 import io.streamrt.engine.task.TaskPlan;
+import io.streamrt.operators.ChunkOutput;
 import io.streamrt.operators.FailurePolicy;
 import io.streamrt.operators.InferenceOptions;
 import io.streamrt.operators.InferenceSettings;
@@ -87,6 +88,14 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
             throw new ValidationException("model " + name + ": 'on-failure' = 'DEAD_LETTER' emits a row that failed "
                     + "with NULL results and the reason in OUTPUT column `error` STRING: declare that column, or use "
                     + "'on-failure' = 'FAIL'");
+        }
+        if (settings.chunking().chunks() && settings.chunking().output() == ChunkOutput.CHUNKS) {
+            throw new ValidationException("model " + name + ": 'chunk.output' = 'chunks' adds each window's results, "
+                    + "which no OUTPUT column takes: use 'document' (the row's results from all its windows)");
+        }
+        if (settings.chunking().chunks() && input.size() == 2) {
+            throw new ValidationException("model " + name + ": 'long-text' = 'chunk' cuts a single text into "
+                    + "windows; a text pair (a cross-encoder's) is truncated: use 'long-text' = 'truncate'");
         }
         TaskPlan plan = settings.task().task() != null ? null : detectTask(name, settings, surface);
         Task task = plan != null ? plan.task() : settings.task().task();
