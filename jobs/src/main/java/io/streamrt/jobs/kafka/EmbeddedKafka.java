@@ -296,9 +296,10 @@ public final class EmbeddedKafka implements AutoCloseable {
             // 50 partitions each cost a second or more to create on first use, on two cores.
             settings.put(topic + ".num.partitions", "4");
         }
-        // These two default to two in-sync replicas, more than one node has.
-        settings.put("transaction.state.log.min.isr", "1");
-        settings.put("share.coordinator.state.topic.min.isr", "1");
+        for (String topic : List.of("transaction.state.log", "share.coordinator.state.topic")) {
+            // Two in-sync replicas by default, more than one node has (the offsets topic has no such setting).
+            settings.put(topic + ".min.isr", "1");
+        }
         // The default 3 s wait for more members only slows down single-consumer tests.
         settings.put("group.initial.rebalance.delay.ms", "0");
         // Flink's exactly-once producers ask for long transactions; the broker rejects any over this.
