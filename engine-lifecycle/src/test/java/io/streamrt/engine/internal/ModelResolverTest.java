@@ -19,22 +19,26 @@ class ModelResolverTest {
 
     @Test
     void int8BuiltinIsExtractedWithItsTokenizer() {
-        ModelFiles files = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_INT8, null);
+        ModelFiles files = assertExtracted(ModelFiles.BUILTIN_MINILM_INT8, "all-minilm-l6-v2-int8",
+                "all-minilm-l6-v2-q.onnx", "all-minilm-l6-v2-q-tokenizer.json");
 
-        assertThat(files.name()).isEqualTo("all-minilm-l6-v2-int8");
-        assertThat(files.onnx()).isRegularFile().hasFileName("all-minilm-l6-v2-q.onnx");
-        assertThat(files.tokenizer()).isRegularFile().hasFileName("all-minilm-l6-v2-q-tokenizer.json");
         assertThat(files.onnx().getParent())
                 .isEqualTo(Path.of(System.getProperty("java.io.tmpdir"), "streamrt-models", "all-minilm-l6-v2-int8"));
     }
 
     @Test
     void fp32BuiltinIsExtractedWithItsTokenizer() {
-        ModelFiles files = ModelFiles.resolve(ModelFiles.BUILTIN_MINILM_FP32, null);
+        assertExtracted(ModelFiles.BUILTIN_MINILM_FP32, "all-minilm-l6-v2", "all-minilm-l6-v2.onnx",
+                "all-minilm-l6-v2-tokenizer.json");
+    }
 
-        assertThat(files.name()).isEqualTo("all-minilm-l6-v2");
-        assertThat(files.onnx()).isRegularFile().hasFileName("all-minilm-l6-v2.onnx");
-        assertThat(files.tokenizer()).isRegularFile().hasFileName("all-minilm-l6-v2-tokenizer.json");
+    /** Resolves {@code builtin} and checks its name and that its model and tokenizer files are there. */
+    private static ModelFiles assertExtracted(String builtin, String name, String onnx, String tokenizer) {
+        ModelFiles files = ModelFiles.resolve(builtin, null);
+        assertThat(files.name()).isEqualTo(name);
+        assertThat(files.onnx()).isRegularFile().hasFileName(onnx);
+        assertThat(files.tokenizer()).isRegularFile().hasFileName(tokenizer);
+        return files;
     }
 
     @Test

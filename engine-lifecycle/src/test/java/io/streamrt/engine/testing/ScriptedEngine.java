@@ -87,28 +87,22 @@ public final class ScriptedEngine implements InferenceEngine {
 
     /** Makes later {@code run} calls block until {@link #release()}. */
     public static void hold() {
-        RUN_GATE.compareAndSet(null, new CountDownLatch(1));
+        close(RUN_GATE);
     }
 
     /** Lets held and later {@code run} calls go. */
     public static void release() {
-        CountDownLatch gate = RUN_GATE.getAndSet(null);
-        if (gate != null) {
-            gate.countDown();
-        }
+        open(RUN_GATE);
     }
 
     /** Makes later engine builds block until {@link #releaseBuilds()}, to line up concurrent acquires. */
     public static void holdBuilds() {
-        BUILD_GATE.compareAndSet(null, new CountDownLatch(1));
+        close(BUILD_GATE);
     }
 
     /** Lets held and later builds go. */
     public static void releaseBuilds() {
-        CountDownLatch gate = BUILD_GATE.getAndSet(null);
-        if (gate != null) {
-            gate.countDown();
-        }
+        open(BUILD_GATE);
     }
 
     /** The next {@code run} (on any scripted engine) throws {@code EngineException(message)}. */
@@ -307,6 +301,19 @@ public final class ScriptedEngine implements InferenceEngine {
             closed = true;
         }
         CLOSED.incrementAndGet();
+    }
+
+    /** Holds callers of {@link #await} on {@code gate} from now on; a gate already closed stays as it is. */
+    private static void close(AtomicReference<CountDownLatch> gate) {
+        gate.compareAndSet(null, new CountDownLatch(1));
+    }
+
+    /** Lets the callers held at {@code gate} go, and later ones pass. */
+    private static void open(AtomicReference<CountDownLatch> gate) {
+        CountDownLatch latch = gate.getAndSet(null);
+        if (latch != null) {
+            latch.countDown();
+        }
     }
 
     private static void await(CountDownLatch gate, String what) {

@@ -1,17 +1,19 @@
 package io.streamrt.jobs.bench;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
  * The figures of one {@code bench} run, in the JSON shape other scripts read: field names and nesting
- * are a contract, so nothing is added here that the shape does not name. Rates are records per second, times
- * milliseconds.
+ * are a contract, so nothing is added here that the shape does not name. A field is named after its component in
+ * snake_case ({@code @JsonNaming}); {@code @JsonPropertyOrder} lists the names in order. Rates are records per
+ * second, times milliseconds.
  *
  * <pre>{@code
  * BenchResults results = new ObjectMapper().readValue(Path.of("bench-results.json").toFile(), BenchResults.class);
@@ -26,15 +28,10 @@ import java.util.List;
  * @param scenarios per-record, static and adaptive, in that order
  * @param latencyTargetMs the adaptive scenario's latency target
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonPropertyOrder({"date", "machine", "model", "engine", "engine_alone", "scenarios", "latency_target_ms"})
-public record BenchResults(
-        @JsonProperty("date") String date,
-        @JsonProperty("machine") String machine,
-        @JsonProperty("model") String model,
-        @JsonProperty("engine") String engine,
-        @JsonProperty("engine_alone") List<EnginePoint> engineAlone,
-        @JsonProperty("scenarios") List<Scenario> scenarios,
-        @JsonProperty("latency_target_ms") double latencyTargetMs) {
+public record BenchResults(String date, String machine, String model, String engine, List<EnginePoint> engineAlone,
+        List<Scenario> scenarios, double latencyTargetMs) {
 
     public BenchResults {
         engineAlone = List.copyOf(engineAlone);
@@ -47,10 +44,9 @@ public record BenchResults(
      * @param batchSize records per batch
      * @param recordsPerS records over the time the engine took for all of them
      */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonPropertyOrder({"batch_size", "records_per_s"})
-    public record EnginePoint(
-            @JsonProperty("batch_size") int batchSize,
-            @JsonProperty("records_per_s") double recordsPerS) {}
+    public record EnginePoint(int batchSize, double recordsPerS) {}
 
     /**
      * One way of running the model inside the Flink job.
@@ -59,11 +55,9 @@ public record BenchResults(
      * @param maxRecordsPerS sustained rate with the input pre-loaded: records over the span of output timestamps
      * @param openLoop one point per offered load
      */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonPropertyOrder({"name", "max_records_per_s", "open_loop"})
-    public record Scenario(
-            @JsonProperty("name") String name,
-            @JsonProperty("max_records_per_s") double maxRecordsPerS,
-            @JsonProperty("open_loop") List<OpenLoopPoint> openLoop) {
+    public record Scenario(String name, double maxRecordsPerS, List<OpenLoopPoint> openLoop) {
 
         public Scenario {
             openLoop = List.copyOf(openLoop);
@@ -82,17 +76,11 @@ public record BenchResults(
      * @param meanBatchSize records per engine batch during the paced window
      * @param paddingRatio share of padded token positions that held no token, in [0, 1)
      */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonPropertyOrder({"load", "offered_per_s", "achieved_per_s", "p50_ms", "p95_ms", "p99_ms", "mean_batch_size",
             "padding_ratio"})
-    public record OpenLoopPoint(
-            @JsonProperty("load") double load,
-            @JsonProperty("offered_per_s") double offeredPerS,
-            @JsonProperty("achieved_per_s") double achievedPerS,
-            @JsonProperty("p50_ms") double p50Ms,
-            @JsonProperty("p95_ms") double p95Ms,
-            @JsonProperty("p99_ms") double p99Ms,
-            @JsonProperty("mean_batch_size") double meanBatchSize,
-            @JsonProperty("padding_ratio") double paddingRatio) {}
+    public record OpenLoopPoint(double load, double offeredPerS, double achievedPerS, double p50Ms, double p95Ms,
+            double p99Ms, double meanBatchSize, double paddingRatio) {}
 
     /** The scenario of that name, or null. */
     public Scenario scenario(String name) {

@@ -3,7 +3,9 @@ package io.streamrt.jobs.bench;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
@@ -27,7 +29,8 @@ import org.jfree.data.xy.XYSeriesCollection;
  * The figures of a soak run as JSON, a chart, and the growth verdict: the live heap (after a full GC) and resident
  * memory from the first two minutes after the warm-up (the first quarter of the run) to the last two minutes,
  * medians of the samples there. Target: both flat within 5%. The heap after the latest (young) collection is kept
- * too, but it is not the verdict: it carries old-generation garbage that G1 collects in its own time.
+ * too, but it is not the verdict: it carries old-generation garbage that G1 collects in its own time. A JSON field
+ * is named after its component in snake_case unless {@code @JsonProperty} names it.
  *
  * <pre>{@code
  * SoakReport report = SoakReport.of(meta, soak);
@@ -50,24 +53,12 @@ import org.jfree.data.xy.XYSeriesCollection;
  * @param p99LastMs median p99 of the last two minutes
  * @param samples every sample
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonPropertyOrder({"date", "machine", "model", "engine", "offered_per_s", "minutes", "warm_up_s", "sent", "received",
         "dead_letters", "heap_growth_pct", "rss_growth_pct", "p99_first_ms", "p99_last_ms", "samples"})
-record SoakReport(
-        @JsonProperty("date") String date,
-        @JsonProperty("machine") String machine,
-        @JsonProperty("model") String model,
-        @JsonProperty("engine") String engine,
-        @JsonProperty("offered_per_s") double offeredPerS,
-        @JsonProperty("minutes") double minutes,
-        @JsonProperty("warm_up_s") double warmUpSeconds,
-        @JsonProperty("sent") long sent,
-        @JsonProperty("received") long received,
-        @JsonProperty("dead_letters") long deadLetters,
-        @JsonProperty("heap_growth_pct") double heapGrowthPct,
-        @JsonProperty("rss_growth_pct") double rssGrowthPct,
-        @JsonProperty("p99_first_ms") double p99FirstMs,
-        @JsonProperty("p99_last_ms") double p99LastMs,
-        @JsonProperty("samples") List<Point> samples) {
+record SoakReport(String date, String machine, String model, String engine, double offeredPerS, double minutes,
+        @JsonProperty("warm_up_s") double warmUpSeconds, long sent, long received, long deadLetters,
+        double heapGrowthPct, double rssGrowthPct, double p99FirstMs, double p99LastMs, List<Point> samples) {
 
     /** Growth within this share counts as flat. */
     static final double FLAT_PCT = 5.0;
@@ -76,17 +67,11 @@ record SoakReport(
     private static final double COMPARED_S = 120;
 
     /** One sample, as {@link SoakBench.Sample}. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonPropertyOrder({"t_s", "heap_after_gc_mb", "live_heap_mb", "rss_mb", "scheduler_queued", "in_pipeline",
             "received", "p99_ms"})
-    record Point(
-            @JsonProperty("t_s") double seconds,
-            @JsonProperty("heap_after_gc_mb") double heapAfterGcMb,
-            @JsonProperty("live_heap_mb") double liveHeapMb,
-            @JsonProperty("rss_mb") double rssMb,
-            @JsonProperty("scheduler_queued") int schedulerQueued,
-            @JsonProperty("in_pipeline") long inPipeline,
-            @JsonProperty("received") int received,
-            @JsonProperty("p99_ms") double p99Ms) {}
+    record Point(@JsonProperty("t_s") double seconds, double heapAfterGcMb, double liveHeapMb, double rssMb,
+            int schedulerQueued, long inPipeline, int received, double p99Ms) {}
 
     /** Who ran what, where. */
     record Meta(String date, String machine, String model, String engine, double minutes) {}

@@ -3,6 +3,7 @@ package io.streamrt.jobs.bench;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamrt.jobs.enrich.EnrichConfig;
+import io.streamrt.operators.sql.ModelOptions;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -95,16 +96,16 @@ final class SqlBench {
                 + "'value.fields-include' = 'EXCEPT_KEY'";
         Map<String, String> model = new LinkedHashMap<>();
         model.put("provider", "streamrt");
-        model.put("model", config.model());
-        model.put("engine", config.engine());
-        model.put("batch.max-size-records", String.valueOf(config.maxBatchSize()));
-        model.put("batch.max-sequence-length-tokens", String.valueOf(config.maxSequenceLength()));
-        model.put("latency-target-ms", String.valueOf(config.latencyTargetMs()));
+        model.put(ModelOptions.MODEL.key(), config.model());
+        model.put(ModelOptions.ENGINE.key(), config.engine());
+        model.put(ModelOptions.MAX_BATCH_SIZE.key(), String.valueOf(config.maxBatchSize()));
+        model.put(ModelOptions.MAX_SEQUENCE_LENGTH.key(), String.valueOf(config.maxSequenceLength()));
+        model.put(ModelOptions.LATENCY_TARGET_MS.key(), String.valueOf(config.latencyTargetMs()));
         if (config.tokenizer() != null) {
-            model.put("tokenizer", config.tokenizer());
+            model.put(ModelOptions.TOKENIZER.key(), config.tokenizer());
         }
         if (!config.labels().isEmpty()) {
-            model.put("labels", String.join(";", config.labels()));
+            model.put(ModelOptions.LABELS.key(), String.join(";", config.labels()));
         }
         config.engineOptions().forEach((key, value) -> model.put("engine." + key, value));
         // The model's OUTPUT columns, also the fields of the sink's inference row, in order.

@@ -290,16 +290,16 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private static Map<String, Object> brokerSettings() {
         Map<String, Object> settings = new TreeMap<>();
-        // Internal topics default to three replicas, which a one-node cluster can never create.
-        settings.put("offsets.topic.replication.factor", "1");
-        settings.put("transaction.state.log.replication.factor", "1");
-        settings.put("transaction.state.log.min.isr", "1");
-        settings.put("share.coordinator.state.topic.replication.factor", "1");
-        settings.put("share.coordinator.state.topic.min.isr", "1");
-        // 50 partitions each cost a second or more to create on first use, on two cores.
-        settings.put("offsets.topic.num.partitions", "4");
-        settings.put("transaction.state.log.num.partitions", "4");
-        settings.put("share.coordinator.state.topic.num.partitions", "4");
+        for (String topic : List.of("offsets.topic", "transaction.state.log", "share.coordinator.state.topic")) {
+            // Internal topics default to three replicas, which a one-node cluster can never create.
+            settings.put(topic + ".replication.factor", "1");
+            // 50 partitions each cost a second or more to create on first use, on two cores.
+            settings.put(topic + ".num.partitions", "4");
+        }
+        for (String topic : List.of("transaction.state.log", "share.coordinator.state.topic")) {
+            // Two in-sync replicas by default, more than one node has (the offsets topic has no such setting).
+            settings.put(topic + ".min.isr", "1");
+        }
         // The default 3 s wait for more members only slows down single-consumer tests.
         settings.put("group.initial.rebalance.delay.ms", "0");
         // Flink's exactly-once producers ask for long transactions; the broker rejects any over this.

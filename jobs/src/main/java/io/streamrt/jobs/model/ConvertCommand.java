@@ -39,8 +39,8 @@ public final class ConvertCommand implements Callable<Integer> {
             description = "The float32 .onnx model, a Hugging Face export directory, or builtin:all-minilm-l6-v2.")
     String in;
 
-    @Parameters(index = "1", paramLabel = "OUT", description = "Where the float16 .onnx model goes (replaced if "
-            + "there); for an export directory IN, a directory: the model in IN's layout, its other files copied.")
+    @Parameters(index = "1", paramLabel = "OUT",
+            description = "Where the float16 .onnx model goes " + WrittenModel.OUT_HELP)
     Path out;
 
     @Option(names = "--fp16", description = "Convert to float16.")

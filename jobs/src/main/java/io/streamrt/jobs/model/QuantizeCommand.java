@@ -42,12 +42,11 @@ public final class QuantizeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "IN", description = "The float .onnx model, a Hugging Face export "
-            + "directory, or builtin:all-minilm-l6-v2.")
-    String in;
+    @CommandLine.Mixin
+    FloatModelArgument in;
 
-    @Parameters(index = "1", paramLabel = "OUT", description = "Where the INT8 Q/DQ .onnx model goes (replaced if "
-            + "there); for an export directory IN, a directory: the model in IN's layout, its other files copied.")
+    @Parameters(index = "1", paramLabel = "OUT",
+            description = "Where the INT8 Q/DQ .onnx model goes " + WrittenModel.OUT_HELP)
     Path out;
 
     @Option(names = "--calibration", paramLabel = "FILE", required = true,
@@ -79,7 +78,7 @@ public final class QuantizeCommand implements Callable<Integer> {
         validate();
         long started = System.nanoTime();
         PrintWriter printer = spec.commandLine().getOut();
-        ModelSource source = ModelSource.of(in);
+        ModelSource source = in.source();
         OnnxModel model = source.read();
         ModelReport.Quantization existing = model.inspect().quantization();
         if (existing != ModelReport.Quantization.NONE) {

@@ -31,12 +31,11 @@ public final class SparsifyCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "IN",
-            description = "The float .onnx model, a Hugging Face export directory, or builtin:all-minilm-l6-v2.")
-    String in;
+    @CommandLine.Mixin
+    FloatModelArgument in;
 
-    @Parameters(index = "1", paramLabel = "OUT", description = "Where the pruned .onnx model goes (replaced if there); "
-            + "for an export directory IN, a directory: the model in IN's layout, its other files copied.")
+    @Parameters(index = "1", paramLabel = "OUT",
+            description = "Where the pruned .onnx model goes " + WrittenModel.OUT_HELP)
     Path out;
 
     @Option(names = "--min-dimension", paramLabel = "N", defaultValue = "" + Sparsifier.DEFAULT_MIN_DIMENSION,
@@ -51,7 +50,7 @@ public final class SparsifyCommand implements Callable<Integer> {
                     "--min-dimension must be at least 4 (one group of 4), found " + minDimension);
         }
         long started = System.nanoTime();
-        ModelSource source = ModelSource.of(in);
+        ModelSource source = in.source();
         OnnxModel model = source.read();
         Sparsifier.Builder settings = Sparsifier.builder().minDimension(minDimension);
         TaskReport.keptHead(source, model).forEach(settings::keep);

@@ -21,6 +21,10 @@ import java.util.Locale;
  */
 record WrittenModel(Path path, ExportDirectory directory) {
 
+    /** What {@link #write} does with OUT, for the help of each command's OUT after "Where the ... model goes". */
+    static final String OUT_HELP = "(replaced if there); for an export directory IN, a directory: the model in IN's "
+            + "layout, its other files copied.";
+
     /** Writes {@code model} where OUT says for {@code source}. */
     static WrittenModel write(OnnxModel model, ModelSource source, Path out) {
         ExportDirectory directory = source.directory() ? ExportDirectory.prepare(source, out) : null;
