@@ -10,14 +10,5 @@ import org.apache.flink.annotation.PublicEvolving;
 @PublicEvolving
 public enum ChunkAggregation implements HasId {
     MEAN,
-    MAX;
-
-    /**
-     * The constant named {@code id}.
-     *
-     * @throws IllegalArgumentException naming the accepted ids
-     */
-    public static ChunkAggregation of(String id) {
-        return HasId.parse(ChunkAggregation.class, id, "chunk aggregation");
-    }
+    MAX
 }

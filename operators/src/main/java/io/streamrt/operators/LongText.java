@@ -11,14 +11,5 @@ import org.apache.flink.annotation.PublicEvolving;
 @PublicEvolving
 public enum LongText implements HasId {
     TRUNCATE,
-    CHUNK;
-
-    /**
-     * The constant named {@code id}.
-     *
-     * @throws IllegalArgumentException naming the accepted ids
-     */
-    public static LongText of(String id) {
-        return HasId.parse(LongText.class, id, "long text");
-    }
+    CHUNK
 }

@@ -1,6 +1,7 @@
 package io.streamrt.operators;
 
 import io.streamrt.engine.EngineSpec;
+import io.streamrt.engine.HasId;
 import io.streamrt.engine.SimulatedGpu;
 import io.streamrt.engine.task.Aggregation;
 import io.streamrt.engine.task.Pooling;
@@ -381,7 +382,7 @@ public final class StreamInference<T> implements Serializable {
                 require(TaskOutputs.missing(output, choices.task(), !labels.isEmpty(), topK).isEmpty(),
                         TaskOutputs.missingMessage(output, choices.task(), !labels.isEmpty(), topK, words));
             }
-            LongText longText = LongText.of(conf.get(InferenceOptions.LONG_TEXT));
+            LongText longText = HasId.parse(LongText.class, conf.get(InferenceOptions.LONG_TEXT), "long text");
             ChunkOutput chunkOutput = ChunkOutput.of(conf.get(InferenceOptions.CHUNK_OUTPUT));
             require(longText == LongText.TRUNCATE || pairExtractor == null, "long-text chunk cuts a single text into "
                     + "windows; a text pair (a cross-encoder's) is truncated: use long-text truncate");
@@ -400,7 +401,8 @@ public final class StreamInference<T> implements Serializable {
                     List.copyOf(labels), conf.get(InferenceOptions.BATCHING), maxDelay, choices,
                     conf.get(InferenceOptions.PREFIX), topK, output, new InferenceSettings.Chunking(longText,
                             conf.get(InferenceOptions.CHUNK_OVERLAP_TOKENS), conf.get(InferenceOptions.MAX_CHUNKS),
-                            chunkOutput, ChunkAggregation.of(conf.get(InferenceOptions.CHUNK_AGGREGATION))));
+                            chunkOutput, HasId.parse(ChunkAggregation.class, conf.get(InferenceOptions.CHUNK_AGGREGATION),
+                            "chunk aggregation")));
             return new StreamInference<>(settings, textExtractor, pairExtractor, recordTimestamp, recordDescription,
                     registry, words == TaskOutputs.Words.BUILDER ? Surface.DATASTREAM : Surface.COMMAND_LINE);
         }

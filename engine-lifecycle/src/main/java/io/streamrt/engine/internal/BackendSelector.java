@@ -95,7 +95,10 @@ public final class BackendSelector {
                 + availableNames(providers) + ")"));
     }
 
-    /** {@code message} followed by the engines to use instead of {@code wanted}: the CPU engine where it runs here, and auto. */
+    /**
+     * {@code message} followed by the engines to use instead of {@code wanted}: the CPU engine where it runs here, and
+     * auto.
+     */
     private static SettingText instead(SettingText message, List<EngineProvider> providers, String wanted) {
         SettingText cpu = !EngineSpec.ONNXRUNTIME.equals(wanted) && hasAvailable(providers, EngineSpec.ONNXRUNTIME)
                 ? message.set(Setting.ENGINE, EngineSpec.ONNXRUNTIME).then(" or ") : message;

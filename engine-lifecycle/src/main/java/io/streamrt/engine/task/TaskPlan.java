@@ -117,7 +117,8 @@ public record TaskPlan(Task task, String output, Pooling pooling, boolean normal
         Tensor logits = named(outputs, "logits");
         if (config.architectures().isEmpty() && logits != null) {
             Task task = logits.rank() == 3 ? Task.TOKEN_CLASSIFICATION : Task.CLASSIFICATION;
-            note(decisions, "task " + task.id() + " (no architectures in a config.json; the model outputs " + logits + ")");
+            note(decisions, "task " + task.id() + " (no architectures in a config.json; the model outputs " + logits
+                    + ")");
             return task;
         }
         note(decisions, "task embedding (" + (config.architectures().isEmpty() ? "no classification head"
@@ -194,7 +195,8 @@ public record TaskPlan(Task task, String output, Pooling pooling, boolean normal
         }
         List<String> labels = labels(model, config, logits, decisions);
         Aggregation aggregation = choices.aggregation() == null ? Aggregation.SIMPLE : choices.aggregation();
-        decisions.add(choices.aggregation() == null ? SettingText.of("aggregation " + aggregation.id() + " (the default)")
+        decisions.add(choices.aggregation() == null
+                ? SettingText.of("aggregation " + aggregation.id() + " (the default)")
                 : SettingText.of("aggregation " + aggregation.id() + " (").name(Setting.AGGREGATION).then(")"));
         return new TaskPlan(Task.TOKEN_CLASSIFICATION, logits.name(), null, false, labels, Activation.SOFTMAX,
                 aggregation, decisions);
