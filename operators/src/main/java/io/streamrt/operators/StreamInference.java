@@ -386,8 +386,6 @@ public final class StreamInference<T> implements Serializable {
             ChunkOutput chunkOutput = ChunkOutput.of(conf.get(InferenceOptions.CHUNK_OUTPUT));
             require(longText == LongText.TRUNCATE || pairExtractor == null, "long-text chunk cuts a single text into "
                     + "windows; a text pair (a cross-encoder's) is truncated: use long-text truncate");
-            require(chunkOutput != ChunkOutput.RECORDS, "chunk output records (one output per window) is not "
-                    + "available yet: use document or chunks");
             // Checked whatever the engine; carried only where they mean something, so that other engines' specs
             // stay equal, and shared.
             Map<String, String> simulated = SimulatedGpu.options(conf.get(InferenceOptions.SIMULATED_TIME_SCALE),

@@ -180,10 +180,30 @@ class LongTextChunkingTest {
     }
 
     @Test
-    void aPairModelOrOneOutputPerWindowIsRefusedForNow() {
+    void oneOutputPerWindowCarriesWhichWindowItIsAndItsOwnResults() throws Exception {
+        List<float[]> windows = reference(LONG, 32, 64);
+
+        List<InferenceResult<String>> results = run(builder(FP32).chunkOutput(ChunkOutput.RECORDS).build(), LONG,
+                "A short one.");
+
+        List<InferenceResult<String>> long_ = results.stream().filter(r -> r.getInput().equals(LONG)).toList();
+        assertThat(long_).hasSize(windows.size());
+        for (InferenceResult<String> result : long_) {
+            InferenceOutput.Chunk chunk = result.getOutput().getChunk();
+            assertThat(chunk.getCount()).isEqualTo(windows.size());
+            assertThat(cosine(result.getOutput().getEmbedding(), windows.get(chunk.getIndex())))
+                    .as("window %d", chunk.getIndex()).isGreaterThanOrEqualTo(0.999);
+            assertThat(chunk.getEnd()).isGreaterThan(chunk.getStart());
+        }
+        assertThat(long_).extracting(r -> r.getOutput().getChunk().getIndex())
+                .containsExactlyElementsOf(IntStream.range(0, windows.size()).boxed().toList());
+        assertThat(results.stream().filter(r -> !r.getInput().equals(LONG))).singleElement()
+                .satisfies(r -> assertThat(r.getOutput().getChunk().getCount()).isEqualTo(1));
+    }
+
+    @Test
+    void aPairModelIsRefused() {
         assertThatThrownBy(() -> builder(FP32).textPair(s -> s).build()).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("long-text chunk cuts a single text into windows");
-        assertThatThrownBy(() -> builder(FP32).chunkOutput(ChunkOutput.RECORDS).build())
-                .hasMessageContaining("chunk output records (one output per window) is not available yet");
     }
 }

@@ -24,6 +24,7 @@ public final class InferenceOutput {
     private double inferMs;
     private boolean truncated;
     private Chunk[] chunks;
+    private Chunk chunk;
 
     /** For Flink's POJO serializer. */
     public InferenceOutput() {}
@@ -76,6 +77,7 @@ public final class InferenceOutput {
      */
     public static final class Chunk {
         private int index;
+        private int count;
         private int start;
         private int end;
         private float[] embedding;
@@ -106,6 +108,15 @@ public final class InferenceOutput {
 
         public void setIndex(int index) {
             this.index = index;
+        }
+
+        /** One output per window ({@code chunk-output} {@code records}): how many windows its text has; else 0. */
+        public int getCount() {
+            return count;
+        }
+
+        public void setCount(int count) {
+            this.count = count;
         }
 
         public int getStart() {
@@ -309,6 +320,15 @@ public final class InferenceOutput {
 
     public void setTruncated(boolean truncated) {
         this.truncated = truncated;
+    }
+
+    /** One output per window ({@code chunk-output} {@code records}): which window of its text this is; else null. */
+    public Chunk getChunk() {
+        return chunk;
+    }
+
+    public void setChunk(Chunk chunk) {
+        this.chunk = chunk;
     }
 
     /** Each window's results, in order, where they were asked for; else null. */

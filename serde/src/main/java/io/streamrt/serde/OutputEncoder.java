@@ -136,6 +136,15 @@ public final class OutputEncoder implements Serializable {
             if (output.getChunks() != null) {
                 writeChunks(json, output.getChunks());
             }
+            if (output.getChunk() != null) {
+                InferenceOutput.Chunk chunk = output.getChunk();
+                json.writeObjectFieldStart("chunk");
+                json.writeNumberField("index", chunk.getIndex());
+                json.writeNumberField("count", chunk.getCount());
+                json.writeNumberField("start", chunk.getStart());
+                json.writeNumberField("end", chunk.getEnd());
+                json.writeEndObject();
+            }
             if (fields.has("batch_size")) {
                 json.writeNumberField("batch_size", output.getBatchSize());
             }

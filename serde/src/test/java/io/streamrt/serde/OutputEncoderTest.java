@@ -152,4 +152,27 @@ class OutputEncoderTest {
         }
         return (float) (sign == 1 ? -magnitude : magnitude);
     }
+
+    @Test
+    void aChunkedRecordSaysItWasCutAndGivesItsWindows() throws Exception {
+        InferenceOutput document = output(null);
+        document.setTruncated(true);
+        document.setChunks(new InferenceOutput.Chunk[] {new InferenceOutput.Chunk(0, 0, 40, new float[] {0.5f}, null,
+                0f), new InferenceOutput.Chunk(1, 31, 77, new float[] {0.25f}, null, 0f)});
+        JsonNode inference = mapper.readTree(encoder.encode("{\"text\":\"x\"}".getBytes(StandardCharsets.UTF_8),
+                document)).get("inference");
+
+        assertThat(inference.get("truncated").asBoolean()).isTrue();
+        assertThat(inference.get("chunks").toString()).isEqualTo("[{\"index\":0,\"start\":0,\"end\":40,"
+                + "\"embedding\":[0.5]},{\"index\":1,\"start\":31,\"end\":77,\"embedding\":[0.25]}]");
+
+        InferenceOutput window = output(null);
+        InferenceOutput.Chunk chunk = new InferenceOutput.Chunk(2, 188, 300, null, null, 0f);
+        chunk.setCount(6);
+        window.setChunk(chunk);
+        JsonNode one = mapper.readTree(encoder.encode("{\"text\":\"x\"}".getBytes(StandardCharsets.UTF_8), window))
+                .get("inference");
+        assertThat(one.get("chunk").toString()).isEqualTo("{\"index\":2,\"count\":6,\"start\":188,\"end\":300}");
+        assertThat(one.has("truncated")).isFalse();
+    }
 }

@@ -488,9 +488,12 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
             }
             double queueMs = queueNanos / 1e6;
             double runMs = runNanos / 1e6;
-            InferenceOutput output = windows == null ? head.output(row, text, tokens, rows, queueMs, runMs)
-                    : head.combine(text, parts, windows.truncated(),
-                            settings.chunking().output() == ChunkOutput.CHUNKS, rows, queueMs, runMs);
+            List<InferenceOutput> outputs = windows == null
+                    ? List.of(head.output(row, text, tokens, rows, queueMs, runMs))
+                    : settings.chunking().output() == ChunkOutput.RECORDS
+                    ? head.perWindow(text, parts, windows.truncated(), rows, queueMs, runMs)
+                    : List.of(head.combine(text, parts, windows.truncated(),
+                            settings.chunking().output() == ChunkOutput.CHUNKS, rows, queueMs, runMs));
             queueTimeMs.update(Math.round(queueMs));
             runTimeMs.update(Math.round(runMs));
             batchSize.update(rows);
@@ -498,7 +501,8 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
                 endToEndMs.update(System.currentTimeMillis() - created);
             }
             succeeded.inc();
-            future.complete(Collections.singleton(InferenceResult.success(input, output)));
+            future.complete(outputs.size() == 1 ? Collections.singleton(InferenceResult.success(input, outputs.get(0)))
+                    : outputs.stream().map(output -> InferenceResult.success(input, output)).toList());
         }
 
         @Override

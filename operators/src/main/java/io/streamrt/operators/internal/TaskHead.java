@@ -272,6 +272,32 @@ final class TaskHead {
         return output;
     }
 
+    /**
+     * One output per window ({@code chunk-output} {@code records}): each window's own results, as a text alone
+     * would get them, with which window it is ({@code chunk}: index, count, start, end), in window order.
+     *
+     * @param rows and {@code queueMs}, {@code runMs}: the last window's batch, which completed the record
+     */
+    List<InferenceOutput> perWindow(String text, Part[] parts, boolean truncated, int rows, double queueMs,
+            double runMs) {
+        List<InferenceOutput> outputs = new ArrayList<>(parts.length);
+        for (Part part : parts) {
+            InferenceOutput output = switch (plan.task()) {
+                case EMBEDDING -> embedding(part.embedding(), rows, queueMs, runMs);
+                case CLASSIFICATION -> classification(part.scores(), rows, queueMs, runMs);
+                case TOKEN_CLASSIFICATION -> entities(text, part.tokens(), rows, queueMs, runMs);
+            };
+            TextWindows.Window window = part.window();
+            InferenceOutput.Chunk chunk = new InferenceOutput.Chunk(window.index(), window.start(), window.end(),
+                    null, null, 0f);
+            chunk.setCount(parts.length);
+            output.setChunk(chunk);
+            output.setTruncated(truncated);
+            outputs.add(output);
+        }
+        return outputs;
+    }
+
     /** One window's entry in a record's {@code chunks}: where it lies, and its own embedding or best label. */
     private InferenceOutput.Chunk chunk(Part part) {
         TextWindows.Window window = part.window();

@@ -95,6 +95,33 @@ class MlPredictMiniClusterTest {
     }
 
     @Test
+    void aLongTextGivesOneRowPerWindowWithChunkRows() throws Exception {
+        String longText = String.join(" ", java.util.Collections.nCopies(40, SENTENCES.get(0)));
+        StreamTableEnvironment tables = tables(1);
+        tables.createTemporaryView("longDocs", tables.fromValues(DataTypes.ROW(DataTypes.FIELD("id", DataTypes.INT()),
+                DataTypes.FIELD("text", DataTypes.STRING())), List.of(Row.of(1, longText), Row.of(2, "Short."))));
+        tables.executeSql("CREATE MODEL windows INPUT (`text` STRING) OUTPUT (embedding ARRAY<FLOAT>, "
+                + "chunk_index INT, chunk_start INT, chunk_end INT) WITH ('provider' = 'streamrt', 'model' = '"
+                + FP32 + "', 'long-text' = 'chunk', 'chunk.output' = 'rows', 'chunk.overlap-tokens' = '16')");
+
+        List<Row> rows = collect(tables.executeSql("SELECT id, chunk_index, chunk_start, chunk_end, embedding FROM "
+                + "ML_PREDICT(TABLE longDocs, MODEL windows, DESCRIPTOR(`text`))"));
+
+        List<Row> longRows = rows.stream().filter(r -> r.<Integer>getFieldAs("id") == 1)
+                .sorted(java.util.Comparator.comparing(r -> r.<Integer>getFieldAs("chunk_index"))).toList();
+        assertThat(longRows).hasSizeGreaterThan(2);
+        for (int i = 0; i < longRows.size(); i++) {
+            Row row = longRows.get(i);
+            assertThat(row.<Integer>getFieldAs("chunk_index")).isEqualTo(i);
+            assertThat(row.<Integer>getFieldAs("chunk_end")).isGreaterThan(row.<Integer>getFieldAs("chunk_start"));
+            assertThat(row.<Float[]>getFieldAs("embedding")).hasSize(384);
+        }
+        assertThat(longRows.get(longRows.size() - 1).<Integer>getFieldAs("chunk_end")).isEqualTo(longText.length());
+        assertThat(rows.stream().filter(r -> r.<Integer>getFieldAs("id") == 2)).singleElement()
+                .satisfies(r -> assertThat(r.<Integer>getFieldAs("chunk_index")).isZero());
+    }
+
+    @Test
     void flinksDefaultOfTenConcurrentOperationsCapsABatchAtTenRowsPerSubtask() throws Exception {
         StreamTableEnvironment tables = tables(1);
         tables.executeSql("CREATE MODEL sized INPUT (`text` STRING) OUTPUT (batch_size INT) WITH (" + OPTIONS + ")");

@@ -60,17 +60,24 @@ public final class PredictionColumns implements Serializable {
         ENGINE("engine", DataTypes.STRING()),
         MODEL("model", DataTypes.STRING()),
         /** Why a row has no results (on-failure DEAD_LETTER); NULL on success. */
-        ERROR("error", DataTypes.STRING());
+        ERROR("error", DataTypes.STRING()),
+        /** 'chunk.output' = 'rows': which window of its text the row is, where it starts and ends; else NULL. */
+        CHUNK_INDEX("chunk_index", DataTypes.INT()),
+        CHUNK_START("chunk_start", DataTypes.INT()),
+        CHUNK_END("chunk_end", DataTypes.INT());
 
         final String column;
         final DataType type;
-        /** The operator's output field of the same name, or null for {@code error} (a failure's, not a field). */
+        /**
+         * The operator's output field of the same name, or null for {@code error} (a failure's, not a field) and the
+         * {@code chunk_*} columns (a window's place, not a field).
+         */
         final String field;
 
         Kind(String column, DataType type) {
             this.column = column;
             this.type = type;
-            this.field = column.equals("error") ? null : column;
+            this.field = column.equals("error") || column.startsWith("chunk_") ? null : column;
         }
 
         static Optional<Kind> named(String name) {
@@ -171,6 +178,9 @@ public final class PredictionColumns implements Serializable {
                 case ENGINE -> string(output.getEngine());
                 case MODEL -> string(output.getModel());
                 case ERROR -> null;
+                case CHUNK_INDEX -> output.getChunk() == null ? null : output.getChunk().getIndex();
+                case CHUNK_START -> output.getChunk() == null ? null : output.getChunk().getStart();
+                case CHUNK_END -> output.getChunk() == null ? null : output.getChunk().getEnd();
             });
         }
         return row;
