@@ -19,6 +19,7 @@ import java.util.ServiceLoader;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.util.function.SerializableFunction;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -106,6 +107,37 @@ class FailureHandlingHarnessTest {
                     .contains("Reshape: input has 1152 elements").doesNotContain(POISON_WORD);
         });
         assertThat(results).filteredOn(InferenceResult::isSuccess).hasSize(15);
+        harness.close();
+        assertThat(REGISTRY.openLeases()).isZero();
+    }
+
+    @Test
+    void aPoisonWindowDeadLettersOnlyItsRecordNeverItsBatchMates() throws Exception {
+        ScriptedEngine.poison(poisonToken, "rejected by the model");
+        List<String> texts = texts(8);
+        String poisoned = "record 8 says " + "hello again ".repeat(40) + POISON_WORD;
+        String clean = "record 9 says " + "hello again ".repeat(40) + "goodbye";
+        texts.add(poisoned);
+        texts.add(clean);
+        StreamInference<String> chunked = StreamInference.builder((SerializableFunction<String, String>) s -> s)
+                .engine("scripted").maxBatchSize(16).maxSequenceLength(32).longText(LongText.CHUNK)
+                .chunkOverlapTokens(8).chunkOutput(ChunkOutput.CHUNKS).latencyTarget(Duration.ofMillis(20))
+                .timeout(Duration.ofMillis(TIMEOUT_MS)).onFailure(FailurePolicy.DEAD_LETTER).build();
+        var harness = harness(function(chunked));
+        harness.open();
+        processHeld(harness, texts);
+        harness.endInput();
+
+        List<InferenceResult<String>> results = harness.extractOutputValues();
+        assertThat(results).extracting(InferenceResult::getInput).containsExactlyInAnyOrderElementsOf(texts);
+        assertThat(results).filteredOn(r -> !r.isSuccess()).singleElement().satisfies(r -> {
+            assertThat(r.getInput()).isEqualTo(poisoned);
+            assertThat(r.getFailureMessage()).contains("failed on record key=8 run alone")
+                    .contains("rejected by the model");
+        });
+        assertThat(results).filteredOn(r -> r.getInput().equals(clean)).singleElement()
+                .satisfies(r -> assertThat(r.getOutput().getChunks()).hasSizeGreaterThan(2));
+        assertThat(results).filteredOn(InferenceResult::isSuccess).hasSize(9);
         harness.close();
         assertThat(REGISTRY.openLeases()).isZero();
     }
