@@ -106,6 +106,11 @@ public final class DemoCommand implements Callable<Integer> {
             + "the job on a value that is not JSON.")
     boolean sql;
 
+    @Option(names = "--documents", description = "Long documents instead of short texts (200 unless --records says "
+            + "otherwise): each is cut into overlapping windows of tokens (--long-text chunk) and every window becomes "
+            + "an output record of its own, keyed <id>#<window> (--chunk-output records).")
+    boolean documents;
+
     @Option(names = "--max-concurrent-operations", paramLabel = "N", defaultValue = "256",
             description = "--sql only: ML_PREDICT's rows in flight per subtask (Flink's default, 10, caps a batch at "
                     + "10 rows per subtask). Default: ${DEFAULT-VALUE}.")
@@ -117,19 +122,26 @@ public final class DemoCommand implements Callable<Integer> {
         InferenceFlags.atLeast(spec.commandLine(), "--records", records, 1);
         InferenceFlags.atLeast(spec.commandLine(), "--parallelism", parallelism, 1);
         InferenceFlags.atLeast(spec.commandLine(), "--malformed-per-kind", malformedPerKind, 0);
+        if (documents && sql) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--documents runs the enrich job; it cannot "
+                    + "be combined with --sql");
+        }
+        if (documents && !spec.commandLine().getParseResult().hasMatchedOption("--records")) {
+            records = 200;
+        }
         PrintWriter out = spec.commandLine().getOut();
         try (EmbeddedKafka kafka = EmbeddedKafka.startQuietly(null)) {
             kafka.createTopics(parallelism, INPUT, OUTPUT, DEAD_LETTER);
             int total = produce(kafka);
-            out.printf("Kafka broker at %s; produced %,d texts and %,d malformed records to '%s'.%n",
-                    kafka.bootstrapServers(), records, total - records, INPUT);
+            out.printf("Kafka broker at %s; produced %,d %s and %,d malformed records to '%s'.%n",
+                    kafka.bootstrapServers(), records, documents ? "documents" : "texts", total - records, INPUT);
             if (sql) {
                 out.println("Running " + SQL_SCRIPT + " (Flink SQL: ML_PREDICT on a streamrt model).");
             }
             out.flush();
 
             CompletableFuture<Long> runtimeMs = sql ? runSql(kafka) : runDataStream(kafka);
-            DemoResults results = new DemoResults(show);
+            DemoResults results = new DemoResults(show, documents);
             try (KafkaConsumer<byte[], byte[]> consumer = committedReader(kafka);
                     ProgressBar bar = new ProgressBarBuilder().setTaskName("Enriching").setInitialMax(total)
                             .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).continuousUpdate()
@@ -170,6 +182,8 @@ public final class DemoCommand implements Callable<Integer> {
                 .bounded(true)
                 .inference(OptionFlags.read(spec))
                 .set(InferenceOptions.LABELS, labelList())
+                .set(InferenceOptions.LONG_TEXT, documents ? "chunk" : "truncate")
+                .set(InferenceOptions.CHUNK_OUTPUT, documents ? "records" : "document")
                 .build();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism,
                 new Configuration());
@@ -224,7 +238,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     private int produce(EmbeddedKafka kafka) {
         List<ProducerRecord<byte[], byte[]>> batch = new ArrayList<>();
-        for (DemoTexts.DemoText text : seed.texts(records)) {
+        for (DemoTexts.DemoText text : documents ? seed.documents(records) : seed.texts(records)) {
             batch.add(new ProducerRecord<>(INPUT, bytes(text.id()), DemoTexts.toJson(text, "text", "id")));
         }
         if (malformedPerKind > 0) {
@@ -265,6 +279,9 @@ public final class DemoCommand implements Callable<Integer> {
 
         private final ObjectMapper json = new ObjectMapper();
         private final int samples;
+        /** --documents: an input is done when its windows are in; they come in one transaction, window 0 with them. */
+        private final boolean documents;
+        private int documentsDone;
         private final List<String> sampleLines = new ArrayList<>();
         private final List<Double> latencies = new ArrayList<>();
         private long batchSizeSum;
@@ -272,12 +289,19 @@ public final class DemoCommand implements Callable<Integer> {
         private int deadLettered;
         private final java.util.TreeMap<String, Integer> reasons = new java.util.TreeMap<>();
 
-        DemoResults(int samples) {
+        DemoResults(int samples, boolean documents) {
             this.samples = samples;
+            this.documents = documents;
         }
 
+        /** A document window's key, doc-000012#13, is wider than a text's id. */
+        private int idWidth() {
+            return documents ? 14 : 12;
+        }
+
+        /** Inputs done: enriched (a document once, whatever its windows) or dead-lettered. */
         int count() {
-            return enriched + deadLettered;
+            return (documents ? documentsDone : enriched) + deadLettered;
         }
 
         void add(ConsumerRecord<byte[], byte[]> record) throws IOException {
@@ -290,11 +314,22 @@ public final class DemoCommand implements Callable<Integer> {
             enriched++;
             JsonNode value = json.readTree(record.value());
             JsonNode inference = value.get("inference");
+            JsonNode chunk = inference.path("chunk");
+            if (documents && chunk.path("index").asInt(-1) == 0) {
+                documentsDone++;
+            }
             latencies.add(inference.get("queue_ms").asDouble() + inference.get("infer_ms").asDouble());
             batchSizeSum += inference.get("batch_size").asInt();
             if (sampleLines.size() < samples) {
-                String text = value.get("text").asText().replaceAll("\\s+", " ");
-                sampleLines.add(String.format("  %-12s %-11s %6.3f %6d  %s", value.path("id").asText(),
+                String text = value.get("text").asText();
+                if (documents) {
+                    int[] window = {text.offsetByCodePoints(0, chunk.get("start").asInt()),
+                        text.offsetByCodePoints(0, chunk.get("end").asInt())};
+                    text = text.substring(window[0], window[1]);
+                }
+                text = text.replaceAll("\\s+", " ");
+                String id = documents ? new String(record.key(), StandardCharsets.UTF_8) : value.path("id").asText();
+                sampleLines.add(String.format("  %-" + idWidth() + "s %-11s %6.3f %6d  %s", id,
                         inference.path("label").asText("-"), inference.path("score").asDouble(),
                         inference.get("batch_size").asInt(), text.length() > 60 ? text.substring(0, 57) + "..." : text));
             }
@@ -303,11 +338,15 @@ public final class DemoCommand implements Callable<Integer> {
         void print(PrintWriter out, int total, long runtimeMs) {
             out.println();
             out.println("Enriched records (first " + sampleLines.size() + "):");
-            out.printf("  %-12s %-11s %6s %6s  %s%n", "id", "label", "score", "batch", "text");
+            out.printf("  %-" + idWidth() + "s %-11s %6s %6s  %s%n", "id", "label", "score", "batch", "text");
             sampleLines.forEach(out::println);
             out.println("Dead-letter reasons: " + reasons);
             latencies.sort(Double::compare);
             double seconds = runtimeMs / 1000.0;
+            if (documents) {
+                out.printf("Windows: %,d documents enriched as %,d window records (%.1f a document)%n",
+                        documentsDone, enriched, documentsDone == 0 ? 0.0 : (double) enriched / documentsDone);
+            }
             out.printf("Summary: in %,d | out %,d | dead-letter %,d | %.1f records/s over %.1f s | "
                             + "latency p50 %.1f ms, p99 %.1f ms | mean batch %.1f%n",
                     total, enriched, deadLettered, total / seconds, seconds, percentile(0.50), percentile(0.99),

@@ -101,6 +101,21 @@ public final class DemoTexts {
     }
 
     /**
+     * Generates {@code count} long documents, the same for the same {@code count} and {@code seed}: each is 6 to 20
+     * generated texts joined as paragraphs, some hundreds to a couple of thousand tokens, with the first one's topic.
+     */
+    public static List<DemoText> documents(int count, long seed) {
+        List<DemoText> paragraphs = generate(count * 20, seed);
+        List<DemoText> documents = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            List<DemoText> parts = paragraphs.subList(i * 20, i * 20 + 6 + (int) (Math.floorMod(seed + i, 15L)));
+            documents.add(new DemoText(String.format("doc-%06d", i), parts.get(0).topic(),
+                    String.join("\n\n", parts.stream().map(DemoText::text).toList())));
+        }
+        return List.copyOf(documents);
+    }
+
+    /**
      * The Kafka value for a text: a JSON object {@code {"<idField>": ..., "<textField>": ..., "topic": ...}}
      * in UTF-8.
      *

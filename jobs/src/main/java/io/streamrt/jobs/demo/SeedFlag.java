@@ -23,4 +23,9 @@ public final class SeedFlag {
     public List<DemoTexts.DemoText> texts(int count) {
         return DemoTexts.generate(count, value);
     }
+
+    /** The first {@code count} long documents of this seed ({@link DemoTexts#documents}). */
+    public List<DemoTexts.DemoText> documents(int count) {
+        return DemoTexts.documents(count, value);
+    }
 }

@@ -49,4 +49,25 @@ class DemoCommandTest {
                 .containsExactly("304", "300", "4");
         assertThat(run.out()).contains("Dead-letter reasons: {text-empty=4}").contains("Running sql/demo.sql");
     }
+
+    @Test
+    void theDocumentsDemoEmitsEveryWindowOfEveryDocumentAsARecordOfItsOwn() {
+        Cli.Run run = Cli.run("demo", "--documents", "--records", "12", "--malformed-per-kind", "0");
+
+        assertThat(run.exit()).as(run.toString()).isZero();
+        Matcher windows = Pattern.compile("Windows: ([\\d,]+) documents enriched as ([\\d,]+) window records")
+                .matcher(run.out());
+        assertThat(windows.find()).as(run.toString()).isTrue();
+        assertThat(windows.group(1)).isEqualTo("12");
+        int total = Integer.parseInt(windows.group(2).replace(",", ""));
+        int expected = 0;
+        try (io.streamrt.serde.TextChunker chunker = io.streamrt.serde.TextChunker.open(io.streamrt.engine.ModelFiles
+                .resolve(io.streamrt.engine.ModelFiles.BUILTIN_MINILM_INT8, null).tokenizer(), 128, 32, 64)) {
+            for (DemoTexts.DemoText document : DemoTexts.documents(12, 42)) {
+                expected += chunker.windows("", document.text()).windows().size();
+            }
+        }
+        assertThat(total).as("every window of every document, once").isEqualTo(expected).isGreaterThan(12 * 3);
+        assertThat(run.out()).containsPattern("doc-0000\\d\\d#\\d+");
+    }
 }
