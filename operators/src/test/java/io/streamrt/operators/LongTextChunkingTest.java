@@ -162,7 +162,8 @@ class LongTextChunkingTest {
     @Test
     void entitiesComeFromEveryWindowOnceWithOffsetsIntoTheWholeText() throws Exception {
         String tagger = TestModels.minilmTokenClassifier(dir, 3).toString();
-        InferenceOutput output = run(builder(tagger).build(), LONG).get(0).getOutput();
+        InferenceOutput output = run(builder(tagger).chunkOutput(ChunkOutput.CHUNKS).build(), LONG).get(0)
+                .getOutput();
 
         InferenceOutput.Entity[] entities = output.getEntities();
         assertThat(entities).isNotEmpty();
@@ -177,6 +178,9 @@ class LongTextChunkingTest {
         }
         assertThat(entities[entities.length - 1].getEnd()).as("past the first window: token 128 is near char 600")
                 .isGreaterThan(LONG.length() * 3 / 4);
+        InferenceOutput.Chunk last = output.getChunks()[output.getChunks().length - 1];
+        assertThat(last.getEntities()).as("a window's own entities lie in it").isNotEmpty().allSatisfy(e ->
+                assertThat(e.getStart()).isBetween(last.getStart(), last.getEnd()));
     }
 
     @Test

@@ -83,6 +83,7 @@ public final class InferenceOutput {
         private float[] embedding;
         private String label;
         private float score;
+        private Entity[] entities;
 
         /** For Flink's POJO serializer. */
         public Chunk() {}
@@ -157,6 +158,15 @@ public final class InferenceOutput {
 
         public void setScore(float score) {
             this.score = score;
+        }
+
+        /** A token classifier's entities in the window, offsets into the whole text; else null. */
+        public Entity[] getEntities() {
+            return entities;
+        }
+
+        public void setEntities(Entity[] entities) {
+            this.entities = entities;
         }
     }
 

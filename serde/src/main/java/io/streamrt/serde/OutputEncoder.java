@@ -118,17 +118,7 @@ public final class OutputEncoder implements Serializable {
                 json.writeEndObject();
             }
             if (output.getEntities() != null && fields.has("entities")) {
-                json.writeArrayFieldStart("entities");
-                for (InferenceOutput.Entity entity : output.getEntities()) {
-                    json.writeStartObject();
-                    json.writeStringField("entity_group", entity.getEntityGroup());
-                    json.writeNumberField("score", entity.getScore());
-                    json.writeStringField("word", entity.getWord());
-                    json.writeNumberField("start", entity.getStart());
-                    json.writeNumberField("end", entity.getEnd());
-                    json.writeEndObject();
-                }
-                json.writeEndArray();
+                writeEntities(json, output.getEntities());
             }
             if (output.isTruncated()) {
                 json.writeBooleanField("truncated", true);
@@ -176,6 +166,23 @@ public final class OutputEncoder implements Serializable {
                 json.writeStringField("label", chunk.getLabel());
                 json.writeNumberField("score", chunk.getScore());
             }
+            if (chunk.getEntities() != null && fields.has("entities")) {
+                writeEntities(json, chunk.getEntities());
+            }
+            json.writeEndObject();
+        }
+        json.writeEndArray();
+    }
+
+    private static void writeEntities(JsonGenerator json, InferenceOutput.Entity[] entities) throws IOException {
+        json.writeArrayFieldStart("entities");
+        for (InferenceOutput.Entity entity : entities) {
+            json.writeStartObject();
+            json.writeStringField("entity_group", entity.getEntityGroup());
+            json.writeNumberField("score", entity.getScore());
+            json.writeStringField("word", entity.getWord());
+            json.writeNumberField("start", entity.getStart());
+            json.writeNumberField("end", entity.getEnd());
             json.writeEndObject();
         }
         json.writeEndArray();

@@ -265,7 +265,7 @@ final class TaskHead {
         if (chunks) {
             InferenceOutput.Chunk[] each = new InferenceOutput.Chunk[parts.length];
             for (int p = 0; p < parts.length; p++) {
-                each[p] = chunk(parts[p]);
+                each[p] = chunk(text, parts[p]);
             }
             output.setChunks(each);
         }
@@ -298,17 +298,20 @@ final class TaskHead {
         return outputs;
     }
 
-    /** One window's entry in a record's {@code chunks}: where it lies, and its own embedding or best label. */
-    private InferenceOutput.Chunk chunk(Part part) {
+    /**
+     * One window's entry in a record's {@code chunks}: where it lies, and its own embedding, best label or entities.
+     */
+    private InferenceOutput.Chunk chunk(String text, Part part) {
         TextWindows.Window window = part.window();
         InferenceOutput alone = switch (plan.task()) {
             case EMBEDDING -> embedding(part.embedding(), 0, 0, 0);
             case CLASSIFICATION -> classification(part.scores(), 0, 0, 0);
-            case TOKEN_CLASSIFICATION -> null;
+            case TOKEN_CLASSIFICATION -> entities(text, part.tokens(), 0, 0, 0);
         };
-        return new InferenceOutput.Chunk(window.index(), window.start(), window.end(),
-                alone == null ? null : alone.getEmbedding(), alone == null ? null : alone.getLabel(),
-                alone == null ? 0f : alone.getScore());
+        InferenceOutput.Chunk chunk = new InferenceOutput.Chunk(window.index(), window.start(), window.end(),
+                alone.getEmbedding(), alone.getLabel(), alone.getScore());
+        chunk.setEntities(alone.getEntities());
+        return chunk;
     }
 
     /** The sentence embedding of one row, pooled and normalized as the plan says. */
