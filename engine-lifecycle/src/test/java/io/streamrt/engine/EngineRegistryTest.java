@@ -30,6 +30,19 @@ import org.junit.jupiter.api.Test;
 
 class EngineRegistryTest {
 
+    /** Settings named as a SQL model's WITH options are. */
+    private static final SettingText.Writer SQL_WORDS = new SettingText.Writer() {
+        @Override
+        public String name(Setting setting) {
+            return "'" + setting.id() + "'";
+        }
+
+        @Override
+        public String set(Setting setting, String value) {
+            return name(setting) + " = '" + value + "'";
+        }
+    };
+
     private static final Duration GRACE = Duration.ofSeconds(30);
 
     private final ManualGraceTimer timer = new ManualGraceTimer();
@@ -419,17 +432,7 @@ class EngineRegistryTest {
         EngineRegistry gpuOnly = new EngineRegistry(List.of(new OnnxRuntimeProvider(),
                 new FakeProvider("tensorrt", 100, "no GPU is visible to this process")), GRACE, timer);
         EngineSpec spec = new EngineSpec(ModelFiles.BUILTIN_MINILM_INT8, null, "tensorrt", 0, 8, 64, 1);
-        SettingText.Writer sql = new SettingText.Writer() {
-            @Override
-            public String name(Setting setting) {
-                return "'" + setting.id() + "'";
-            }
-
-            @Override
-            public String set(Setting setting, String value) {
-                return name(setting) + " = '" + value + "'";
-            }
-        };
+        SettingText.Writer sql = SQL_WORDS;
 
         EngineException failure = catchThrowableOfType(EngineException.class, () -> gpuOnly.acquire(spec));
         assertThat(failure).hasMessage("engine 'tensorrt' is not available here: no GPU is visible to this process; "
@@ -451,17 +454,8 @@ class EngineRegistryTest {
 
         assertThat(waiter).isNotSameAs(built).hasCause(built).hasMessage("no tokenizer; pass tokenizer PATH");
         assertThat(waiter.settingText()).isEqualTo(built.settingText());
-        assertThat(built.writtenFor(new SettingText.Writer() {
-            @Override
-            public String name(Setting setting) {
-                return "--" + setting.id();
-            }
-
-            @Override
-            public String set(Setting setting, String value) {
-                return name(setting) + " " + value;
-            }
-        })).isExactlyInstanceOf(ModelRejectedException.class).hasMessage("no tokenizer; pass --tokenizer PATH");
+        assertThat(built.writtenFor(SQL_WORDS)).isExactlyInstanceOf(ModelRejectedException.class)
+                .hasMessage("no tokenizer; pass 'tokenizer' = 'PATH'");
     }
 
     @Test
