@@ -89,17 +89,25 @@ class FailureHandlingHarnessTest {
         ScriptedEngine.release();
     }
 
+    /** Opens the harness, runs the texts as {@link #processHeld} does, ends the input: one result per text. */
+    private static List<InferenceResult<String>> runHeld(
+            OneInputStreamOperatorTestHarness<String, InferenceResult<String>> harness, List<String> texts)
+            throws Exception {
+        harness.open();
+        processHeld(harness, texts);
+        harness.endInput();
+        List<InferenceResult<String>> results = harness.extractOutputValues();
+        assertThat(results).extracting(InferenceResult::getInput).containsExactlyInAnyOrderElementsOf(texts);
+        return results;
+    }
+
     @Test
     void onlyThePoisonRecordOfABatchIsDeadLetteredAndItsBatchMatesAreEnriched() throws Exception {
         ScriptedEngine.poison(poisonToken, "Reshape: input has 1152 elements, target shape [1, 3, 385]");
         List<String> texts = texts(16, 9);
         var harness = harness(function(inference(FailurePolicy.DEAD_LETTER, 16)));
-        harness.open();
-        processHeld(harness, texts);
-        harness.endInput();
 
-        List<InferenceResult<String>> results = harness.extractOutputValues();
-        assertThat(results).extracting(InferenceResult::getInput).containsExactlyInAnyOrderElementsOf(texts);
+        List<InferenceResult<String>> results = runHeld(harness, texts);
         assertThat(results).filteredOn(r -> !r.isSuccess()).singleElement().satisfies(r -> {
             assertThat(r.getInput()).isEqualTo(texts.get(9));
             assertThat(r.getFailureReason()).isEqualTo(DeadLetterReason.INFERENCE_FAILED);
@@ -124,12 +132,8 @@ class FailureHandlingHarnessTest {
                 .chunkOverlapTokens(8).chunkOutput(ChunkOutput.CHUNKS).latencyTarget(Duration.ofMillis(20))
                 .timeout(Duration.ofMillis(TIMEOUT_MS)).onFailure(FailurePolicy.DEAD_LETTER).build();
         var harness = harness(function(chunked));
-        harness.open();
-        processHeld(harness, texts);
-        harness.endInput();
 
-        List<InferenceResult<String>> results = harness.extractOutputValues();
-        assertThat(results).extracting(InferenceResult::getInput).containsExactlyInAnyOrderElementsOf(texts);
+        List<InferenceResult<String>> results = runHeld(harness, texts);
         assertThat(results).filteredOn(r -> !r.isSuccess()).singleElement().satisfies(r -> {
             assertThat(r.getInput()).isEqualTo(poisoned);
             assertThat(r.getFailureMessage()).contains("failed on record key=8 run alone")
