@@ -164,6 +164,15 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Where the SQL comparison goes. Default: ${DEFAULT-VALUE}.")
     Path sqlOutput;
 
+    @Option(names = "--long-texts-only", description = "Measure only long texts: --records generated documents "
+            + "(200 by default) through the adaptive job with --long-text chunk, then each of their windows' texts as "
+            + "a record of its own with truncate (the same tokens): maximum throughput and p99 at 60% of it.")
+    boolean longTextsOnly;
+
+    @Option(names = "--long-texts-output", paramLabel = "FILE", defaultValue = "bench-long-texts.json",
+            description = "Where the long-text comparison goes. Default: ${DEFAULT-VALUE}.")
+    Path longTextsOutput;
+
     @Override
     public Integer call() throws Exception {
         validate();
@@ -252,6 +261,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (sqlOnly) {
             modes.add("--sql-only");
+        }
+        if (longTextsOnly) {
+            modes.add("--long-texts-only");
         }
         if (modes.size() > 1) {
             throw new CommandLine.ParameterException(commandLine, "each of " + String.join(", ", modes)

@@ -38,6 +38,8 @@ final class BenchRun {
 
     private static final List<Integer> ENGINE_BATCH_SIZES = List.of(1, 2, 4, 8, 16, 32, 64);
     private static final Duration SOAK_SAMPLE_EVERY = Duration.ofSeconds(10);
+    /** --long-texts-only without --records: documents of a few hundred to a couple of thousand tokens each. */
+    private static final int LONG_TEXT_DOCUMENTS = 200;
 
     private final BenchCommand flags;
     private final CommandLine commandLine;
@@ -57,7 +59,7 @@ final class BenchRun {
         this.out = commandLine.getOut();
         this.variants = flags.variants();
         this.progress = new BenchProgress(commandLine.getErr(), flags.soakMinutes > 0 || flags.stagesOnly ? 2
-                : flags.encodingsOnly ? 2 + variants.size() : flags.sqlOnly ? 5
+                : flags.encodingsOnly ? 2 + variants.size() : flags.sqlOnly ? 5 : flags.longTextsOnly ? 3
                 : 2 + 3 * (1 + flags.loads.size()) + variants.size());
     }
 
@@ -86,6 +88,9 @@ final class BenchRun {
                 } else if (flags.sqlOnly) {
                     warmUp(pipeline);
                     sql(pipeline, info);
+                } else if (flags.longTextsOnly) {
+                    warmUp(pipeline);
+                    longTexts(pipeline, template, info);
                 } else if (flags.encodingsOnly) {
                     warmUp(pipeline);
                     encodings(pipeline, info);
@@ -242,6 +247,17 @@ final class BenchRun {
         createParent(flags.sqlOutput);
         report.write(flags.sqlOutput, date, machine(), info.model());
         printWritten(report.markdown(), flags.sqlOutput);
+    }
+
+    private void longTexts(PipelineBench pipeline, EnrichConfig template, EngineInfo info) throws Exception {
+        int documents = flags.records != null ? flags.records : LONG_TEXT_DOCUMENTS;
+        LongTextBench.Report report = LongTextBench.run(pipeline, template, flags.seed.documents(documents),
+                progress::step,
+                point -> progress.done(String.format(Locale.ROOT, "%.1f records/s, %.0f tokens/s, p99 %.0f ms",
+                        point.max().recordsPerS(), point.tokensPerS(), point.open().p99Ms())));
+        createParent(flags.longTextsOutput);
+        report.write(flags.longTextsOutput, date, machine(), info.model());
+        printWritten(report.markdown(), flags.longTextsOutput);
     }
 
     private void soak(PipelineBench pipeline, EngineInfo info) throws Exception {

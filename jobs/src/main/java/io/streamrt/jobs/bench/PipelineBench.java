@@ -149,6 +149,11 @@ final class PipelineBench {
                 settings, log, runs);
     }
 
+    /** The same benchmark on other settings and records; its runs are numbered after this one's, on fresh topics. */
+    PipelineBench with(EnrichConfig otherTemplate, List<byte[]> otherValues) {
+        return new PipelineBench(kafka, otherTemplate, otherValues, settings, log, runs);
+    }
+
     /** Mean size of an input record's value. */
     double bytesPerInput() {
         return values.stream().mapToInt(v -> v.length).average().orElse(0);

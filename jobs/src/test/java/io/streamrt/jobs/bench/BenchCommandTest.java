@@ -143,11 +143,30 @@ class BenchCommandTest {
     }
 
     @Test
+    void longTextsOnlyComparesChunkWithTruncateOnTheSameTokens() throws Exception {
+        Path json = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "bench-long")
+                .resolve("long.json");
+        String out = benchOutput("--long-texts-only", "--quick", "--records", "12", "--parallelism", "1",
+                "--warm-up-records", "20", "--long-texts-output", json.toString());
+        assertThat(out).contains("| mode | records | records/s | rows/s | tokens/s | vs truncate | mean batch |")
+                .contains("| chunk | 12 |");
+
+        JsonNode modes = new ObjectMapper().readTree(json.toFile()).get("modes");
+        assertThat(modes).hasSize(2).allSatisfy(m -> assertThat(m.get("tokens_per_s").asDouble()).isPositive());
+        assertThat(modes.get(1).get("records").asInt()).as("truncate gets each document's windows as records")
+                .isGreaterThan(12 * 3);
+        assertThat(modes.get(0).get("rows_per_s").asDouble()).as("chunk's rows are its documents' windows")
+                .isGreaterThan(modes.get(0).get("records_per_s").asDouble());
+    }
+
+    @Test
     void rejectsTwoModesInOneRun() {
         assertThat(rejection("--stages-only", "--encodings-only"))
                 .contains("each of --encodings-only, --stages-only runs on its own");
         assertThat(rejection("--sql-only", "--encodings-only"))
                 .contains("each of --encodings-only, --sql-only runs on its own");
+        assertThat(rejection("--long-texts-only", "--sql-only"))
+                .contains("each of --sql-only, --long-texts-only runs on its own");
     }
 
     @Test
