@@ -80,6 +80,39 @@ class InferenceOperatorHarnessTest {
     }
 
     @Test
+    void aChunkedRecordInFlightAtASnapshotIsCutAgainAndEmittedOnceAfterRestore() throws Exception {
+        StreamInference<String> chunked = StreamInference.builder((SerializableFunction<String, String>) s -> s)
+                .engine("scripted").maxBatchSize(4).maxSequenceLength(32).longText(LongText.CHUNK)
+                .chunkOverlapTokens(8).chunkOutput(ChunkOutput.CHUNKS).latencyTarget(Duration.ofMillis(20))
+                .timeout(Duration.ofMillis(TIMEOUT_MS)).build();
+        String document = "record number 1 says " + "hello again and again ".repeat(30);
+        ScriptedEngine.hold();
+        var first = harness(chunked);
+        first.open();
+        first.processElement(document, 1L);
+        first.processElement("record number 2 says hello", 1L);
+        OperatorSubtaskState snapshot = first.snapshot(1L, 2L);
+        assertThat(first.extractOutputValues()).isEmpty();
+        first.getOperator().close();
+
+        var restored = harness(chunked);
+        restored.initializeState(snapshot);
+        restored.open();
+        ScriptedEngine.release();
+        restored.endInput();
+
+        List<InferenceResult<String>> results = restored.extractOutputValues();
+        assertThat(results).extracting(InferenceResult::getInput)
+                .containsExactlyInAnyOrder(document, "record number 2 says hello");
+        assertThat(results).filteredOn(r -> r.getInput().equals(document)).singleElement().satisfies(r -> {
+            assertThat(r.isSuccess()).isTrue();
+            assertThat(r.getOutput().getChunks()).hasSizeGreaterThan(3);
+        });
+        restored.close();
+        assertThat(ScriptedHarness.REGISTRY.openLeases()).isZero();
+    }
+
+    @Test
     void recordsAreBatchedAndEnrichedInOrderedModeToo() throws Exception {
         List<String> inputs = texts(9);
         var harness = ScriptedHarness.of(ScriptedHarness.function(inference(FailurePolicy.FAIL)),

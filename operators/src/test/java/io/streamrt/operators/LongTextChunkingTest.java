@@ -143,8 +143,19 @@ class LongTextChunkingTest {
         InferenceOutput max = run(builder(classifier).topK(3).chunkAggregation(ChunkAggregation.MAX).build(), LONG)
                 .get(0).getOutput();
 
-        assertThat(mean.getChunks()).hasSizeGreaterThanOrEqualTo(5).allSatisfy(chunk ->
-                assertThat(chunk.getLabel()).startsWith("LABEL_"));
+        assertThat(mean.getChunks()).hasSizeGreaterThanOrEqualTo(5).allSatisfy(chunk -> {
+            assertThat(chunk.getLabel()).startsWith("LABEL_");
+            assertThat(chunk.getScoreLabels()).as("the window's own top-k").hasSize(3).startsWith(chunk.getLabel());
+        });
+        for (int l = 0; l < 3; l++) {
+            String label = mean.getScoreLabels()[l];
+            double sum = 0;
+            for (InferenceOutput.Chunk chunk : mean.getChunks()) {
+                sum += chunk.getScoreValues()[java.util.Arrays.asList(chunk.getScoreLabels()).indexOf(label)];
+            }
+            assertThat(mean.getScoreValues()[l]).as("%s: the mean of the windows' probabilities", label)
+                    .isCloseTo(sum / mean.getChunks().length, org.assertj.core.data.Offset.offset(1e-6));
+        }
         double sum = 0;
         for (double score : mean.getScoreValues()) {
             sum += score;

@@ -84,6 +84,8 @@ public final class InferenceOutput {
         private String label;
         private float score;
         private Entity[] entities;
+        private String[] scoreLabels;
+        private double[] scoreValues;
 
         /** For Flink's POJO serializer. */
         public Chunk() {}
@@ -158,6 +160,24 @@ public final class InferenceOutput {
 
         public void setScore(float score) {
             this.score = score;
+        }
+
+        /** A classifier with top-k: the window's top labels, most probable first; else null. */
+        public String[] getScoreLabels() {
+            return scoreLabels;
+        }
+
+        public void setScoreLabels(String[] scoreLabels) {
+            this.scoreLabels = scoreLabels;
+        }
+
+        /** Their probabilities in the window, in the same order. */
+        public double[] getScoreValues() {
+            return scoreValues;
+        }
+
+        public void setScoreValues(double[] scoreValues) {
+            this.scoreValues = scoreValues;
         }
 
         /** A token classifier's entities in the window, offsets into the whole text; else null. */

@@ -111,11 +111,7 @@ public final class OutputEncoder implements Serializable {
             }
             String[] scoreLabels = output.getScoreLabels();
             if (scoreLabels != null && scoreLabels.length > 0 && fields.has("scores")) {
-                json.writeObjectFieldStart("scores");
-                for (int i = 0; i < scoreLabels.length; i++) {
-                    json.writeNumberField(scoreLabels[i], output.getScoreValues()[i]);
-                }
-                json.writeEndObject();
+                writeScores(json, scoreLabels, output.getScoreValues());
             }
             if (output.getEntities() != null && fields.has("entities")) {
                 writeEntities(json, output.getEntities());
@@ -166,12 +162,23 @@ public final class OutputEncoder implements Serializable {
                 json.writeStringField("label", chunk.getLabel());
                 json.writeNumberField("score", chunk.getScore());
             }
+            if (chunk.getScoreLabels() != null && chunk.getScoreLabels().length > 0 && fields.has("scores")) {
+                writeScores(json, chunk.getScoreLabels(), chunk.getScoreValues());
+            }
             if (chunk.getEntities() != null && fields.has("entities")) {
                 writeEntities(json, chunk.getEntities());
             }
             json.writeEndObject();
         }
         json.writeEndArray();
+    }
+
+    private static void writeScores(JsonGenerator json, String[] labels, double[] values) throws IOException {
+        json.writeObjectFieldStart("scores");
+        for (int i = 0; i < labels.length; i++) {
+            json.writeNumberField(labels[i], values[i]);
+        }
+        json.writeEndObject();
     }
 
     private static void writeEntities(JsonGenerator json, InferenceOutput.Entity[] entities) throws IOException {

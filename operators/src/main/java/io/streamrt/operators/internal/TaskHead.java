@@ -311,6 +311,8 @@ final class TaskHead {
         InferenceOutput.Chunk chunk = new InferenceOutput.Chunk(window.index(), window.start(), window.end(),
                 alone.getEmbedding(), alone.getLabel(), alone.getScore());
         chunk.setEntities(alone.getEntities());
+        chunk.setScoreLabels(alone.getScoreLabels());
+        chunk.setScoreValues(alone.getScoreValues());
         return chunk;
     }
 
