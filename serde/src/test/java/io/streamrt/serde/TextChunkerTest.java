@@ -3,6 +3,9 @@ package io.streamrt.serde;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -123,6 +126,35 @@ class TextChunkerTest {
             for (TextWindows.Window window : chunker.windows("query: ", LONG).windows()) {
                 assertThat(Arrays.copyOfRange(window.tokens().tokens(), 0, 3)).containsExactly("[CLS]", "query", ":");
                 assertThat(window.tokens().inText(1)).isFalse();
+            }
+        }
+    }
+
+    @Test
+    void theSpecialTokensAreWhatTheTokenizerGivesATextAloneWhateverTheirLayout() throws Exception {
+        // A template of two leading special tokens and one trailing one ([CLS] [SEP] text [SEP]), not BERT's.
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode tokenizer = (ObjectNode) mapper.readTree(json.toFile());
+        ArrayNode single = (ArrayNode) tokenizer.with("post_processor").get("single");
+        single.insert(1, single.get(2).deepCopy());
+        Path other = dir.resolve("two-leading.json");
+        mapper.writeValue(other.toFile(), tokenizer);
+        long[] content = content(LONG);
+
+        try (TextChunker chunker = TextChunker.open(other, 64, 8, 64)) {
+            List<TextWindows.Window> windows = chunker.windows("", LONG).windows();
+
+            int room = 64 - 3;
+            assertThat(windows).hasSize(1 + (int) Math.ceil((content.length - room) / (double) (room - 8)));
+            for (TextWindows.Window window : windows) {
+                long[] ids = window.tokens().ids();
+                assertThat(Arrays.copyOfRange(ids, 0, 2)).containsExactly(CLS, SEP);
+                assertThat(ids[ids.length - 1]).isEqualTo(SEP);
+                int from = window.index() * (room - 8);
+                assertThat(Arrays.copyOfRange(ids, 2, ids.length - 1))
+                        .containsExactly(Arrays.copyOfRange(content, from, Math.min(from + room, content.length)));
+                assertThat(window.tokens().inText(1)).isFalse();
+                assertThat(window.tokens().starts()[2]).isEqualTo(window.start());
             }
         }
     }
