@@ -128,12 +128,12 @@ public final class OptionFlags implements CommandLine.IModelTransformer {
      *     {@code --max-batch-size must be at least 1, found 0}
      */
     public static void check(CommandLine commandLine) {
-        for (OptionProblem problem : OptionProblem.of(read(commandLine.getCommandSpec()))) {
+        OptionProblem.first(read(commandLine.getCommandSpec())).ifPresent(problem -> {
             OptionDefinition<?> definition = InferenceOptions.definition(problem.option());
             String name = commandLine.getCommandSpec().findOption(definition.flag()) != null ? definition.flag()
                     : definition.option().key();
             throw new CommandLine.ParameterException(commandLine, problem.message(name));
-        }
+        });
     }
 
     @SuppressWarnings("unchecked")

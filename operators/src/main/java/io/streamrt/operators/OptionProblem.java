@@ -113,6 +113,11 @@ public record OptionProblem(ConfigOption<?> option, String subject, String expec
         return problems;
     }
 
+    /** The first problem of {@link #of}, in the order the builder checks them; empty when every value fits. */
+    public static Optional<OptionProblem> first(ReadableConfig conf) {
+        return of(conf).stream().findFirst();
+    }
+
     /** What the rules accept of {@code option}'s value, for its docs, e.g. {@code 1..4096}; empty if no rule. */
     public static Optional<String> accepted(ConfigOption<?> option) {
         return RULES.stream().filter(rule -> rule.option.equals(option)).map(Rule::accepted).findFirst();

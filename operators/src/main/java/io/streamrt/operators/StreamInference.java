@@ -357,10 +357,9 @@ public final class StreamInference<T> implements Serializable {
             int capacity = conf.get(InferenceOptions.CAPACITY);
             long timeout = conf.get(InferenceOptions.TIMEOUT_MS);
             int threads = conf.get(InferenceOptions.ENGINE_CPU_THREADS);
-            List<OptionProblem> problems = OptionProblem.of(conf);
-            if (!problems.isEmpty()) {
-                throw new IllegalArgumentException(problems.get(0).message());
-            }
+            OptionProblem.first(conf).ifPresent(problem -> {
+                throw new IllegalArgumentException(problem.message());
+            });
             long maxDelay = conf.get(InferenceOptions.MAX_DELAY_MS);
             int topK = conf.get(InferenceOptions.TOP_K);
             TaskPlan.Choices choices = new TaskPlan.Choices(

@@ -17,9 +17,7 @@ import io.streamrt.serde.TextWindows;
 import io.streamrt.serde.TokenizedText;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
 import org.apache.flink.annotation.Internal;
 
@@ -65,9 +63,8 @@ final class TaskHead {
             String modelName, String backend) {
         EntityGrouper grouper = plan.task() == Task.TOKEN_CLASSIFICATION
                 ? new EntityGrouper(plan.labels(), tokenizer.wordPiece()) : null;
-        TaskHead head = new TaskHead(plan, settings, modelName, backend, grouper, new float[0][]);
         if (settings.labels().isEmpty()) {
-            return head;
+            return new TaskHead(plan, settings, modelName, backend, grouper, new float[0][]);
         }
         List<long[]> rows = new ArrayList<>();
         for (String label : settings.labels()) {
@@ -78,7 +75,7 @@ final class TaskHead {
         float[][] embeddings = new float[rows.size()][];
         for (int i = 0; i < embeddings.length; i++) {
             // Unit length whatever the model's normalization: the score is a cosine.
-            embeddings[i] = Pooling.normalize(head.embed(new InferenceRequest.Row(output, i, batch.lengths()[i]))
+            embeddings[i] = Pooling.normalize(embed(plan, new InferenceRequest.Row(output, i, batch.lengths()[i]))
                     .clone());
         }
         return new TaskHead(plan, settings, modelName, backend, grouper, embeddings);
@@ -98,7 +95,7 @@ final class TaskHead {
     InferenceOutput output(InferenceRequest.Row row, String text, TokenizedText tokens, int rows, double queueMs,
             double runMs) {
         return switch (plan.task()) {
-            case EMBEDDING -> embedding(embed(row), rows, queueMs, runMs);
+            case EMBEDDING -> embedding(embed(plan, row), rows, queueMs, runMs);
             case CLASSIFICATION -> classification(scores(row), rows, queueMs, runMs);
             case TOKEN_CLASSIFICATION -> entities(text, tokens(row, tokens), rows, queueMs, runMs);
         };
@@ -180,10 +177,13 @@ final class TaskHead {
     record Part(TextWindows.Window window, float[] embedding, double[] scores, List<EntityGrouper.Token> tokens,
             int[] edges) {}
 
+    /** A token as one window saw it, and how far it was from that window's nearer edge. */
+    private record Pick(EntityGrouper.Token token, int edge) {}
+
     /** What the task makes of one window's row, before the record's windows are combined ({@link #combine}). */
     Part part(InferenceRequest.Row row, TextWindows.Window window) {
         return switch (plan.task()) {
-            case EMBEDDING -> new Part(window, embed(row), null, null, null);
+            case EMBEDDING -> new Part(window, embed(plan, row), null, null, null);
             case CLASSIFICATION -> new Part(window, null, scores(row), null, null);
             case TOKEN_CLASSIFICATION -> {
                 TokenizedText tokens = window.tokens();
@@ -245,20 +245,17 @@ final class TaskHead {
                 yield classification(combined, rows, queueMs, runMs);
             }
             case TOKEN_CLASSIFICATION -> {
-                // Each token once, from the window in which it is farthest from an edge; keyed by where it starts.
-                TreeMap<Integer, EntityGrouper.Token> best = new TreeMap<>();
-                Map<Integer, Integer> bestEdge = new HashMap<>();
+                // Each token once, from the window in which it is farthest from an edge (the first such window on a
+                // tie); keyed by where it starts.
+                TreeMap<Integer, Pick> picks = new TreeMap<>();
                 for (Part part : parts) {
                     for (int i = 0; i < part.tokens().size(); i++) {
-                        EntityGrouper.Token token = part.tokens().get(i);
-                        Integer edge = bestEdge.get(token.start());
-                        if (edge == null || part.edges()[i] > edge) {
-                            best.put(token.start(), token);
-                            bestEdge.put(token.start(), part.edges()[i]);
-                        }
+                        Pick pick = new Pick(part.tokens().get(i), part.edges()[i]);
+                        picks.merge(pick.token().start(), pick,
+                                (kept, next) -> next.edge() > kept.edge() ? next : kept);
                     }
                 }
-                yield entities(text, new ArrayList<>(best.values()), rows, queueMs, runMs);
+                yield entities(text, picks.values().stream().map(Pick::token).toList(), rows, queueMs, runMs);
             }
         };
         output.setTruncated(truncated);
@@ -282,11 +279,7 @@ final class TaskHead {
             double runMs) {
         List<InferenceOutput> outputs = new ArrayList<>(parts.length);
         for (Part part : parts) {
-            InferenceOutput output = switch (plan.task()) {
-                case EMBEDDING -> embedding(part.embedding(), rows, queueMs, runMs);
-                case CLASSIFICATION -> classification(part.scores(), rows, queueMs, runMs);
-                case TOKEN_CLASSIFICATION -> entities(text, part.tokens(), rows, queueMs, runMs);
-            };
+            InferenceOutput output = alone(text, part, rows, queueMs, runMs);
             TextWindows.Window window = part.window();
             InferenceOutput.Chunk chunk = new InferenceOutput.Chunk(window.index(), window.start(), window.end(),
                     null, null, 0f);
@@ -303,11 +296,7 @@ final class TaskHead {
      */
     private InferenceOutput.Chunk chunk(String text, Part part) {
         TextWindows.Window window = part.window();
-        InferenceOutput alone = switch (plan.task()) {
-            case EMBEDDING -> embedding(part.embedding(), 0, 0, 0);
-            case CLASSIFICATION -> classification(part.scores(), 0, 0, 0);
-            case TOKEN_CLASSIFICATION -> entities(text, part.tokens(), 0, 0, 0);
-        };
+        InferenceOutput alone = alone(text, part, 0, 0, 0);
         InferenceOutput.Chunk chunk = new InferenceOutput.Chunk(window.index(), window.start(), window.end(),
                 alone.getEmbedding(), alone.getLabel(), alone.getScore());
         chunk.setEntities(alone.getEntities());
@@ -316,8 +305,17 @@ final class TaskHead {
         return chunk;
     }
 
+    /** One window's results as a text alone would get them. */
+    private InferenceOutput alone(String text, Part part, int rows, double queueMs, double runMs) {
+        return switch (plan.task()) {
+            case EMBEDDING -> embedding(part.embedding(), rows, queueMs, runMs);
+            case CLASSIFICATION -> classification(part.scores(), rows, queueMs, runMs);
+            case TOKEN_CLASSIFICATION -> entities(text, part.tokens(), rows, queueMs, runMs);
+        };
+    }
+
     /** The sentence embedding of one row, pooled and normalized as the plan says. */
-    private float[] embed(InferenceRequest.Row row) {
+    private static float[] embed(TaskPlan plan, InferenceRequest.Row row) {
         OutputTensor output = row.output().tensor(plan.output());
         float[] embedding = plan.pooling() == null ? output.row(row.index())
                 : plan.pooling().pool(output, row.index(), row.length());

@@ -128,12 +128,10 @@ public final class StreamRtModelProviderFactory implements ModelProviderFactory 
 
     /** The operator's settings, checked by the operator's rules and named by the model's WITH keys. */
     private static InferenceSettings build(String name, Configuration conf, String given) {
-        List<OptionProblem> problems = OptionProblem.of(conf);
-        if (!problems.isEmpty()) {
-            OptionProblem problem = problems.get(0);
+        OptionProblem.first(conf).ifPresent(problem -> {
             throw new ValidationException("model " + name + ": '" + InferenceOptions.definition(problem.option())
                     .name() + "': " + problem.message() + " (options given: " + given + ")");
-        }
+        });
         try {
             return StreamInference.<RowData>builder(row -> null).configure(conf).build().settings();
         } catch (IllegalArgumentException e) {
