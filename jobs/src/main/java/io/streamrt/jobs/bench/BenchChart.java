@@ -142,8 +142,12 @@ final class BenchChart {
         for (BenchResults.EnginePoint p : points) {
             data.addValue(p.recordsPerS(), results.engine(), Integer.toString(p.batchSize()));
         }
-        JFreeChart chart = ChartFactory.createBarChart("engine alone (" + results.model() + ")", "batch size",
-                "records/s", data, PlotOrientation.VERTICAL, false, false, false);
+        return whiteBars(ChartFactory.createBarChart("engine alone (" + results.model() + ")", "batch size",
+                "records/s", data, PlotOrientation.VERTICAL, false, false, false));
+    }
+
+    /** The bench's bar chart look: white background, light grey grid across. */
+    static JFreeChart whiteBars(JFreeChart chart) {
         CategoryPlot plot = chart.getCategoryPlot();
         plot.setBackgroundPaint(Color.WHITE);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);

@@ -1,14 +1,17 @@
 package io.streamrt.jobs.bench;
 
+import io.streamrt.engine.EngineSpec;
 import io.streamrt.jobs.InferenceFlags;
 import io.streamrt.jobs.OptionFlags;
 import io.streamrt.jobs.demo.SeedFlag;
 import io.streamrt.jobs.enrich.EnrichConfig;
+import io.streamrt.operators.InferenceOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.apache.flink.configuration.Configuration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,6 +33,7 @@ import picocli.CommandLine.Option;
 public final class BenchCommand implements Callable<Integer> {
 
     private static final int DEFAULT_RECORDS = 1200;
+    private static final int ENGINE_FREE_RECORDS = 100_000;
     private static final int QUICK_RECORDS = 400;
     private static final int DEFAULT_DURATION_S = 20;
     private static final int QUICK_DURATION_S = 5;
@@ -173,6 +177,26 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Where the long-text comparison goes. Default: ${DEFAULT-VALUE}.")
     Path longTextsOutput;
 
+    @Option(names = "--engine-free-only", description = "Measure only the record path with the engine out of the way: "
+            + "a plain Flink job (Kafka, parse the JSON and add a field, Kafka) against enrich on the simulated GPU at "
+            + "--simulated-time-scale (" + EngineFreeBench.TIME_SCALE + " unless given), embedding as base64-f16 "
+            + "and as JSON; --records measured records (" + ENGINE_FREE_RECORDS + " by default) after "
+            + "--warm-up-records (a quarter as many by default), the same input for every job, --rounds rounds.")
+    boolean engineFreeOnly;
+
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
+            description = "Rounds of --engine-free-only, each running every job once in a rotated order; the "
+                    + "ratios are the median of the rounds'. Default: ${DEFAULT-VALUE}.")
+    int rounds;
+
+    @Option(names = "--engine-free-output", paramLabel = "FILE", defaultValue = "bench-engine-free.json",
+            description = "Where the engine-free figures go. Default: ${DEFAULT-VALUE}.")
+    Path engineFreeOutput;
+
+    @Option(names = "--engine-free-chart", paramLabel = "FILE", defaultValue = "bench-engine-free.png",
+            description = "Where the engine-free chart goes. Default: ${DEFAULT-VALUE}.")
+    Path engineFreeChart;
+
     @Override
     public Integer call() throws Exception {
         validate();
@@ -180,6 +204,9 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     int recordCount() {
+        if (engineFreeOnly && records == null) {
+            return ENGINE_FREE_RECORDS;
+        }
         return records != null ? records : quick ? QUICK_RECORDS : DEFAULT_RECORDS;
     }
 
@@ -209,13 +236,25 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** The enrich job every scenario runs, its topics and group replaced per run. */
     EnrichConfig template(String bootstrapServers) {
+        Configuration inferenceOptions = OptionFlags.read(spec);
+        if (engineFreeOnly) {
+            inferenceOptions.set(InferenceOptions.ENGINE, EngineSpec.SIMULATED_GPU);
+            if (!spec.commandLine().getParseResult().hasMatchedOption("--simulated-time-scale")) {
+                inferenceOptions.set(InferenceOptions.SIMULATED_TIME_SCALE, EngineFreeBench.TIME_SCALE);
+            }
+        }
         return EnrichConfig.builder(bootstrapServers, "bench-in", "bench-out", "bench-dlq")
                 .groupId("streamrt-bench")
                 .parallelism(parallelism)
                 .checkpointIntervalMs(1000)
                 .delivery(EnrichConfig.Delivery.AT_LEAST_ONCE)
-                .inference(OptionFlags.read(spec))
+                .inference(inferenceOptions)
                 .build();
+    }
+
+    /** --engine-free-only's warm-up records: --warm-up-records, else a quarter of the measured ones. */
+    int engineFreeWarmUp() {
+        return warmUpRecords != null ? warmUpRecords : Math.max(1, recordCount() / 4);
     }
 
     private void validate() {
@@ -264,6 +303,15 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (longTextsOnly) {
             modes.add("--long-texts-only");
+        }
+        if (engineFreeOnly) {
+            modes.add("--engine-free-only");
+            InferenceFlags.atLeast(commandLine, "--rounds", rounds, 1);
+            if (commandLine.getParseResult().hasMatchedOption("--engine")
+                    && !EngineSpec.SIMULATED_GPU.equals(inference.engine)) {
+                throw new CommandLine.ParameterException(commandLine, "--engine-free-only runs enrich on the "
+                        + "simulated GPU (an engine that costs about nothing); drop --engine " + inference.engine);
+            }
         }
         if (modes.size() > 1) {
             throw new CommandLine.ParameterException(commandLine, "each of " + String.join(", ", modes)

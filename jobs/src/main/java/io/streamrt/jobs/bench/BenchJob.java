@@ -38,7 +38,7 @@ import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
  */
 record BenchJob(JobClient client, CompletableFuture<JobExecutionResult> result) {
 
-    private static BenchJob of(JobClient client) {
+    static BenchJob of(JobClient client) {
         return new BenchJob(client, client.getJobExecutionResult());
     }
 
@@ -92,7 +92,7 @@ record BenchJob(JobClient client, CompletableFuture<JobExecutionResult> result) 
     }
 
     /** A fresh local mini cluster per run, every address on the loopback. */
-    private static StreamExecutionEnvironment environment(int parallelism) {
+    static StreamExecutionEnvironment environment(int parallelism) {
         Configuration conf = Configuration.fromMap(Map.of(
                 JobManagerOptions.ADDRESS.key(), "127.0.0.1",
                 JobManagerOptions.BIND_HOST.key(), "127.0.0.1",

@@ -60,6 +60,7 @@ final class BenchRun {
         this.variants = flags.variants();
         this.progress = new BenchProgress(commandLine.getErr(), flags.soakMinutes > 0 || flags.stagesOnly ? 2
                 : flags.encodingsOnly ? 2 + variants.size() : flags.sqlOnly ? 5 : flags.longTextsOnly ? 3
+                : flags.engineFreeOnly ? 1 + flags.rounds * EngineFreeBench.JOBS.size()
                 : 2 + 3 * (1 + flags.loads.size()) + variants.size());
     }
 
@@ -88,6 +89,8 @@ final class BenchRun {
                 } else if (flags.sqlOnly) {
                     warmUp(pipeline);
                     sql(pipeline, info);
+                } else if (flags.engineFreeOnly) {
+                    engineFree(kafka, template, values, info);
                 } else if (flags.longTextsOnly) {
                     warmUp(pipeline);
                     longTexts(pipeline, template, info);
@@ -258,6 +261,22 @@ final class BenchRun {
         createParent(flags.longTextsOutput);
         report.write(flags.longTextsOutput, date, machine(), info.model());
         printWritten(report.markdown(), flags.longTextsOutput);
+    }
+
+    private void engineFree(EmbeddedKafka kafka, EnrichConfig template, List<byte[]> values, EngineInfo info)
+            throws Exception {
+        int warmUp = flags.engineFreeWarmUp();
+        progress.step(String.format(Locale.ROOT, "engine-free: writing %,d warm-up and %,d measured records",
+                warmUp, values.size()));
+        EngineFreeBench bench = new EngineFreeBench(kafka, template, values, warmUp, progress::detail);
+        EngineFreeBench.Report report = bench.run(flags.rounds, () -> progress.done("written"), progress::step,
+                run -> progress.done(String.format(Locale.ROOT, "%,.0f records/s over %.1f s, %,.0f bytes per output",
+                        run.recordsPerS(), run.spanSeconds(), run.bytesPerOutput())));
+        createParent(flags.engineFreeOutput);
+        createParent(flags.engineFreeChart);
+        report.write(flags.engineFreeOutput, date, machine(), info.model());
+        report.chart(flags.engineFreeChart);
+        printWritten(report.markdown(), flags.engineFreeOutput, flags.engineFreeChart);
     }
 
     private void soak(PipelineBench pipeline, EngineInfo info) throws Exception {

@@ -160,6 +160,37 @@ class BenchCommandTest {
     }
 
     @Test
+    void engineFreeOnlyComparesEnrichOnAFreeEngineWithAPlainFlinkJobOnTheSameRecords() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "bench-engine-free");
+        String out = benchOutput("--engine-free-only", "--records", "300", "--warm-up-records", "50", "--rounds", "2",
+                "--parallelism", "1", "--engine-free-output", dir.resolve("free.json").toString(),
+                "--engine-free-chart", dir.resolve("free.png").toString());
+        assertThat(out).contains("| job | records/s by round | median | vs plain by round | median ratio | target |")
+                .contains("| plain Flink job (parse JSON, add a field) |").contains("| enrich, embedding base64-f16 |")
+                .contains(">= 0.33x").contains(">= 0.20x");
+
+        JsonNode root = new ObjectMapper().readTree(dir.resolve("free.json").toFile());
+        assertThat(root.get("simulated_time_scale").asDouble()).isEqualTo(0.001);
+        JsonNode runs = root.get("runs");
+        assertThat(runs).hasSize(6).allSatisfy(r -> assertThat(r.get("records_per_s").asDouble()).isPositive());
+        assertThat(runs.get(0).get("job").asText()).isEqualTo("plain");
+        assertThat(runs.get(3).get("job").asText()).as("each round starts with another job").isEqualTo("base64-f16");
+        JsonNode medians = root.get("median");
+        assertThat(medians.get("json").get("ratio_to_plain").asDouble()).isPositive();
+        assertThat(medians.get("base64-f16").get("target").asDouble()).isEqualTo(0.33);
+        // The plain job writes the input back with one more field; enrich adds the embedding.
+        assertThat(runs.get(1).get("bytes_per_record").asDouble()).isGreaterThan(runs.get(0).get("bytes_per_record")
+                .asDouble());
+        assertThat(Files.size(dir.resolve("free.png"))).isPositive();
+    }
+
+    @Test
+    void engineFreeOnlyRefusesAnotherEngine() {
+        assertThat(rejection("--engine-free-only", "--engine", "onnxruntime"))
+                .contains("--engine-free-only runs enrich on the simulated GPU");
+    }
+
+    @Test
     void rejectsTwoModesInOneRun() {
         assertThat(rejection("--stages-only", "--encodings-only"))
                 .contains("each of --encodings-only, --stages-only runs on its own");
