@@ -4,17 +4,23 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Text to token ids with a model's own {@code tokenizer.json}, offline (DJL's binding of the HuggingFace Rust
  * tokenizers). Texts longer than {@code maxSequenceLength} tokens are truncated (and flagged), never rejected.
- * Thread-safe; close it to free the native tokenizer.
+ * A BERT WordPiece tokenizer's single all-ASCII texts are tokenized in Java ({@link WordPieceFastPath}), to the same
+ * ids at a fraction of the library's CPU. Thread-safe; close it to free the native tokenizer.
  *
  * <pre>{@code
  * try (TextTokenizer tokenizer = TextTokenizer.open(Path.of("tokenizer.json"), 128)) {
@@ -24,14 +30,30 @@ import java.util.Map;
  */
 public final class TextTokenizer implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(TextTokenizer.class);
+
+    /**
+     * Texts both paths tokenize when a tokenizer is opened, to check the fast path against the library as it is
+     * configured: case, punctuation runs, control chars, a word past the per-word limit, a word of unknown pieces;
+     * then a text of more tokens than the sequence length.
+     */
+    private static final List<String> PROBES = List.of(
+            "Hello, World! It's 3:45pm -- (really?) [ok] {x}; a_b/c\\d \"e\" #1 $2 %3 ^4 &5 *6 +7 =8 |9 ~0 `@<>",
+            "\tTabs\nand\rcontrols\u000B\f\u0000\u001F\u007F end  ",
+            "x".repeat(120) + " unbelievably zxqvj zzzzzzzzz antidisestablishmentarianism");
+
     private final HuggingFaceTokenizer tokenizer;
     private final int maxSequenceLength;
     private final boolean wordPiece;
+    /** Null: every text goes to the library. */
+    private final WordPieceFastPath fastPath;
 
-    private TextTokenizer(HuggingFaceTokenizer tokenizer, int maxSequenceLength, boolean wordPiece) {
+    private TextTokenizer(HuggingFaceTokenizer tokenizer, int maxSequenceLength, boolean wordPiece,
+            WordPieceFastPath fastPath) {
         this.tokenizer = tokenizer;
         this.maxSequenceLength = maxSequenceLength;
         this.wordPiece = wordPiece;
+        this.fastPath = fastPath;
     }
 
     /**
@@ -57,7 +79,16 @@ public final class TextTokenizer implements AutoCloseable {
                     // DJL caps maxLength at modelMaxLength, 512 unless set: a longer context was cut there.
                     "modelMaxLength", Integer.toString(maxSequenceLength),
                     "addSpecialTokens", "true"));
-            return new TextTokenizer(tokenizer, maxSequenceLength, isWordPiece(tokenizerJson));
+            try {
+                JsonNode json = new ObjectMapper().readTree(tokenizerJson.toFile());
+                WordPieceFastPath fastPath = WordPieceFastPath.of(json, maxSequenceLength)
+                        .filter(fast -> agreesWithLibrary(fast, tokenizer, maxSequenceLength, tokenizerJson))
+                        .orElse(null);
+                return new TextTokenizer(tokenizer, maxSequenceLength, isWordPiece(json), fastPath);
+            } catch (IOException | RuntimeException e) {
+                tokenizer.close();
+                throw e;
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read tokenizer " + tokenizerJson, e);
         } catch (RuntimeException e) {
@@ -67,9 +98,33 @@ public final class TextTokenizer implements AutoCloseable {
     }
 
     /** Whether tokenizer.json's model is WordPiece: {@code "model": {"type": "WordPiece", ...}}. */
-    private static boolean isWordPiece(Path tokenizerJson) throws IOException {
-        return "WordPiece".equals(new ObjectMapper().readTree(tokenizerJson.toFile()).path("model").path("type")
-                .asText(""));
+    private static boolean isWordPiece(JsonNode tokenizerJson) {
+        return "WordPiece".equals(tokenizerJson.path("model").path("type").asText(""));
+    }
+
+    /**
+     * Whether the library is set up as the fast path assumes (truncation longest-first without stride, no padding)
+     * and gives the fast path's ids for {@link #PROBES}: a tokenizer.json that reads as BERT's but tokenizes
+     * otherwise keeps every text on the library.
+     */
+    private static boolean agreesWithLibrary(WordPieceFastPath fast, HuggingFaceTokenizer tokenizer,
+            int maxSequenceLength, Path json) {
+        long handle = tokenizer.getHandle();
+        boolean agrees = "longest_first".equals(TokenizersLibrary.LIB.getTruncationStrategy(handle))
+                && TokenizersLibrary.LIB.getStride(handle) == 0
+                && "DO_NOT_PAD".equals(TokenizersLibrary.LIB.getPaddingStrategy(handle));
+        for (int i = 0; agrees && i <= PROBES.size(); i++) {
+            String probe = i < PROBES.size() ? PROBES.get(i) : "Word, ".repeat(maxSequenceLength / 2 + 1);
+            TokenizedText ours = fast.encode("", probe);
+            TokenizedText library = encodeWithLibrary(handle, "", probe, null);
+            agrees = ours == null
+                    || Arrays.equals(ours.ids(), library.ids()) && ours.truncated() == library.truncated();
+        }
+        if (!agrees) {
+            LOG.warn("Tokenizer {} reads as BERT's WordPiece but the tokenizers library tokenizes it otherwise: every "
+                    + "text goes to the library (correct, at the library's CPU cost)", json);
+        }
+        return agrees;
     }
 
     public int maxSequenceLength() {
@@ -90,10 +145,31 @@ public final class TextTokenizer implements AutoCloseable {
      *     with real token type ids; null for a single text
      */
     public TokenizedText encode(String prefix, String text, String pair) {
+        long handle = tokenizer.getHandle(); // fails once closed, as HuggingFaceTokenizer.encode does
+        if (pair == null && fastPath != null) {
+            TokenizedText fast = fastPath.encode(prefix, text);
+            if (fast != null) {
+                return fast;
+            }
+        }
+        return encodeWithLibrary(handle, prefix, text, pair);
+    }
+
+    /** {@link #encode(String, String, String)} by the tokenizers library alone, whatever the text. */
+    TokenizedText encodeWithLibrary(String prefix, String text, String pair) {
+        return encodeWithLibrary(tokenizer.getHandle(), prefix, text, pair);
+    }
+
+    /** {@link #encode(String, String, String)} by the fast path, or null where it leaves the text to the library. */
+    TokenizedText encodeFast(String prefix, String text) {
+        tokenizer.getHandle();
+        return fastPath == null ? null : fastPath.encode(prefix, text);
+    }
+
+    private static TokenizedText encodeWithLibrary(long handle, String prefix, String text, String pair) {
         // Straight to the binding: HuggingFaceTokenizer.encode would also fetch every token's string, span, word id
         // and masks over JNI (a quarter of the tokenizing CPU in bench --stages-only), which nothing here reads.
         // Equivalent for the options open() sets (no lower-casing or prefix space on the Java side).
-        long handle = tokenizer.getHandle(); // fails once closed, as HuggingFaceTokenizer.encode does
         long encoding = pair == null ? TokenizersLibrary.LIB.encode(handle, prefix + text, true)
                 : TokenizersLibrary.LIB.encodeDual(handle, prefix + text, pair, true);
         try {
