@@ -99,6 +99,15 @@ class KafkaPreflightTest {
     }
 
     @Test
+    void theSinksBatchEmbeddingSizedRecordsUnlessTheUserSetsTheBatchSize() {
+        EnrichConfig config = EnrichConfig.defaults(kafka.bootstrapServers(), "pf-in", "pf-out", "pf-dlq");
+        assertThat(EnrichPipeline.sinkProperties(config).getProperty("batch.size")).isEqualTo("262144");
+        EnrichConfig own = config.toBuilder().kafkaProperties(Map.of("batch.size", "32768")).build();
+        assertThat(EnrichPipeline.sinkProperties(own).getProperty("batch.size")).isEqualTo("32768");
+        assertThat(EnrichPipeline.sinkProperties(own).getProperty("transaction.timeout.ms")).isEqualTo("900000");
+    }
+
+    @Test
     void aMalformedTransactionTimeoutIsAUsageError() {
         assertThat(enrich(kafka.bootstrapServers(), "pf-in", "--kafka-property", "transaction.timeout.ms=15min"))
                 .isEqualTo(2);
