@@ -196,9 +196,8 @@ final class BatchPlanner {
      * worker were free now, when that batch is already full (its rows at the size limit or the token budget), so that
      * waiting for the engine could not make it bigger. With one worker (adaptive), the batch of the cheapest split
      * that carries the most urgent request, if full (null when that batch is not full, even if another one is: the
-     * most urgent goes first); otherwise the first full bucket's batch. Below saturation no batch is full while the
-     * engine runs, so nothing is cut before a worker is free and the requests that arrive meanwhile join the next
-     * batch.
+     * most urgent goes first); otherwise the first full bucket's batch. A batch short of full is left for a free
+     * worker to cut, so that the requests that arrive meanwhile join it.
      */
     List<InferenceRequest> pollFull(long nowNanos) {
         if (!mayHoldAFullBatch()) {
