@@ -22,6 +22,9 @@ public interface InferenceEngine extends AutoCloseable {
     /**
      * Runs one batch.
      *
+     * @return the batch's output, the caller's to keep: its arrays are fresh, never a buffer that a later
+     *     {@code run} writes again (the batch scheduler post-processes one batch's output while the engine runs the
+     *     next); an engine that computes into a reused buffer copies out of it
      * @throws EngineException if the batch exceeds the engine's limits, the engine is closed, or the backend
      *     fails; the message names the call and what to do
      */

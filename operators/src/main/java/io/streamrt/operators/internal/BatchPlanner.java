@@ -167,38 +167,61 @@ final class BatchPlanner {
             lastCut = "idle";
             return takeCheapestGrouping();
         }
-        int chosen = -1;
-        long mostUrgent = Long.MAX_VALUE;
-        String reason = null;
-        for (int b = 0; b < buckets.size(); b++) {
-            if (buckets.get(b).isEmpty()) {
-                continue;
-            }
-            if (isFull(b)) {
-                chosen = b;
-                reason = "full";
-                break;
-            }
-            long cutAt = cutAtNanos(b);
-            boolean due = cutAt <= nowNanos;
-            boolean idle = !due && engineIdle && waitingBuysNothing(b, cutAt - nowNanos);
-            if ((due || idle) && cutAt < mostUrgent) {
-                mostUrgent = cutAt;
-                chosen = b;
-                reason = due ? "deadline" : "idle";
+        int chosen = firstFullBucket();
+        String reason = chosen < 0 ? null : "full";
+        if (chosen < 0) {
+            long mostUrgent = Long.MAX_VALUE;
+            for (int b = 0; b < buckets.size(); b++) {
+                if (buckets.get(b).isEmpty()) {
+                    continue;
+                }
+                long cutAt = cutAtNanos(b);
+                boolean due = cutAt <= nowNanos;
+                boolean idle = !due && engineIdle && waitingBuysNothing(b, cutAt - nowNanos);
+                if ((due || idle) && cutAt < mostUrgent) {
+                    mostUrgent = cutAt;
+                    chosen = b;
+                    reason = due ? "deadline" : "idle";
+                }
             }
         }
         if (reason != null) {
             lastCut = reason;
         }
-        if (chosen < 0) {
+        return chosen < 0 ? null : cutBucket(chosen, nowNanos);
+    }
+
+    /**
+     * The batch to prepare while every worker is busy, or null: what {@link #poll(long, boolean)} would cut next if a
+     * worker were free now, when that batch is already full (its rows at the size limit or the token budget), so that
+     * waiting for the engine could not make it bigger. With one worker (adaptive), the batch of the cheapest split
+     * that carries the most urgent request, if full (null when that batch is not full, even if another one is: the
+     * most urgent goes first); otherwise the first full bucket's batch. A batch short of full is left for a free
+     * worker to cut, so that the requests that arrive meanwhile join it.
+     */
+    List<InferenceRequest> pollFull(long nowNanos) {
+        if (!mayHoldAFullBatch()) {
             return null;
         }
-        int carrier = rideUp(chosen);
-        // The carrier's batch must take every request, the due ones included.
-        boolean room = carrier == chosen
-                || buckets.get(carrier).size() + mergeableRows(carrier) <= rowsInTime(carrier, nowNanos);
-        return take(room ? carrier : chosen, nowNanos);
+        if (config.mode() == BatchingMode.ADAPTIVE && workers == 1) {
+            List<InferenceRequest> batch = cheapestGroup();
+            int limit = limitForLength(batch.get(0).length());
+            if (batch.size() < limit) {
+                return null;
+            }
+            for (InferenceRequest request : batch) {
+                remove(request);
+            }
+            lastBatchLimit = limit;
+            lastCut = "full";
+            return batch;
+        }
+        int full = firstFullBucket();
+        if (full < 0) {
+            return null;
+        }
+        lastCut = "full";
+        return cutBucket(full, nowNanos);
     }
 
     /** As {@link #poll(long, boolean)} with a busy engine: only full or due buckets. */
@@ -262,6 +285,33 @@ final class BatchPlanner {
         }
         queued = 0;
         return removed;
+    }
+
+    /**
+     * Whether enough requests are queued for a batch to be full, at the longest length (the fewest rows): when not,
+     * {@link #pollFull} cuts nothing, and asking costs nothing.
+     */
+    boolean mayHoldAFullBatch() {
+        return queued > 0 && queued >= limitForLength(config.maxSequenceLength());
+    }
+
+    /** The first bucket holding a full batch (its riders included), or -1. */
+    private int firstFullBucket() {
+        for (int b = 0; b < buckets.size(); b++) {
+            if (!buckets.get(b).isEmpty() && isFull(b)) {
+                return b;
+            }
+        }
+        return -1;
+    }
+
+    /** Cuts bucket {@code b}'s batch: carried by a longer bucket's where that batch has room for them all. */
+    private List<InferenceRequest> cutBucket(int b, long nowNanos) {
+        int carrier = rideUp(b);
+        // The carrier's batch must take every request, the due ones included.
+        boolean room = carrier == b
+                || buckets.get(carrier).size() + mergeableRows(carrier) <= rowsInTime(carrier, nowNanos);
+        return take(room ? carrier : b, nowNanos);
     }
 
     private boolean isFull(int b) {
@@ -438,6 +488,16 @@ final class BatchPlanner {
      * batches than the queue needs, each paying the overhead.
      */
     private List<InferenceRequest> takeCheapestGrouping() {
+        List<InferenceRequest> batch = cheapestGroup();
+        for (InferenceRequest request : batch) {
+            remove(request);
+        }
+        lastBatchLimit = limitForLength(batch.get(0).length());
+        return batch;
+    }
+
+    /** The batch {@link #takeCheapestGrouping} would take, longest request first; the queue stays as it is. */
+    private List<InferenceRequest> cheapestGroup() {
         List<InferenceRequest> sorted = new ArrayList<>(queued);
         InferenceRequest urgent = null;
         for (ArrayDeque<InferenceRequest> bucket : buckets) {
@@ -475,12 +535,7 @@ final class BatchPlanner {
         while (start[end] > at) {
             end = start[end];
         }
-        List<InferenceRequest> batch = new ArrayList<>(sorted.subList(start[end], end));
-        for (InferenceRequest request : batch) {
-            remove(request);
-        }
-        lastBatchLimit = limitForLength(batch.get(0).length());
-        return batch;
+        return new ArrayList<>(sorted.subList(start[end], end));
     }
 
     /** Bucket {@code b}'s requests, oldest first, then those of the mergeable shorter buckets, nearest first. */

@@ -12,12 +12,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import org.apache.flink.annotation.Internal;
 import org.slf4j.Logger;
@@ -27,10 +24,19 @@ import org.slf4j.LoggerFactory;
  * The batch scheduler of one engine (and batching configuration), shared by every operator subtask in the JVM
  * that uses them, so batches fill from all slots. Three calls: {@link #submit}, {@link #cancel}, {@link #close}.
  *
- * <p>{@code submit} never blocks and never runs the model. Worker threads, one per batch the engine can run at
- * once ({@code maxConcurrentBatches}: 1 on a CPU), cut batches as {@link BatchPlanner} decides, run them, and call
- * each request's callback on the worker's thread. The queue is bounded by the operators' async capacity
- * (records in flight per subtask), so overload shows up as Flink backpressure, not memory growth.
+ * <p>{@code submit} never blocks and never runs the model. Worker threads ({@code streamrt-batcher-<name>-<i>}), one
+ * per batch the engine can run at once ({@code maxConcurrentBatches}: 1 on a GPU stream, one per core on a CPU), take
+ * batches from the {@link BatchQueue} as {@link BatchPlanner} decides, pad them and run them, and nothing else: each
+ * batch's results go to the {@link ResultStage} ({@code streamrt-results-<name>-<i>}, as many threads as workers),
+ * whose threads call the requests' callbacks (the task heads' post-processing) while the worker runs the next batch.
+ * At saturation, while every worker runs, the queue's preparer thread cuts and pads the next batch as soon as the
+ * queue holds a full one, so a worker starts it the moment its run returns; below saturation nothing is cut before a
+ * worker is free, so the requests that arrive during a run join the next batch. The queue is bounded by the
+ * operators' async capacity (records in flight per subtask), so overload shows up as Flink backpressure, not memory
+ * growth.
+ *
+ * <p>A request is queued until its batch is cut; from then on (a prepared batch waiting for a worker included) it is
+ * running: {@link #cancel} no longer takes it back, and it gets exactly one callback.
  *
  * <p>A batch that fails with a non-fatal engine error (an {@link EngineException} that is not an
  * {@link EngineFailedException}) may fail because of one record: the scheduler runs it again in halves, down to
@@ -50,11 +56,10 @@ public final class BatchScheduler implements AutoCloseable {
     private final String name;
     private final SchedulerConfig config;
     private final LongSupplier clock;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
-    private final BatchPlanner planner;
+    private final BatchQueue queue;
     private final List<Thread> workers = new ArrayList<>();
-    private boolean closed;
+    private final ResultStage results;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong records = new AtomicLong();
@@ -68,7 +73,7 @@ public final class BatchScheduler implements AutoCloseable {
 
     /**
      * @param engine runs the batches; not closed by the scheduler
-     * @param name for the worker threads and statistics, e.g. the engine id
+     * @param name for the threads and statistics, e.g. the engine id
      * @param statistics where it counts what it runs, until it closes
      */
     BatchScheduler(InferenceEngine engine, SchedulerConfig config, String name, BatchStatistics statistics) {
@@ -83,15 +88,17 @@ public final class BatchScheduler implements AutoCloseable {
         int rows = Math.min(config.maxBatchSize(), engine.info().maxBatchSize());
         int length = Math.min(config.maxSequenceLength(), engine.info().maxSequenceLength());
         this.config = new SchedulerConfig(config.mode(), rows, length, config.tokenBudget(), config.maxDelayNanos());
-        this.planner = new BatchPlanner(this.config, INITIAL_NANOS_PER_TOKEN, engine.info().maxConcurrentBatches());
+        this.queue = new BatchQueue(this.config, engine.info().maxConcurrentBatches(), name, clock);
         this.busy = new BusyWindow(engine.info().maxConcurrentBatches(), clock.getAsLong());
         for (int i = 0; i < engine.info().maxConcurrentBatches(); i++) {
             Thread worker = new Thread(this::loop, "streamrt-batcher-" + name + "-" + i);
             worker.setDaemon(true);
             workers.add(worker);
         }
+        this.results = new ResultStage(name, workers.size());
         counted = statistics.register(this::counters);
         workers.forEach(Thread::start);
+        queue.start();
     }
 
     private BatchStatistics.Entry counters() {
@@ -110,47 +117,28 @@ public final class BatchScheduler implements AutoCloseable {
      * @throws IllegalStateException if the scheduler is closed
      */
     public void submit(InferenceRequest request) {
-        lock.lock();
-        try {
-            if (closed) {
-                throw new IllegalStateException("the batch scheduler is closed: its engine was released; "
-                        + "the operator must acquire a new engine lease");
-            }
-            planner.add(request);
-            changed.signal();
-        } finally {
-            lock.unlock();
-        }
+        queue.add(request);
     }
 
     /**
      * Takes one request back (it timed out): dropped if still queued, so it never runs; if its batch is already
-     * running, it still gets a callback, which the submitter ignores.
+     * running, it still gets a callback, which the submitter ignores. A batch prepared ahead and waiting for a worker
+     * counts as running.
      *
      * @return true if it was still queued
      */
     public boolean cancel(InferenceRequest request) {
-        lock.lock();
-        try {
-            return planner.remove(request);
-        } finally {
-            lock.unlock();
-        }
+        return queue.remove(request);
     }
 
     /**
      * Drops the owner's queued requests without calling their callbacks: the owner is closing, and its in-flight
-     * records are in its checkpoint. Requests already in a running batch still complete.
+     * records are in its checkpoint. Requests already in a running batch (or a prepared one) still complete.
      *
      * @return how many were dropped from the queue
      */
     public int cancel(Object owner) {
-        lock.lock();
-        try {
-            return planner.removeOwnedBy(owner).size();
-        } finally {
-            lock.unlock();
-        }
+        return queue.removeOwnedBy(owner);
     }
 
     public BatchingMode mode() {
@@ -159,22 +147,12 @@ public final class BatchScheduler implements AutoCloseable {
 
     /** Requests waiting for a batch. */
     public int queued() {
-        lock.lock();
-        try {
-            return planner.queued();
-        } finally {
-            lock.unlock();
-        }
+        return queue.queued();
     }
 
     /** The row limit of the most recent batch (maximum size, or fewer under the token budget). */
     public int batchLimit() {
-        lock.lock();
-        try {
-            return planner.lastBatchLimit();
-        } finally {
-            lock.unlock();
-        }
+        return queue.batchLimit();
     }
 
     public long batches() {
@@ -209,46 +187,37 @@ public final class BatchScheduler implements AutoCloseable {
         return recordsIsolated.get();
     }
 
+    /** Batches cut and padded while every worker was running, so that the next run started without either. */
+    public long batchesPreparedAhead() {
+        return queue.preparedAhead();
+    }
+
     private void loop() {
+        boolean afterBatch = false;
         while (true) {
-            List<InferenceRequest> batch;
-            String cutReason;
-            lock.lock();
+            BatchQueue.Batch batch;
             try {
-                while (true) {
-                    if (closed) {
-                        return;
-                    }
-                    long now = clock.getAsLong();
-                    // This worker is free, so the engine can take a batch now.
-                    batch = planner.poll(now, true);
-                    if (batch != null) {
-                        cutReason = planner.lastCut();
-                        break;
-                    }
-                    long next = planner.nextDecisionNanos();
-                    if (next == Long.MAX_VALUE) {
-                        changed.await();
-                    } else {
-                        changed.awaitNanos(next - now);
-                    }
-                }
+                batch = queue.take(afterBatch);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } finally {
-                lock.unlock();
             }
-            run(batch, cutReason);
+            if (batch == null) {
+                return;
+            }
+            run(batch.requests(), batch.padded(), batch.cutReason());
+            afterBatch = true;
         }
     }
 
     /**
      * Runs a batch. If it fails with a non-fatal engine error, runs its halves, and their halves, until every
      * record either has its result or failed alone. A fatal failure, or one that is not the engine's (a bug, memory),
-     * fails everything not yet delivered.
+     * fails everything not yet handed over.
+     *
+     * @param padded the batch padded ahead, or null to pad it here
      */
-    private void run(List<InferenceRequest> batch, String cutReason) {
+    private void run(List<InferenceRequest> batch, EncoderBatch padded, String cutReason) {
         Deque<List<InferenceRequest>> parts = new ArrayDeque<>();
         parts.push(batch);
         boolean isolating = false;
@@ -258,7 +227,7 @@ public final class BatchScheduler implements AutoCloseable {
                 isolationRuns.incrementAndGet();
             }
             try {
-                runAndDeliver(part, isolating ? "isolation" : cutReason);
+                runAndHandOver(part, isolating ? null : padded, isolating ? "isolation" : cutReason);
             } catch (EngineFailedException fatal) {
                 failAll(part, fatal, FailureScope.ENGINE);
                 parts.forEach(rest -> failAll(rest, fatal, FailureScope.ENGINE));
@@ -293,41 +262,33 @@ public final class BatchScheduler implements AutoCloseable {
     private void failAlone(InferenceRequest request, EngineException error) {
         recordsIsolated.incrementAndGet();
         LOG.warn("A request failed alone on engine {}: {}", name, error.getMessage());
-        deliver(() -> request.callback.onFailure(error, FailureScope.RECORD));
+        results.failures(List.of(request), error, FailureScope.RECORD);
     }
 
     private void failAll(List<InferenceRequest> requests, Throwable error, FailureScope scope) {
         LOG.warn("A batch of {} requests failed on engine {}: {}", requests.size(), name, error.toString());
-        for (InferenceRequest request : requests) {
-            deliver(() -> request.callback.onFailure(error, scope));
-        }
+        results.failures(requests, error, scope);
     }
 
-    /** Runs one batch on the engine and hands each request its embedding; throws what the engine threw. */
-    private void runAndDeliver(List<InferenceRequest> requests, String cutReason) {
-        List<long[]> rows = new ArrayList<>(requests.size());
-        List<long[]> types = new ArrayList<>(requests.size());
+    /**
+     * Runs one batch on the engine and hands its results to the results stage; throws what the engine threw. The
+     * run time counts the padding where the worker pads (not for a batch padded ahead).
+     */
+    private void runAndHandOver(List<InferenceRequest> requests, EncoderBatch padded, String cutReason) {
         long tokens = 0;
         for (InferenceRequest request : requests) {
-            rows.add(request.ids);
-            types.add(request.typeIds);
             tokens += request.ids.length;
         }
         long start = clock.getAsLong();
-        EncoderBatch batch = EncoderBatch.pad(rows, types);
+        EncoderBatch batch = padded != null ? padded : BatchQueue.pad(requests);
         EncoderOutput output = engine.run(batch);
         long end = clock.getAsLong();
         long runNanos = end - start;
-        lock.lock();
-        try {
-            planner.observe(batch.size(), batch.sequenceLength(), runNanos);
-            if (LOG.isDebugEnabled()) {
-                LOG.debug("{}: batch {} x {} ({}) waited {} us, ran {} us, queued {}; {}", name, batch.size(),
-                        batch.sequenceLength(), cutReason, (start - requests.get(0).arrivalNanos) / 1000,
-                        runNanos / 1000, planner.queued(), planner);
-            }
-        } finally {
-            lock.unlock();
+        queue.observe(batch.size(), batch.sequenceLength(), runNanos);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{}: batch {} x {} ({}) waited {} us, ran {} us, {}", name, batch.size(),
+                    batch.sequenceLength(), cutReason, (start - requests.get(0).arrivalNanos) / 1000,
+                    runNanos / 1000, queue.describe());
         }
         batches.incrementAndGet();
         records.addAndGet(batch.size());
@@ -335,50 +296,33 @@ public final class BatchScheduler implements AutoCloseable {
         realTokens.addAndGet(tokens);
         busyNanos.addAndGet(runNanos);
         busy.add(end, runNanos);
-        for (int i = 0; i < requests.size(); i++) {
-            InferenceRequest request = requests.get(i);
-            InferenceRequest.Row row = new InferenceRequest.Row(output, i, batch.lengths()[i]);
-            deliver(() -> request.callback.onResult(row, batch.size(), start - request.arrivalNanos, runNanos));
-        }
+        // The output is the caller's (InferenceEngine#run): post-processed while the engine runs the next batch.
+        results.results(requests, output, batch.lengths(), start, runNanos);
     }
 
-    private static void deliver(Runnable call) {
-        try {
-            call.run();
-        } catch (RuntimeException e) {
-            // Callbacks handle their own failures; what gets here is an owner that closed between cut and
-            // completion: its records are in its checkpoint and will be replayed.
-            LOG.debug("Dropping a result for a closed owner: {}", e.toString());
-        }
-    }
-
-    /** Stops the workers after their current batches; requests still queued fail with a message that says why. */
+    /**
+     * Stops the workers after their current batches, then delivers the results of every batch run before it
+     * returns. Requests still queued, and those of a batch prepared ahead that no worker started, fail with a message
+     * that says why.
+     */
     @Override
     public void close() {
-        List<InferenceRequest> left;
-        lock.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            left = planner.removeAll();
-            changed.signalAll();
-        } finally {
-            lock.unlock();
+        if (!closed.compareAndSet(false, true)) {
+            return;
         }
-        for (Thread worker : workers) {
-            try {
-                worker.join(TimeUnit.SECONDS.toMillis(30));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        List<InferenceRequest> left = queue.close();
+        workers.forEach(BatchScheduler::join);
+        results.close();
         counted.close();
-        IllegalStateException error = new IllegalStateException(
-                "the batch scheduler closed before this request ran: its engine was released");
-        for (InferenceRequest request : left) {
-            deliver(() -> request.callback.onFailure(error, FailureScope.BATCH));
+        ResultStage.failNow(left, new IllegalStateException(
+                "the batch scheduler closed before this request ran: its engine was released"), FailureScope.BATCH);
+    }
+
+    private static void join(Thread thread) {
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The async function behind {@code StreamInference}: tokenizes on the task thread, hands the tokens to the
- * engine's shared {@link BatchScheduler}, and completes the result future from the scheduler's thread. Flink's
+ * engine's shared {@link BatchScheduler}, and post-processes each result (the task head) and completes the result
+ * future on the scheduler's results thread, while the engine runs the next batch. Flink's
  * {@code AsyncWaitOperator} around it checkpoints the records in flight and replays them on restore.
  *
  * <p>Every record is completed exactly once and counted once: by its result, by its failure (handled as
@@ -403,8 +404,8 @@ public final class InferenceFunction<T> extends RichAsyncFunction<T, InferenceRe
     }
 
     /**
-     * Completes one record's future exactly once, on the scheduler's thread (or the task thread on timeout): from its
-     * one row, or (long-text chunk) from its windows' rows, when the last of them is in.
+     * Completes one record's future exactly once, on a scheduler's results thread (or the task thread on timeout):
+     * from its one row, or (long-text chunk) from its windows' rows, when the last of them is in.
      */
     private final class Completion implements InferenceRequest.Callback {
 

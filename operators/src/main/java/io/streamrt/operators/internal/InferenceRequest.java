@@ -7,8 +7,8 @@ import org.apache.flink.annotation.Internal;
 /**
  * One record waiting for a batch. After {@link BatchScheduler#submit} the scheduler owns it until it calls exactly
  * one of the callback's methods, or until the submitter takes it back with {@link BatchScheduler#cancel}: a request
- * cancelled while queued is never run; one cancelled while its batch runs still gets a callback, which the submitter
- * ignores.
+ * cancelled while queued is never run; one cancelled once its batch is cut (running, or prepared ahead and waiting for
+ * the engine) still gets a callback, which the submitter ignores.
  */
 @Internal
 public final class InferenceRequest {
@@ -40,7 +40,11 @@ public final class InferenceRequest {
      */
     public record Row(EncoderOutput output, int index, int length) {}
 
-    /** Told the outcome of a request, on the scheduler's thread. Must not block. */
+    /**
+     * Told the outcome of a request, on one of the scheduler's results threads, never the one that runs the engine.
+     * Must not block: the results of the batches behind it wait. The row's output is the callback's to read while
+     * the engine runs other batches: no run writes into it again.
+     */
     public interface Callback {
         /**
          * @param row this request's row of the batch's output

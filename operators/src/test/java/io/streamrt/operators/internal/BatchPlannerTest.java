@@ -435,6 +435,68 @@ class BatchPlannerTest {
         assertThat(one.lastCut()).isEqualTo("idle");
     }
 
+    @Test
+    void whileTheEngineRunsOnlyAFullBatchIsCutAheadAndItIsTheBatchAFreeWorkerWouldCut() {
+        // One GPU stream, 30 ms a batch plus 27 us a padded token, batches of at most 4.
+        BatchPlanner ahead = new BatchPlanner(4, 128, 4 * 128, 1_000);
+        BatchPlanner free = new BatchPlanner(4, 128, 4 * 128, 1_000);
+        teach(ahead, 30 * MS, 27_000);
+        teach(free, 30 * MS, 27_000);
+        List<InferenceRequest> requests = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            requests.add(request(9 + i, i * MS, 100 * MS));
+        }
+        requests.subList(0, 3).forEach(ahead::add);
+
+        assertThat(ahead.pollFull(3 * MS)).as("three of four rows: the requests arriving meanwhile join").isNull();
+        assertThat(ahead.queued()).isEqualTo(3);
+
+        requests.subList(3, 8).forEach(ahead::add);
+        requests.forEach(free::add);
+        List<InferenceRequest> prepared = ahead.pollFull(8 * MS);
+
+        assertThat(prepared).hasSize(4).contains(requests.get(0)).containsExactlyElementsOf(free.poll(8 * MS, true));
+        assertThat(ahead.lastCut()).isEqualTo("full");
+        assertThat(ahead.lastBatchLimit()).isEqualTo(4);
+        assertThat(ahead.queued()).isEqualTo(4);
+    }
+
+    @Test
+    void withOneWorkerNothingIsCutAheadWhenTheMostUrgentRequestsBatchIsNotFull() {
+        // All cost per token: the long request, the oldest, goes alone; the four short ones make a full batch, but
+        // it is not the next one a free worker would cut.
+        BatchPlanner planner = new BatchPlanner(4, 128, 4 * 128, 1_000);
+        teach(planner, 0, 20_000);
+        planner.add(request(120, 0, 100 * MS));
+        for (int i = 0; i < 4; i++) {
+            planner.add(request(16, MS, 100 * MS));
+        }
+
+        assertThat(planner.pollFull(2 * MS)).isNull();
+        assertThat(planner.poll(2 * MS, true)).extracting(InferenceRequest::length).containsExactly(120);
+        assertThat(planner.pollFull(2 * MS)).hasSize(4).allMatch(r -> r.length() == 16);
+    }
+
+    @Test
+    void withSeveralWorkersOrStaticBatchingAFullBucketIsCutAheadAndADueOneIsNot() {
+        BatchPlanner two = twoWorkers(1_000);
+        for (int i = 0; i < 63; i++) {
+            two.add(request(40, 0, 100 * MS));
+        }
+        assertThat(two.pollFull(200 * MS)).as("due, one row short").isNull();
+        two.add(request(40, 0, 100 * MS));
+        assertThat(two.pollFull(0)).hasSize(64);
+        assertThat(two.lastCut()).isEqualTo("full");
+
+        BatchPlanner fifo = new BatchPlanner(
+                new SchedulerConfig(io.streamrt.operators.BatchingMode.STATIC, 3, 128, 3 * 128, 10 * MS), 1_000, 1);
+        fifo.add(request(100, 0, 100 * MS));
+        fifo.add(request(9, 0, 100 * MS));
+        assertThat(fifo.pollFull(20 * MS)).as("past the max delay, but two of three").isNull();
+        fifo.add(request(9, 0, 100 * MS));
+        assertThat(fifo.pollFull(20 * MS)).extracting(InferenceRequest::length).containsExactly(100, 9, 9);
+    }
+
     private static BatchPlanner twoWorkers(double initialNanosPerToken) {
         return new BatchPlanner(new SchedulerConfig(io.streamrt.operators.BatchingMode.ADAPTIVE, 64, 128, 64 * 128, 0),
                 initialNanosPerToken, 2);
