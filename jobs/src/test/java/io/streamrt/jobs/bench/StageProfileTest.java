@@ -44,9 +44,10 @@ class StageProfileTest {
         assertThat(stage(worker, "java/lang/Thread.run;io/streamrt/operators/internal/BatchScheduler.runAndDeliver;"
                 + "io/streamrt/engine/internal/onnxruntime/OnnxRuntimeEngine.runOpen;ai/onnxruntime/OrtSession.run;"
                 + "MlasSgemmKernelAvx2")).isEqualTo(Stage.ENGINE);
-        assertThat(stage(worker, "java/lang/Thread.run;io/streamrt/operators/internal/BatchScheduler.runAndDeliver;"
-                + "io/streamrt/operators/internal/InferenceFunction$InFlight.onResult;"
-                + "io/streamrt/engine/task/Pooling$2.pool")).isEqualTo(Stage.POST_PROCESSING);
+        String results = "[streamrt-results-8c23d0-1-onnxruntime-all-minilm-l6-v2-int8-adaptive-0 tid=11184]";
+        assertThat(stage(results, "java/lang/Thread.run;io/streamrt/operators/internal/ResultStage.deliver;"
+                + "io/streamrt/operators/internal/InferenceFunction$Completion.onResult;"
+                + "io/streamrt/operators/internal/TaskHead.output")).isEqualTo(Stage.POST_PROCESSING);
         assertThat(stage("[onnxruntime-worker tid=1]", "start_thread;onnxruntime::concurrency::ThreadPool::Run"))
                 .isEqualTo(Stage.ENGINE);
     }
