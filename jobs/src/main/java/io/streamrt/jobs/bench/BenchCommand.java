@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
 public final class BenchCommand implements Callable<Integer> {
 
     private static final int DEFAULT_RECORDS = 1200;
-    private static final int ENGINE_FREE_RECORDS = 100_000;
+    private static final int ENGINE_FREE_RECORDS = 300_000;
     private static final int QUICK_RECORDS = 400;
     private static final int DEFAULT_DURATION_S = 20;
     private static final int QUICK_DURATION_S = 5;
@@ -181,12 +181,13 @@ public final class BenchCommand implements Callable<Integer> {
             + "a plain Flink job (Kafka, parse the JSON and add a field, Kafka) against enrich on the simulated GPU at "
             + "--simulated-time-scale (" + EngineFreeBench.TIME_SCALE + " unless given), embedding as base64-f16 "
             + "and as JSON; --records measured records (" + ENGINE_FREE_RECORDS + " by default) after "
-            + "--warm-up-records (a quarter as many by default), the same input for every job, --rounds rounds.")
+            + "--warm-up-records (a quarter as many by default), the same input for every job, --rounds rounds after "
+            + "one that warms the JVM up.")
     boolean engineFreeOnly;
 
     @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
-            description = "Rounds of --engine-free-only, each running every job once in a rotated order; the "
-                    + "ratios are the median of the rounds'. Default: ${DEFAULT-VALUE}.")
+            description = "Rounds of --engine-free-only, each running every job once in a rotated order, after "
+                    + "an unreported warm-up round; the ratios are the median of the rounds'. Default: ${DEFAULT-VALUE}.")
     int rounds;
 
     @Option(names = "--engine-free-output", paramLabel = "FILE", defaultValue = "bench-engine-free.json",

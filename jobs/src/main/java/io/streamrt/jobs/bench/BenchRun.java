@@ -60,7 +60,7 @@ final class BenchRun {
         this.variants = flags.variants();
         this.progress = new BenchProgress(commandLine.getErr(), flags.soakMinutes > 0 || flags.stagesOnly ? 2
                 : flags.encodingsOnly ? 2 + variants.size() : flags.sqlOnly ? 5 : flags.longTextsOnly ? 3
-                : flags.engineFreeOnly ? 1 + flags.rounds * EngineFreeBench.JOBS.size()
+                : flags.engineFreeOnly ? 1 + (flags.rounds + 1) * EngineFreeBench.JOBS.size()
                 : 2 + 3 * (1 + flags.loads.size()) + variants.size());
     }
 
