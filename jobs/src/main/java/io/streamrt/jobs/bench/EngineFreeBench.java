@@ -200,7 +200,7 @@ final class EngineFreeBench {
         // Flink's paths, and the plain job, whose run lasts a second or two, would be measured mostly cold.
         for (int round = 0; round <= rounds; round++) {
             for (int i = 0; i < JOBS.size(); i++) {
-                String job = JOBS.get((i + round - 1) % JOBS.size());
+                String job = JOBS.get(Math.floorMod(i + round - 1, JOBS.size()));
                 starting.accept(round == 0 ? "engine-free warm-up round (not reported): " + Report.label(job)
                         : String.format(Locale.ROOT, "engine-free round %d of %d: %s", round, rounds,
                                 Report.label(job)));

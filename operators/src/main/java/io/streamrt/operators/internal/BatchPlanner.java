@@ -54,6 +54,16 @@ final class BatchPlanner {
     static final double MIN_BATCHING_GAIN = 0.1;
 
     /**
+     * With several workers, requests wait for company only where the learned cost curve could make them this share
+     * cheaper at all (in a full batch against the batch they would go in now); and a batch takes more than its share
+     * of the queue only while its per-batch overhead is above this share of a row's token cost. On the 2-core
+     * development CPU the engine's whole curve gains ~10% from batch 1 to its best, and a model learned on a shared
+     * CPU can put the overhead at twice what it is: below a quarter, waiting buys too little to be told from noise.
+     * A GPU's overhead makes small batches several times dearer.
+     */
+    static final double MIN_CURVE_GAIN = 0.25;
+
+    /**
      * With one worker, the share of its overhead a batch that stays queued counts when the queue is split: the
      * requests that arrive before it runs share that overhead too, so counting it whole splits too little. Half held
      * the latency bound to the highest rate in a replay on the simulated GPU's curve (docs/scheduler.md).
@@ -385,6 +395,9 @@ final class BatchPlanner {
      * over the workers, against the mean gap between arrivals. The average request, not this bucket's: one long
      * text costs more than the gap, but waiting would not make it cheaper, and most requests are not long.
      *
+     * <p>Whether the learned curve could make this bucket's requests {@value #MIN_CURVE_GAIN} cheaper at all, in a full
+     * batch: where batching gains less (a CPU), a free worker takes them at once.
+     *
      * <p>Near saturation, whether the company that would arrive in the time left ({@code slackNanos}, until the
      * bucket is due) would make its requests at least {@value #MIN_BATCHING_GAIN} cheaper: at the arrival rate and
      * the share of arrivals that land in this bucket or ride along with it lately. A rare length (a long text,
@@ -398,6 +411,11 @@ final class BatchPlanner {
         int rows = rowsFor(b);
         if (rows >= limitFor(b) || meanInterArrivalNanos <= 0) {
             return true;
+        }
+        double rowTokenNanos = runTime.nanosPerToken() * bucketLengths[b];
+        double bestLaterNanos = runTime.overheadNanos() / limitFor(b) + rowTokenNanos;
+        if (bestLaterNanos > (1 - MIN_CURVE_GAIN) * (runTime.overheadNanos() / rows + rowTokenNanos)) {
+            return true; // even a full batch would not make them much cheaper: company is not worth a wait
         }
         double perRecordNanos = runTime.overheadNanos() / rows + runTime.nanosPerToken() * meanLength;
         if (perRecordNanos / workers < IDLE_UTILIZATION_LIMIT * meanInterArrivalNanos) {
@@ -434,7 +452,8 @@ final class BatchPlanner {
     /**
      * The most rows of bucket {@code b} whose predicted run time still lets its oldest request meet its deadline; for a
      * request already late, the most that run within one latency target, so a large batch does not hold up the
-     * requests behind it for long. At least one. Static mode, or one worker: no such limit.
+     * requests behind it for long; and no more than {@link #queueShare}. At least one. Static mode, or one worker: no
+     * such limit.
      */
     private int rowsInTime(int b, long nowNanos) {
         int limit = limitFor(b);
@@ -444,16 +463,31 @@ final class BatchPlanner {
         if (workers == 1) {
             return limit; // the rows cut off would wait for this batch and then pay a batch of their own
         }
+        int rows = Math.min(limit, queueShare(b));
         InferenceRequest oldest = buckets.get(b).peekFirst();
         long budget = oldest.deadlineNanos - nowNanos;
         if (budget <= 0) {
             budget = oldest.deadlineNanos - oldest.arrivalNanos;
         }
-        int rows = limit;
         while (rows > 1 && runTime.predictNanos(rows, bucketLengths[b]) > budget) {
             rows--;
         }
         return rows;
+    }
+
+    /**
+     * With several workers, the rows a batch of bucket {@code b} may take: its share of the queue (queued requests over
+     * workers, rounded up), so that the other workers have requests to run too, or more only while a bigger batch
+     * still pays: while the per-batch overhead spread over its rows is above {@value #MIN_CURVE_GAIN} of a row's
+     * token cost (by the learned model). On a CPU, where a batch costs about the sum of its rows, one worker taking a
+     * whole bucket left the other idle while the batch's rows waited their turn; on a GPU-shaped curve the overhead
+     * keeps batches large.
+     */
+    private int queueShare(int b) {
+        int share = (queued + workers - 1) / workers;
+        double rowTokenNanos = Math.max(1, runTime.nanosPerToken() * bucketLengths[b]);
+        double worthRows = Math.ceil(runTime.overheadNanos() / (MIN_CURVE_GAIN * rowTokenNanos));
+        return (int) Math.max(1, Math.max(share, Math.min(Integer.MAX_VALUE, worthRows)));
     }
 
     /**
