@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamrt.jobs.enrich.EnrichConfig;
 import io.streamrt.jobs.enrich.EnrichPipeline;
 import io.streamrt.jobs.kafka.EmbeddedKafka;
+import io.streamrt.operators.InferenceOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.ToDoubleFunction;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -86,39 +88,43 @@ final class EngineFreeBench {
      */
     record Report(int records, int warmUp, int parallelism, double timeScale, List<Run> runs) {
 
+        /** The job's figure, round by round. */
+        double[] each(String job, ToDoubleFunction<Run> figure) {
+            return runs.stream().filter(r -> r.job().equals(job)).mapToDouble(figure).toArray();
+        }
+
         double median(String job) {
-            return medianOf(runs.stream().filter(r -> r.job().equals(job)).mapToDouble(Run::recordsPerS).toArray());
+            return medianOf(each(job, Run::recordsPerS));
         }
 
         /** The job's rate over the plain job's, round by round. */
         double[] ratios(String job) {
-            return runs.stream().filter(r -> r.job().equals(job)).mapToDouble(r -> r.recordsPerS()
-                    / runs.stream().filter(p -> p.round() == r.round() && p.job().equals("plain")).findFirst()
-                            .orElseThrow().recordsPerS()).toArray();
+            return each(job, r -> r.recordsPerS() / runs.stream()
+                    .filter(p -> p.round() == r.round() && p.job().equals("plain")).findFirst().orElseThrow()
+                    .recordsPerS());
         }
 
-        double bytesPerOutput(String job) {
-            return runs.stream().filter(r -> r.job().equals(job)).mapToDouble(Run::bytesPerOutput).average()
-                    .orElse(0);
+        double medianRatio(String job) {
+            return medianOf(ratios(job));
+        }
+
+        int rounds() {
+            return runs.size() / JOBS.size();
         }
 
         String markdown() {
             StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "Engine-free record path (parallelism %d, "
                     + "%,d records after %,d warm-up records, %d rounds; enrich on the simulated GPU at time scale "
-                    + "%s, adaptive, at least once):%n%n", parallelism, records, warmUp, runs.size() / JOBS.size(),
-                    timeScale));
+                    + "%s, adaptive, at least once):%n%n", parallelism, records, warmUp, rounds(), timeScale));
             md.append("| job | records/s by round | median | vs plain by round | median ratio | target | bytes/record |\n");
             md.append("|---|---|---:|---|---:|---:|---:|\n");
             for (String job : JOBS) {
-                double[] rates = runs.stream().filter(r -> r.job().equals(job)).mapToDouble(Run::recordsPerS)
-                        .toArray();
-                double[] ratios = ratios(job);
                 Double target = TARGETS.get(job);
                 md.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %s | %.2fx | %s | %,.0f |%n", label(job),
-                        join(rates, "%,.0f"), median(job), join(ratios, "%.2fx"), medianOf(ratios),
-                        target == null ? "" : String.format(Locale.ROOT, ">= %.2fx %s", target,
-                                medianOf(ratios) >= target ? "met" : "NOT met"),
-                        bytesPerOutput(job)));
+                        join(each(job, Run::recordsPerS), "%,.0f"), median(job), join(ratios(job), "%.2fx"),
+                        medianRatio(job), target == null ? "" : String.format(Locale.ROOT, ">= %.2fx %s", target,
+                                medianRatio(job) >= target ? "met" : "NOT met"),
+                        Arrays.stream(each(job, Run::bytesPerOutput)).average().orElse(0)));
             }
             return md.toString();
         }
@@ -136,7 +142,7 @@ final class EngineFreeBench {
             for (String job : JOBS) {
                 ObjectNode m = medians.putObject(job).put("records_per_s", median(job));
                 if (!job.equals("plain")) {
-                    m.put("ratio_to_plain", medianOf(ratios(job))).put("target", TARGETS.get(job));
+                    m.put("ratio_to_plain", medianRatio(job)).put("target", TARGETS.get(job));
                 }
             }
             BenchJson.write(file, root);
@@ -147,11 +153,11 @@ final class EngineFreeBench {
             DefaultCategoryDataset data = new DefaultCategoryDataset();
             for (String job : JOBS) {
                 data.addValue(median(job), "median records/s", job.equals("plain") ? "plain Flink"
-                        : String.format(Locale.ROOT, "enrich %s (%.2fx)", job, medianOf(ratios(job))));
+                        : String.format(Locale.ROOT, "enrich %s (%.2fx)", job, medianRatio(job)));
             }
             JFreeChart chart = ChartFactory.createBarChart(String.format(Locale.ROOT,
-                    "Engine-free throughput, parallelism %d, median of %d rounds", parallelism,
-                    runs.size() / JOBS.size()), "", "records/s", data, PlotOrientation.VERTICAL, false, false, false);
+                    "Engine-free throughput, parallelism %d, median of %d rounds", parallelism, rounds()),
+                    "", "records/s", data, PlotOrientation.VERTICAL, false, false, false);
             BenchChart.sideBySide(png, 720, 480, BenchChart.whiteBars(chart));
         }
 
@@ -212,7 +218,7 @@ final class EngineFreeBench {
             }
         }
         return new Report(values.size(), warmUp, template.parallelism(),
-                template.inference().get(io.streamrt.operators.InferenceOptions.SIMULATED_TIME_SCALE), runs);
+                template.inference().get(InferenceOptions.SIMULATED_TIME_SCALE), runs);
     }
 
     private void writeInput(String input) {

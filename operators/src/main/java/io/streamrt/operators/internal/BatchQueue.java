@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The requests of one {@link BatchScheduler} waiting for a batch, and the batch prepared ahead: where its workers
@@ -92,41 +93,21 @@ final class BatchQueue {
 
     /** Removes one queued request; false if it was not queued (its batch was cut, prepared ahead included). */
     boolean remove(InferenceRequest request) {
-        lock.lock();
-        try {
-            return planner.remove(request);
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> planner.remove(request));
     }
 
     /** Removes the owner's queued requests; returns how many. */
     int removeOwnedBy(Object owner) {
-        lock.lock();
-        try {
-            return planner.removeOwnedBy(owner).size();
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> planner.removeOwnedBy(owner).size());
     }
 
     int queued() {
-        lock.lock();
-        try {
-            return planner.queued();
-        } finally {
-            lock.unlock();
-        }
+        return locked(planner::queued);
     }
 
     /** The row limit of the most recent batch. */
     int batchLimit() {
-        lock.lock();
-        try {
-            return planner.lastBatchLimit();
-        } finally {
-            lock.unlock();
-        }
+        return locked(planner::lastBatchLimit);
     }
 
     /** Batches cut and padded while every worker held a batch. */
@@ -146,9 +127,14 @@ final class BatchQueue {
 
     /** The queue and the planner's model, for debug logs. */
     String describe() {
+        return locked(() -> "queued " + planner.queued() + "; " + planner);
+    }
+
+    /** What {@code read} gives, under the lock. */
+    private <T> T locked(Supplier<T> read) {
         lock.lock();
         try {
-            return "queued " + planner.queued() + "; " + planner;
+            return read.get();
         } finally {
             lock.unlock();
         }
