@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -58,6 +60,20 @@ class StreamRtCliTest {
                 "--delivery", "--starting-offsets", "--bounded", "--kafka-property", "--task", "--pooling",
                 "--aggregation", "--prefix", "--top-k", "--text-pair-field", "--output-fields", "--embedding-encoding",
                 "--batching", "--max-delay-ms");
+    }
+
+    @Test
+    void everyCommandsHelpPrintsWithoutAFormattingWarning() {
+        // picocli formats descriptions with String.format: a bare '%' prints "[picocli WARN] Could not format".
+        for (String command : List.of("enrich", "demo", "bench", "sql", "model",
+                "model inspect", "model sparsify", "model quantize", "model convert", "model evaluate",
+                "model build-engine")) {
+            List<String> args = new ArrayList<>(List.of(command.split(" ")));
+            args.add("--help");
+            assertThat(StreamRtCli.execute(args.toArray(new String[0]))).as(command).isZero();
+        }
+        assertThat(err()).doesNotContain("picocli WARN");
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("--long-texts-only", "at 60% of it");
     }
 
     @Test

@@ -170,7 +170,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--long-texts-only", description = "Measure only long texts: --records generated documents "
             + "(200 by default) through the adaptive job with --long-text chunk, then each of their windows' texts as "
-            + "a record of its own with truncate (the same tokens): maximum throughput and p99 at 60% of it.")
+            + "a record of its own with truncate (the same tokens): maximum throughput and p99 at 60%% of it.")
     boolean longTextsOnly;
 
     @Option(names = "--long-texts-output", paramLabel = "FILE", defaultValue = "bench-long-texts.json",
