@@ -48,6 +48,13 @@ import org.apache.flink.util.function.SerializableFunction;
  * DataStream<InferenceResult<Review>> enriched = inference.apply(reviews);
  * }</pre>
  *
+ * <p><b>Savepoints.</b> Set the operator's uid ({@link Builder#uid}) in any job you will stop with a savepoint and
+ * start again: its state (the records in flight) is restored to the operator with the same uid. Without one, Flink
+ * derives the operator's id from the job's topology, so adding, removing or reordering an operator before it makes
+ * the new version's id differ, and the restore fails (or, with {@code --allowNonRestoredState}, drops those records).
+ * The records in flight are restored as inputs and run again on the engine the new version opens: changing the model
+ * (or any setting but the uid) between the savepoint and the restore is allowed, and they get the new model's output.
+ *
  * @param <T> the input type
  */
 @PublicEvolving
@@ -62,10 +69,13 @@ public final class StreamInference<T> implements Serializable {
     private final SerializableFunction<T, String> recordDescription;
     private final EngineRegistryProvider registry;
     private final Surface surface;
+    private final String uid;
 
     private StreamInference(InferenceSettings settings, SerializableFunction<T, String> textExtractor,
             SerializableFunction<T, String> pairExtractor, SerializableFunction<T, Long> recordTimestamp,
-            SerializableFunction<T, String> recordDescription, EngineRegistryProvider registry, Surface surface) {
+            SerializableFunction<T, String> recordDescription, EngineRegistryProvider registry, Surface surface,
+            String uid) {
+        this.uid = uid;
         this.registry = registry;
         this.surface = surface;
         this.settings = settings;
@@ -88,7 +98,12 @@ public final class StreamInference<T> implements Serializable {
         return settings;
     }
 
-    /** Adds the inference operator after {@code input}. */
+    /** The operator's uid set with {@link Builder#uid}, or null where Flink derives one from the topology. */
+    public String uid() {
+        return uid;
+    }
+
+    /** Adds the inference operator after {@code input}, with the uid set by {@link Builder#uid} if any. */
     public SingleOutputStreamOperator<InferenceResult<T>> apply(DataStream<T> input) {
         InferenceFunction<T> function =
                 new InferenceFunction<>(settings, textExtractor, pairExtractor, recordTimestamp, recordDescription,
@@ -98,7 +113,8 @@ public final class StreamInference<T> implements Serializable {
                         settings.capacity())
                 : AsyncDataStream.unorderedWait(input, function, settings.timeoutMs(), TimeUnit.MILLISECONDS,
                         settings.capacity());
-        return out.returns(InferenceResult.typeInfo(input.getType())).name("StreamRT inference");
+        out = out.returns(InferenceResult.typeInfo(input.getType())).name("StreamRT inference");
+        return uid == null ? out : out.uid(uid);
     }
 
     /** Builds a {@link StreamInference}; every setting starts at its {@link InferenceOptions} default. */
@@ -111,6 +127,7 @@ public final class StreamInference<T> implements Serializable {
         private SerializableFunction<T, String> pairExtractor;
         private EngineRegistryProvider registry = EngineRegistryProvider.shared();
         private TaskOutputs.Words words = TaskOutputs.Words.BUILDER;
+        private String uid;
 
         Builder(SerializableFunction<T, String> textExtractor) {
             this.textExtractor = textExtractor;
@@ -340,6 +357,17 @@ public final class StreamInference<T> implements Serializable {
             return this;
         }
 
+        /**
+         * The operator's uid: set it in a job you will restore from a savepoint (see the class comment), e.g.
+         * {@code .uid("review-embeddings")}; keep it when the job changes, and make it unique in the job.
+         */
+        public Builder<T> uid(String uid) {
+            Objects.requireNonNull(uid, "uid");
+            require(!uid.isBlank(), "uid must not be blank: it names the operator's state in savepoints");
+            this.uid = uid;
+            return this;
+        }
+
         public Builder<T> labels(List<String> labels) {
             conf.set(InferenceOptions.LABELS, new ArrayList<>(Objects.requireNonNull(labels, "labels")));
             return this;
@@ -401,7 +429,7 @@ public final class StreamInference<T> implements Serializable {
                             chunkOutput, HasId.parse(ChunkAggregation.class, conf.get(InferenceOptions.CHUNK_AGGREGATION),
                             "chunk aggregation")));
             return new StreamInference<>(settings, textExtractor, pairExtractor, recordTimestamp, recordDescription,
-                    registry, words == TaskOutputs.Words.BUILDER ? Surface.DATASTREAM : Surface.COMMAND_LINE);
+                    registry, words == TaskOutputs.Words.BUILDER ? Surface.DATASTREAM : Surface.COMMAND_LINE, uid);
         }
 
         private static void require(boolean ok, String message) {

@@ -21,6 +21,7 @@ import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.CloseableIterator;
@@ -157,6 +158,21 @@ class StreamInferenceMiniClusterTest {
             assertThat(r.getOutput().getEngine()).isEqualTo("simulated-gpu");
             assertThat(r.getOutput().getEmbedding()).hasSize(384);
         });
+    }
+
+    @Test
+    void theOperatorCarriesTheUidItsSavepointStateIsFiledUnder() {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        DataStream<String> texts = env.fromData("a text");
+        SerializableFunction<String, String> text = s -> s;
+
+        var withUid = StreamInference.builder(text).uid("review-embeddings").build().apply(texts);
+        var without = StreamInference.builder(text).build().apply(texts);
+
+        assertThat(withUid.getTransformation().getUid()).isEqualTo("review-embeddings");
+        assertThat(without.getTransformation().getUid()).as("left to Flink's topology hash").isNull();
+        assertThatThrownBy(() -> StreamInference.builder(text).uid(" "))
+                .hasMessage("uid must not be blank: it names the operator's state in savepoints");
     }
 
     @Test

@@ -12,6 +12,8 @@ import java.util.Properties;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -99,9 +101,14 @@ public final class EnrichPipeline {
 
     private static Function<DataStream<TextRecord>, DataStream<InferenceResult<TextRecord>>> streamRtStage(
             EnrichConfig config) {
-        return stream -> inference(config).build().apply(stream).uid("inference");
+        return stream -> inference(config).uid("inference").build().apply(stream);
     }
 
+    /**
+     * Every operator has a uid naming its state in savepoints (kafka-source, decode, inference, route-results,
+     * output-sink, dead-letter-sink; {@code EnrichJobGraphTest} holds them): never change one, or a job stopped with a
+     * savepoint cannot start again from it (docs/operations.md, "Upgrades, rescaling and model changes").
+     */
     private static void build(StreamExecutionEnvironment env, EnrichConfig config,
             UnaryOperator<DataStream<KafkaRecord>> afterSource,
             Function<DataStream<TextRecord>, DataStream<InferenceResult<TextRecord>>> stage) {
@@ -112,6 +119,9 @@ public final class EnrichPipeline {
         // source's record, the decoded text, the result with its embedding): none of the job's functions keeps or
         // changes a record it was given, and the async operator copies its input itself when reuse is on.
         env.getConfig().enableObjectReuse();
+        // Every type in flight and in state has a serializer that can evolve (POJOs, Flink's own): none goes through
+        // Kryo, whose state a later version of a class cannot read. A type that would fails the job's build.
+        env.configure(new Configuration().set(PipelineOptions.GENERIC_TYPES, false));
         env.enableCheckpointing(config.checkpointIntervalMs(), config.delivery() == EnrichConfig.Delivery.EXACTLY_ONCE
                 ? CheckpointingMode.EXACTLY_ONCE : CheckpointingMode.AT_LEAST_ONCE);
 
