@@ -32,6 +32,7 @@ public final class ReadmeExampleJob {
                 .labels(List.of("sports", "politics", "technology"))
                 .maxBatchSize(64)
                 .latencyTarget(Duration.ofMillis(100))
+                .uid("review-inference")
                 .build();
         DataStream<InferenceResult<String>> enriched =
                 inference.apply(env.fromData(Types.STRING, TEXTS.toArray(new String[0])));
