@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -64,7 +65,7 @@ public final class ChildKafka implements EnrichTopics.Broker, AutoCloseable {
      * {@link #bootstrapServers()} names that listener and {@link #clientProperties()} carry the user's settings.
      */
     public static ChildKafka startSecured(Path dir, SaslSslListener security) {
-        return startWithRetries(dir, java.util.Objects.requireNonNull(security, "security"));
+        return startWithRetries(dir, Objects.requireNonNull(security, "security"));
     }
 
     private static ChildKafka startWithRetries(Path dir, SaslSslListener security) {

@@ -13,6 +13,7 @@ import java.security.cert.Certificate;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -75,7 +76,7 @@ public record SaslSslListener(String user, String password, Path keystore, Strin
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("sasl.enabled.mechanisms", MECHANISM);
         // The broker only verifies SCRAM logins against the credentials in its metadata: no user of its own here.
-        settings.put("listener.name.sasl_ssl." + MECHANISM.toLowerCase() + ".sasl.jaas.config",
+        settings.put("listener.name.sasl_ssl." + MECHANISM.toLowerCase(Locale.ROOT) + ".sasl.jaas.config",
                 "org.apache.kafka.common.security.scram.ScramLoginModule required;");
         settings.put("listener.name.sasl_ssl.ssl.keystore.type", "PKCS12");
         settings.put("listener.name.sasl_ssl.ssl.keystore.location", keystore.toString());
