@@ -1,5 +1,7 @@
 package io.streamrt.jobs.enrich;
 
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -21,6 +23,8 @@ import org.apache.kafka.common.Node;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
@@ -28,7 +32,8 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * broker address or a topic name ends the command with the address or topic named and what to do, instead of a job
  * that hangs or restarts forever: the brokers answer; the input topic exists; the output and dead-letter topics
  * exist or the brokers create topics on first use; with exactly-once delivery, the sinks' {@code
- * transaction.timeout.ms} is within the brokers' {@code transaction.max.timeout.ms}. Failures once the job runs are
+ * transaction.timeout.ms} is within the brokers' {@code transaction.max.timeout.ms}. On a secured cluster a wrong
+ * SASL password and a truststore without the brokers' CA are named as such, with the settings to check. Failures once the job runs are
  * left to Flink's restarts.
  *
  * <pre>{@code
@@ -166,12 +171,13 @@ final class KafkaPreflight {
             if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
                 throw new Failure(onTimeout.get(), cause);
             }
-            String fix = cause instanceof AuthenticationException
-                    ? "; check the SASL/SSL settings (--kafka-property, --kafka-properties-file)"
-                    : cause instanceof AuthorizationException
-                            ? "; grant this principal DESCRIBE on the topics and cluster, READ on the input topic and "
-                                    + "WRITE on the others"
-                            : "";
+            if (cause instanceof AuthenticationException) {
+                throw new Failure(notAuthenticated((AuthenticationException) cause), cause);
+            }
+            String fix = cause instanceof AuthorizationException
+                    ? "; grant this principal DESCRIBE on the topics and cluster, READ on the input topic and WRITE on "
+                            + "the others"
+                    : "";
             throw new Failure("Kafka refused a check: " + rootMessage(cause) + fix, cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -179,11 +185,53 @@ final class KafkaPreflight {
         }
     }
 
-    private static String rootMessage(Throwable e) {
+    /**
+     * Why the brokers did not let this client in, and which settings to check: the SASL login (user, password,
+     * mechanism) or the TLS handshake (the truststore, above all when it lacks the brokers' CA).
+     */
+    private static String notAuthenticated(AuthenticationException e) {
+        String where = " (--kafka-property, --kafka-properties-file)";
+        if (e instanceof SaslAuthenticationException) {
+            return "authentication failed: the brokers refused the SASL login (" + e.getMessage() + "); check the "
+                    + "username and password in sasl.jaas.config, and that sasl.mechanism is one the brokers enable"
+                    + where;
+        }
+        if (e instanceof SslAuthenticationException && causedBy(e, CertPathBuilderException.class,
+                CertPathValidatorException.class)) {
+            return "the brokers' TLS certificate is not trusted (" + rootCause(e).getMessage() + "): set "
+                    + "ssl.truststore.location (with ssl.truststore.password and ssl.truststore.type) to a truststore "
+                    + "that holds the CA that signed the brokers' certificates" + where;
+        }
+        if (e instanceof SslAuthenticationException) {
+            return "the TLS handshake with the brokers failed (" + rootMessage(e) + "): check security.protocol and "
+                    + "the ssl.* settings" + where;
+        }
+        return "authentication failed: " + rootMessage(e) + "; check security.protocol and the sasl.* and ssl.* "
+                + "settings" + where;
+    }
+
+    @SafeVarargs
+    private static boolean causedBy(Throwable e, Class<? extends Throwable>... types) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            for (Class<? extends Throwable> type : types) {
+                if (type.isInstance(cause)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static Throwable rootCause(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
+        return root;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = rootCause(e);
         return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + root.getMessage() + ")";
     }
 }

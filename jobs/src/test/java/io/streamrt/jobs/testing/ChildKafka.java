@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -27,18 +28,27 @@ import org.apache.kafka.common.Uuid;
  *     kafka.startAgain();  // same log.dirs, same port
  * }
  * }</pre>
+ *
+ * <p>{@link #startSecured} starts one whose client listener speaks only SASL_SSL (see {@link SaslSslListener}); its
+ * PLAINTEXT listener is for the broker itself and the test's topic administration, never for the clients under test.
  */
 public final class ChildKafka implements EnrichTopics.Broker, AutoCloseable {
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
     private final Path dir;
+    /** The PLAINTEXT listener's port: inter-broker traffic, readiness checks and topic administration. */
     private final int port;
+    /** The SASL_SSL listener's port, 0 when there is none. */
+    private final int securePort;
+    private final SaslSslListener security;
     private Process process;
 
-    private ChildKafka(Path dir, int port) {
+    private ChildKafka(Path dir, int port, int securePort, SaslSslListener security) {
         this.dir = dir;
         this.port = port;
+        this.securePort = securePort;
+        this.security = security;
     }
 
     /**
@@ -46,9 +56,22 @@ public final class ChildKafka implements EnrichTopics.Broker, AutoCloseable {
      * loses its ports to another process between their choice and the broker's bind is tried again on new ones.
      */
     public static ChildKafka start(Path dir) {
+        return startWithRetries(dir, null);
+    }
+
+    /**
+     * As {@link #start}, with a second listener on 127.0.0.1 that speaks only SASL_SSL with {@code security}'s
+     * certificate and SCRAM user (created when the storage is formatted, so it can log in from the start).
+     * {@link #bootstrapServers()} names that listener and {@link #clientProperties()} carry the user's settings.
+     */
+    public static ChildKafka startSecured(Path dir, SaslSslListener security) {
+        return startWithRetries(dir, Objects.requireNonNull(security, "security"));
+    }
+
+    private static ChildKafka startWithRetries(Path dir, SaslSslListener security) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return startOnce(dir);
+                return startOnce(dir, security);
             } catch (IllegalStateException e) {
                 if (attempt == 3 || !brokerLogSays(dir, "Address already in use")) {
                     throw e;
@@ -65,22 +88,25 @@ public final class ChildKafka implements EnrichTopics.Broker, AutoCloseable {
         }
     }
 
-    private static ChildKafka startOnce(Path dir) {
+    private static ChildKafka startOnce(Path dir, SaslSslListener security) {
         try {
             Files.createDirectories(dir);
             deleteQuietly(dir.resolve("data"));
             Files.deleteIfExists(dir.resolve("broker.log"));
             int port = freePort();
             int controllerPort = freePort();
-            Files.writeString(dir.resolve("server.properties"), String.join("\n",
+            int securePort = security == null ? 0 : freePort();
+            String secure = security == null ? "" : ",SASL_SSL://127.0.0.1:" + securePort;
+            List<String> settings = new ArrayList<>(List.of(
                     "process.roles=broker,controller",
                     "node.id=1",
                     "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
-                    "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                    "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                    "listeners=PLAINTEXT://127.0.0.1:" + port + secure + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                    "advertised.listeners=PLAINTEXT://127.0.0.1:" + port + secure,
                     "controller.listener.names=CONTROLLER",
                     "inter.broker.listener.name=PLAINTEXT",
-                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+                            + (security == null ? "" : ",SASL_SSL:SASL_SSL"),
                     "log.dirs=" + dir.resolve("data"),
                     "offsets.topic.replication.factor=1",
                     "offsets.topic.num.partitions=4",
@@ -91,16 +117,31 @@ public final class ChildKafka implements EnrichTopics.Broker, AutoCloseable {
                     "share.coordinator.state.topic.min.isr=1",
                     "group.initial.rebalance.delay.ms=0",
                     // The brokers' default, stated: what the sinks' default transaction timeout must not exceed.
-                    "transaction.max.timeout.ms=900000",
-                    ""));
-            Process format = new ProcessBuilder(java("kafka.tools.StorageTool", "format", "-t",
-                    Uuid.randomUuid().toString(), "-c", dir.resolve("server.properties").toString()))
+                    "transaction.max.timeout.ms=900000"));
+            if (security != null) {
+                security.brokerSettings().forEach((key, value) -> settings.add(key + "=" + value));
+            }
+            Properties serverProperties = new Properties();
+            for (String setting : settings) {
+                int equals = setting.indexOf('=');
+                serverProperties.setProperty(setting.substring(0, equals), setting.substring(equals + 1));
+            }
+            // Written as Java properties: paths and JAAS values are escaped as the broker reads them back.
+            try (var out = Files.newBufferedWriter(dir.resolve("server.properties"))) {
+                serverProperties.store(out, null);
+            }
+            List<String> format = new ArrayList<>(List.of("format", "-t", Uuid.randomUuid().toString(), "-c",
+                    dir.resolve("server.properties").toString()));
+            if (security != null) {
+                format.addAll(List.of("--add-scram", security.scramCredential()));
+            }
+            Process formatting = new ProcessBuilder(java("kafka.tools.StorageTool", format.toArray(String[]::new)))
                     .redirectErrorStream(true).redirectOutput(dir.resolve("format.log").toFile()).start();
-            if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
+            if (!formatting.waitFor(60, TimeUnit.SECONDS) || formatting.exitValue() != 0) {
                 throw new IllegalStateException("formatting the child broker's storage failed: "
                         + Files.readString(dir.resolve("format.log")));
             }
-            ChildKafka kafka = new ChildKafka(dir, port);
+            ChildKafka kafka = new ChildKafka(dir, port, securePort, security);
             kafka.startAgain();
             return kafka;
         } catch (IOException e) {
@@ -122,7 +163,7 @@ public final class ChildKafka implements EnrichTopics.Broker, AutoCloseable {
             throw new UncheckedIOException("starting the child broker failed", e);
         }
         Properties properties = new Properties();
-        properties.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        properties.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, plaintextBootstrapServers());
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         while (true) {
             try (Admin admin = Admin.create(properties)) {
@@ -155,14 +196,30 @@ public final class ChildKafka implements EnrichTopics.Broker, AutoCloseable {
         }
     }
 
+    /** The client listener: the SASL_SSL one of a {@link #startSecured} broker, else the PLAINTEXT one. */
     @Override
     public String bootstrapServers() {
-        return "127.0.0.1:" + port;
+        return "127.0.0.1:" + (security == null ? port : securePort);
     }
 
+    /** {@code bootstrap.servers}, and for a {@link #startSecured} broker the SCRAM user's SASL_SSL settings. */
+    @Override
+    public Properties clientProperties() {
+        Properties props = EnrichTopics.Broker.super.clientProperties();
+        if (security != null) {
+            props.putAll(security.clientSettings());
+        }
+        return props;
+    }
+
+    /** Created through the PLAINTEXT listener, as an operator would before handing the topics to users. */
     @Override
     public void createTopics(int partitions, String... names) {
-        EmbeddedKafka.createTopics(bootstrapServers(), partitions, names);
+        EmbeddedKafka.createTopics(plaintextBootstrapServers(), partitions, names);
+    }
+
+    private String plaintextBootstrapServers() {
+        return "127.0.0.1:" + port;
     }
 
     @Override
