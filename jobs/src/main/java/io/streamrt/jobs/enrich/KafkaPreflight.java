@@ -33,8 +33,8 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * that hangs or restarts forever: the brokers answer; the input topic exists; the output and dead-letter topics
  * exist or the brokers create topics on first use; with exactly-once delivery, the sinks' {@code
  * transaction.timeout.ms} is within the brokers' {@code transaction.max.timeout.ms}. On a secured cluster a wrong
- * SASL password and a truststore without the brokers' CA are named as such, with the settings to check. Failures once the job runs are
- * left to Flink's restarts.
+ * SASL password and a truststore without the brokers' CA are named as such, with the settings to check. Failures
+ * once the job runs are left to Flink's restarts.
  *
  * <pre>{@code
  * KafkaPreflight.check(config, Duration.ofSeconds(30));   // throws KafkaPreflight.Failure with the reason

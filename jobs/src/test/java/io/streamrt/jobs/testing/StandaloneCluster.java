@@ -151,7 +151,8 @@ public final class StandaloneCluster implements AutoCloseable {
     public List<String> exceptions(String job) {
         List<String> messages = new ArrayList<>();
         get("/jobs/" + job + "/exceptions").path("exceptionHistory").path("entries")
-                .forEach(e -> messages.add(e.path("exceptionName").asText() + " on " + e.path("taskManagerId").asText()));
+                .forEach(e -> messages.add(e.path("exceptionName").asText() + " on "
+                        + e.path("taskManagerId").asText()));
         return messages;
     }
 
