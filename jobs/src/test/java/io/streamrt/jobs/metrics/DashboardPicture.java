@@ -18,6 +18,7 @@ import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.data.RangeType;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
@@ -89,14 +90,14 @@ final class DashboardPicture {
         plot.setRenderer(0, lines(left.getSeriesCount(), 0));
         if (right.getSeriesCount() > 0) {
             NumberAxis axis = new NumberAxis(unitLabel(panel.rightUnit()));
-            axis.setAutoRangeIncludesZero(true);
+            axis.setRangeType(RangeType.POSITIVE);
             plot.setRangeAxis(1, axis);
             plot.setDataset(1, right);
             plot.mapDatasetToRangeAxis(1, 1);
             plot.setRenderer(1, lines(right.getSeriesCount(), left.getSeriesCount()));
         }
         NumberAxis values = (NumberAxis) plot.getRangeAxis();
-        values.setAutoRangeIncludesZero(true);
+        values.setRangeType(RangeType.POSITIVE); // every panel of the dashboard starts at 0 (its min)
         values.setAutoRangeMinimumSize(1); // a flat line at 0 (no restarts) shows 0 to 1, not +-5E-9
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
