@@ -37,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>The series it fetched are drawn into target/dashboard.png; with {@code -Dstreamrt.docs.update=true} also into
  * docs/images/dashboard.png, the picture in docs/metrics.md:
- * {@code mvn -pl jobs -am test -Dtest=GrafanaDashboardTest -Dstreamrt.docs.update=true}.
+ * {@code mvn -pl jobs -am test -Dsurefire.failIfNoSpecifiedTests=false -Dtest=GrafanaDashboardTest
+ * -Dstreamrt.docs.update=true}.
  */
 class GrafanaDashboardTest {
 
