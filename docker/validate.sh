@@ -14,10 +14,13 @@
 #     that, the Flink image tag matches the build's Flink version, TensorRT/CUDA/cuDNN match the JavaCPP presets;
 #   - the build outputs: flink-lib holds the engines and no Flink jars, the cluster jar leaves them to lib/;
 #   - compose.yaml: YAML syntax, the Compose specification JSON schema, `docker compose config` (interpolation and
-#     references), GPU reservation, plan-cache volume, one-shot submitter, FLINK_PROPERTIES keys known to Flink;
+#     references), GPU reservation, plan-cache volume, one-shot submitter, FLINK_PROPERTIES keys known to Flink,
+#     Flink's Prometheus reporter on in the JobManager and TaskManager and scraped by the prometheus service, Grafana
+#     provisioned with docker/grafana/streamrt-dashboard.json;
 #   - kubernetes/: YAML syntax, PVC/Secret/pod templates against Kubernetes' schemas (kubernetes-models), the
 #     FlinkDeployment's fields against the operator's CRD, the GPU external resource and nvidia.com/gpu limit, the
-#     plan-cache claim, Secret references, Flink configuration keys, and the job's flags against `enrich --help`.
+#     plan-cache claim, Secret references, Flink configuration keys, the Prometheus reporter's port announced by both
+#     pod templates, and the job's flags against `enrich --help`.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -98,7 +101,7 @@ if [ ! -f "$gpu_jar" ]; then
     > "$tools/mvn-get.log" 2>&1 || { cat "$tools/mvn-get.log" >&2; exit 1; }
 fi
 flink_jars="$gpu_jar"
-for module in flink-core flink-runtime flink-clients flink-streaming-java; do
+for module in flink-core flink-runtime flink-clients flink-streaming-java flink-metrics-prometheus; do
   flink_jars+=",$repo/jobs/target/lib/$module-$flink_version.jar"
 done
 # The flags the job really has: the cluster jar's own `enrich --help`, with lib/ and Flink on the classpath.

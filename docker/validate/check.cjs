@@ -167,6 +167,8 @@ function flinkStrings() {
 
 const FLINK_STRINGS = flinkStrings();
 const GPU_JAR = readZip(args.flinkJars.split(',').find((j) => path.basename(j).startsWith('flink-external-resource-gpu')));
+const PROMETHEUS_JAR = readZip(args.flinkJars.split(',').find((j) => path.basename(j).startsWith('flink-metrics-prometheus')));
+const PROMETHEUS_FACTORY = 'org.apache.flink.metrics.prometheus.PrometheusReporterFactory';
 const ENRICH_FLAGS = new Set((fs.readFileSync(args.enrichHelp, 'utf8').match(/--[a-z][a-z0-9-]*/g) || []));
 const FLINK_VERSION = pomProperty('pom.xml', 'flink.version');
 const KAFKA_VERSION = pomProperty('pom.xml', 'kafka.version');
@@ -189,6 +191,14 @@ function flinkKeyProblems(key) {
         }
         return ['amount', 'driver-factory.class', 'kubernetes.config-key', 'yarn.config-key'].includes(suffix)
             ? [] : [`${key}: unknown external resource option '${suffix}'`];
+    }
+    const reporter = key.match(/^metrics\.reporter\.([a-zA-Z0-9_-]+)\.(.+)$/);
+    if (reporter) {
+        // Flink's options of every reporter (factory.class, interval, ...) or a parameter of its Prometheus reporter.
+        const promStrings = new Set();
+        for (const [name, read] of PROMETHEUS_JAR) if (name.endsWith('.class')) classStrings(read(), promStrings);
+        return FLINK_STRINGS.has(reporter[2]) || promStrings.has(reporter[2]) ? []
+            : [`${key}: '${reporter[2]}' is neither a reporter option of Flink nor a parameter of its Prometheus reporter`];
     }
     if (OPERATOR_KEYS.includes(key)) return [];
     return FLINK_STRINGS.has(key) ? [] : [`${key}: not a configuration key of Flink ${FLINK_VERSION}`];
@@ -449,6 +459,15 @@ function gpuConfigProblems(conf) {
     ];
 }
 
+/** Problems with Flink's Prometheus reporter in a configuration; its port is `port` (a single port, as in a container). */
+function prometheusReporterProblems(conf, port) {
+    return [
+        conf['metrics.reporter.prom.factory.class'] !== PROMETHEUS_FACTORY && `metrics.reporter.prom.factory.class is not ${PROMETHEUS_FACTORY}`,
+        !PROMETHEUS_JAR.has(`${PROMETHEUS_FACTORY.replace(/\./g, '/')}.class`) && `flink-metrics-prometheus ${FLINK_VERSION} has no ${PROMETHEUS_FACTORY}`,
+        String(conf['metrics.reporter.prom.port']) !== String(port) && `metrics.reporter.prom.port is ${conf['metrics.reporter.prom.port']}, not ${port}`,
+    ];
+}
+
 function planCacheDir(conf) {
     const m = String(conf['env.java.opts.taskmanager'] || conf['env.java.opts.all'] || '')
         .match(/-Dstreamrt\.tensorrt\.plan-cache-dir=(\S+)/);
@@ -592,6 +611,44 @@ function checkCompose(tm, jm) {
         });
     });
 
+    check('jobmanager and taskmanager run Flink\'s Prometheus reporter on port 9249; the prometheus service scrapes both', () => {
+        const problems = ['jobmanager', 'taskmanager'].flatMap((s) => prometheusReporterProblems(props[s] || {}, 9249)
+            .filter(Boolean).map((p) => `${s}: ${p}`));
+        const prom = services.prometheus;
+        if (!prom) return problems.concat('no prometheus service');
+        const mount = (prom.volumes || []).map((v) => (typeof v === 'string' ? v.split(':') : [v.source, v.target]))
+            .find(([, target]) => target === '/etc/prometheus/prometheus.yml');
+        if (!mount) return problems.concat('prometheus: nothing mounted at /etc/prometheus/prometheus.yml');
+        const [config] = loadYaml(path.resolve(dockerDir, mount[0]));
+        const targets = JSON.stringify(config.scrape_configs || []);
+        for (const s of ['jobmanager', 'taskmanager']) {
+            if (!targets.includes(`${s}:9249`) && !(targets.includes(`"${s}"`) && targets.includes('"port":9249'))) {
+                problems.push(`${rel(path.resolve(dockerDir, mount[0]))} does not scrape ${s} on port 9249`);
+            }
+        }
+        return problems;
+    });
+    check('grafana: Prometheus data source and docker/grafana/streamrt-dashboard.json provisioned', () => {
+        const grafana = services.grafana;
+        if (!grafana) return 'no grafana service';
+        const mounts = (grafana.volumes || []).map((v) => (typeof v === 'string' ? v.split(':') : [v.source, v.target]));
+        const problems = [];
+        const provisioning = mounts.find(([, t]) => t === '/etc/grafana/provisioning');
+        if (!provisioning) return 'nothing mounted at /etc/grafana/provisioning';
+        const dir = path.resolve(dockerDir, provisioning[0]);
+        const sources = fs.readdirSync(path.join(dir, 'datasources')).flatMap((f) => loadYaml(path.join(dir, 'datasources', f)))
+            .flatMap((d) => d.datasources || []);
+        if (!sources.some((d) => d.type === 'prometheus' && d.url === 'http://prometheus:9090')) problems.push('no data source of type prometheus at http://prometheus:9090');
+        const providers = fs.readdirSync(path.join(dir, 'dashboards')).flatMap((f) => loadYaml(path.join(dir, 'dashboards', f)))
+            .flatMap((d) => d.providers || []);
+        const dashboardDirs = providers.map((p) => (p.options || {}).path);
+        const dashboard = mounts.find(([source]) => path.resolve(dockerDir, source) === path.join(dockerDir, 'grafana/streamrt-dashboard.json'));
+        if (!dashboard) problems.push('docker/grafana/streamrt-dashboard.json is not mounted');
+        else if (!dashboardDirs.includes(path.dirname(dashboard[1]))) problems.push(`no dashboard provider reads ${path.dirname(dashboard[1])}`);
+        JSON.parse(fs.readFileSync(path.join(dockerDir, 'grafana/streamrt-dashboard.json'), 'utf8'));
+        return problems;
+    });
+
     const sub = services.submitter || {};
     check('submitter: one-shot `flink run` of the cluster jar after Kafka topics and a healthy JobManager', () => {
         const cmd = Array.isArray(sub.command) ? sub.command : String(sub.command || '').split(/\s+/);
@@ -710,6 +767,24 @@ function checkKubernetes(tm) {
         ...gpuConfigProblems(conf),
         conf['external-resource.gpu.kubernetes.config-key'] !== 'nvidia.com/gpu' && 'external-resource.gpu.kubernetes.config-key is not nvidia.com/gpu',
     ]);
+
+    check(`${file}: Prometheus reporter on, its port named "metrics" and announced by both pod templates`, () => {
+        const port = conf['metrics.reporter.prom.port'];
+        const problems = prometheusReporterProblems(conf, port).filter(Boolean);
+        if (!/^\d+$/.test(String(port))) return problems.concat(`metrics.reporter.prom.port ${port} is not one port`);
+        for (const c of ['jobManager', 'taskManager']) {
+            const t = (spec[c] || {}).podTemplate || {};
+            const annotations = (t.metadata || {}).annotations || {};
+            if (annotations['prometheus.io/scrape'] !== 'true' || annotations['prometheus.io/port'] !== String(port)) {
+                problems.push(`spec.${c}.podTemplate: annotations prometheus.io/scrape "true" and prometheus.io/port "${port}" missing`);
+            }
+            const main = ((t.spec || {}).containers || []).find((x) => x.name === 'flink-main-container') || {};
+            if (!(main.ports || []).some((p) => p.name === 'metrics' && String(p.containerPort) === String(port))) {
+                problems.push(`spec.${c}.podTemplate: flink-main-container has no port "metrics" ${port}`);
+            }
+        }
+        return problems;
+    });
 
     const templates = [['spec.podTemplate', spec.podTemplate], ['spec.jobManager.podTemplate', (spec.jobManager || {}).podTemplate],
         ['spec.taskManager.podTemplate', (spec.taskManager || {}).podTemplate]].filter(([, t]) => t);

@@ -8,7 +8,13 @@
 #   flink-cluster.sh start-taskmanager WORK NAME                      one TaskManager (slots from the config)
 #   flink-cluster.sh kill-taskmanager WORK NAME                       SIGKILL, as a crashed machine would
 #   flink-cluster.sh submit WORK JAR ARG...                           `flink run -d`; prints the job id
+#   flink-cluster.sh metrics-urls WORK                                "NAME URL" of each JVM's Prometheus reporter
 #   flink-cluster.sh stop WORK                                        SIGTERM, then SIGKILL after 15 s
+#
+# Every JVM runs Flink's Prometheus reporter (flink-metrics-prometheus, in jobs/target/lib as in a distribution's
+# plugins/), on the first free port of 9250-9260 (start's setting metrics.reporter.prom.port=FROM-TO picks another
+# range); `metrics-urls` reads from the logs which port each took, for a Prometheus scrape configuration. The reporter
+# has no bind address: it listens on every interface of the host.
 #
 # Needs: `mvn package` first (jobs/target/lib, jobs/target/flink-lib, jobs/target/streamrt-jobs-cluster.jar), a
 # JDK 17 on the PATH or in JAVA_HOME. Logs go to WORK/log.
@@ -85,7 +91,7 @@ wait_for_port() {
 }
 
 cmd=${1:-}
-[[ $# -ge 2 ]] || die "usage: $0 start|start-taskmanager|kill-taskmanager|submit|stop WORK ... (see the header)"
+[[ $# -ge 2 ]] || die "usage: $0 start|start-taskmanager|kill-taskmanager|submit|metrics-urls|stop WORK ... (see the header)"
 work=$(mkdir -p "$2" && cd "$2" && pwd)
 shift 2
 
@@ -94,6 +100,11 @@ case $cmd in
     [[ $# -ge 2 ]] || die "usage: $0 start WORK REST_PORT RPC_PORT [key=value ...]"
     rest_port=$1 rpc_port=$2
     shift 2
+    declare -A given=()
+    for setting in "$@"; do
+      [[ $setting == *=* ]] || die "settings are key=value, found '$setting'"
+      given[${setting%%=*}]=1
+    done
     mkdir -p "$work/conf" "$work/tmp" "$work/log"
     {
       echo "jobmanager.rpc.address: 127.0.0.1"
@@ -116,8 +127,10 @@ case $cmd in
       echo "restart-strategy.type: fixed-delay"
       echo "restart-strategy.fixed-delay.attempts: 20"
       echo "restart-strategy.fixed-delay.delay: 2 s"
+      # Flink's Prometheus reporter in every JVM, on the first free port of the range (a setting may replace it).
+      echo "metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory"
+      [[ -n ${given[metrics.reporter.prom.port]:-} ]] || echo "metrics.reporter.prom.port: 9250-9260"
       for setting in "$@"; do
-        [[ $setting == *=* ]] || die "settings are key=value, found '$setting'"
         echo "${setting%%=*}: ${setting#*=}"
       done
     } >"$work/conf/config.yaml"
@@ -174,6 +187,17 @@ case $cmd in
     [[ -n $job ]] || { echo "$out" >&2; die "no JobID in the client's output"; }
     echo "$job"
     ;;
+  metrics-urls)
+    [[ $# -eq 0 ]] || die "usage: $0 metrics-urls WORK"
+    shopt -s nullglob
+    for file in "$work"/pids/*.pid; do
+      name=$(basename "$file" .pid)
+      port=$(sed -n 's/.*Started PrometheusReporter HTTP server on port \([0-9]*\).*/\1/p' "$work/log/$name.log" \
+        2>/dev/null | tail -n 1)
+      [[ -n $port ]] || die "$name has not started its Prometheus reporter (yet): see $work/log/$name.log"
+      echo "$name http://127.0.0.1:$port/metrics"
+    done
+    ;;
   stop)
     shopt -s nullglob
     pids=()
@@ -198,6 +222,6 @@ case $cmd in
     echo "stopped ${#pids[@]} process(es)"
     ;;
   *)
-    die "unknown command '$cmd': start, start-taskmanager, kill-taskmanager, submit or stop"
+    die "unknown command '$cmd': start, start-taskmanager, kill-taskmanager, submit, metrics-urls or stop"
     ;;
 esac

@@ -59,7 +59,34 @@ class StreamRtCliTest {
                 "--latency-target-ms", "--capacity", "--ordered", "--parallelism", "--checkpoint-interval-ms",
                 "--delivery", "--starting-offsets", "--bounded", "--kafka-property", "--task", "--pooling",
                 "--aggregation", "--prefix", "--top-k", "--text-pair-field", "--output-fields", "--embedding-encoding",
-                "--batching", "--max-delay-ms");
+                "--batching", "--max-delay-ms", "--metrics-port");
+    }
+
+    @Test
+    void metricsPortTakesWhatFlinksPrometheusReporterTakesAndNamesTheFlagOtherwise() {
+        assertThat(StreamRtCli.execute(enrich("--metrics-port", "9260-9250"))).isEqualTo(2);
+        assertThat(err()).contains("--metrics-port must be a port (0-65535), a range FROM-TO or a comma-separated "
+                + "list, e.g. 9250 or 9250-9260; found '9260-9250'");
+        assertThat(StreamRtCli.execute(enrich("--metrics-port", "70000"))).isEqualTo(2);
+        assertThat(err()).contains("found '70000'");
+    }
+
+    @Test
+    void whereFlinkRunsTheJobMetricsPortWarnsThatTheClustersReportersDecide() {
+        FlinkContext.install();
+        try {
+            // The Kafka check, which comes after, is what stops this one: the warning is printed before it.
+            assertThatThrownBy(() -> StreamRtCli.main(enrich("--metrics-port", "9250-9260",
+                    "--kafka-check-timeout-ms", "2000")))
+                    .isInstanceOf(CommandFailedException.class).hasMessageContaining("no Kafka broker");
+            assertThat(err()).contains("streamrt enrich: WARN --metrics-port 9250-9260 has no effect where Flink runs "
+                    + "the job: its reporters are the cluster's. Set metrics.reporter.prom.factory.class: "
+                    + "org.apache.flink.metrics.prometheus.PrometheusReporterFactory and metrics.reporter.prom.port "
+                    + "in the cluster's configuration");
+            assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("metrics for Prometheus");
+        } finally {
+            FlinkContext.uninstall();
+        }
     }
 
     @Test

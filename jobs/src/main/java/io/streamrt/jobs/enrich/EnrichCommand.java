@@ -8,6 +8,7 @@ import io.streamrt.engine.task.Pooling;
 import io.streamrt.engine.task.Task;
 import io.streamrt.jobs.InferenceFlags;
 import io.streamrt.jobs.LocalCluster;
+import io.streamrt.jobs.MetricsPortFlag;
 import io.streamrt.jobs.OptionFlags;
 import io.streamrt.jobs.StreamRtCli;
 import io.streamrt.operators.InferenceOptions;
@@ -131,9 +132,13 @@ public final class EnrichCommand implements Callable<Integer> {
                     + "Flink shows in its UI and logs in application mode).")
     Path kafkaPropertiesFile;
 
+    @CommandLine.Mixin
+    MetricsPortFlag metrics;
+
     /** The validated configuration; errors name the flag and the accepted values. */
     EnrichConfig config() {
         inference.validate(spec.commandLine());
+        metrics.validate(spec.commandLine());
         InferenceFlags.atLeast(spec.commandLine(), "--checkpoint-interval-ms", checkpointIntervalMs, 1);
         InferenceFlags.atLeast(spec.commandLine(), "--parallelism", parallelism, 0);
         EnrichConfig.Delivery deliveryMode = choice("--delivery", delivery, EnrichConfig.Delivery.values());
@@ -283,6 +288,7 @@ public final class EnrichCommand implements Callable<Integer> {
                         !config.labels().isEmpty(), config.modelTask().topK()) : output.names())
                 + (output.has("embedding") && used == Task.EMBEDDING ? " (embedding as "
                         + output.embeddingEncoding().id() + ")" : ""));
+        Configuration localCluster = metrics.localClusterConfiguration(spec.commandLine());
         spec.commandLine().getOut().flush();
         if (kafkaCheckTimeoutMs > 0) {
             try {
@@ -293,7 +299,7 @@ public final class EnrichCommand implements Callable<Integer> {
                 return 2;
             }
         }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(localCluster);
         EnrichPipeline.build(env, config);
         String jobName = "StreamRT enrich: " + config.inputTopic() + " -> " + config.outputTopic();
         if (StreamRtCli.ownsJvm()) {

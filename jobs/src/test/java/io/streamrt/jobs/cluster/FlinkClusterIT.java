@@ -35,7 +35,8 @@ import org.junit.jupiter.api.Timeout;
  * {@code read_committed} consumer sees every record exactly once in output or dead-letter. A second job then runs
  * on the same TaskManagers, whose JVMs have StreamRT's native libraries loaded already. Jobs submitted through the
  * REST API run their main inside the JobManager: a bad flag must come back as the error response, not end it. A SQL
- * script submitted with {@code flink run} plans {@code ML_PREDICT} on a {@code streamrt} model found in lib/.
+ * script submitted with {@code flink run} plans {@code ML_PREDICT} on a {@code streamrt} model found in lib/, and each
+ * TaskManager's Prometheus reporter serves StreamRT's metrics.
  */
 class FlinkClusterIT {
 
@@ -64,7 +65,10 @@ class FlinkClusterIT {
         kafka = EmbeddedKafka.start(work.resolve("kafka"));
         int restPort = freePort();
         rest = "http://127.0.0.1:" + restPort;
-        script("start", work.resolve("flink").toString(), String.valueOf(restPort), String.valueOf(freePort()));
+        // Each JVM's Prometheus reporter on the first free port of a range of its own, away from the script's default.
+        int metricsPorts = freePort();
+        script("start", work.resolve("flink").toString(), String.valueOf(restPort), String.valueOf(freePort()),
+                "metrics.reporter.prom.port=" + metricsPorts + "-" + (metricsPorts + 9));
         script("start-taskmanager", work.resolve("flink").toString(), "tm1");
         script("start-taskmanager", work.resolve("flink").toString(), "tm2");
         await("2 TaskManagers with 4 slots registered", Duration.ofSeconds(120),
@@ -215,6 +219,16 @@ class FlinkClusterIT {
             // The provider comes from lib/ on every TaskManager: four ML_PREDICT subtasks, one engine per TaskManager.
             Map<String, String> engineIds = engineIds(job, 4);
             assertThat(new HashSet<>(engineIds.values())).as("engine ids per subtask: %s", engineIds).hasSize(2);
+            // Flink's Prometheus reporter in every TaskManager exports StreamRT's metrics, as a Prometheus sees them.
+            for (String line : scriptOutput("metrics-urls", work.resolve("flink").toString()).lines()
+                    .filter(l -> l.startsWith("tm")).toList()) {
+                String url = line.substring(line.indexOf(' ') + 1);
+                String scrape = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+                        .GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+                assertThat(scrape).as("%s", line)
+                        .contains("flink_taskmanager_job_task_operator_streamrt_inFlight{")
+                        .contains("flink_taskmanager_job_task_operator_streamrt_queueTimeMs{");
+            }
             await("2,000 rows enriched", Duration.ofMinutes(3), () -> {
                 assertThat(get("/jobs/" + job).path("state").asText()).as("job state; exceptions: %s",
                         exceptions(job)).isNotIn("FAILED", "CANCELED", "FINISHED");
@@ -339,7 +353,12 @@ class FlinkClusterIT {
         }
     }
 
+    /** The script's last line of output. */
     private static String script(String... args) throws Exception {
+        return scriptOutput(args).lines().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse("");
+    }
+
+    private static String scriptOutput(String... args) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(SCRIPT.toString());
         command.addAll(List.of(args));
@@ -350,7 +369,7 @@ class FlinkClusterIT {
         }
         assertThat(process.waitFor(5, TimeUnit.MINUTES)).as("%s finished", command).isTrue();
         assertThat(process.exitValue()).as("%s exited with: %s", command, output).isZero();
-        return output.lines().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse("");
+        return output;
     }
 
     private static int freePort() throws IOException {
