@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamrt.jobs.kafka.EmbeddedKafka;
 import io.streamrt.jobs.testing.EnrichTopics;
+import io.streamrt.jobs.testing.StandaloneCluster;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,7 +21,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,8 +44,7 @@ class FlinkClusterIT {
     private static final Duration METRICS_WAIT = Duration.ofSeconds(90);
 
     private static final Path JOBS = Path.of("").toAbsolutePath();
-    private static final Path SCRIPT = JOBS.resolve("cluster/flink-cluster.sh");
-    private static final Path CLUSTER_JAR = JOBS.resolve("target/streamrt-jobs-cluster.jar");
+    private static final Path CLUSTER_JAR = StandaloneCluster.CLUSTER_JAR;
 
     /** Loaded once per JVM from lib/: never in the job jar. */
     private static final List<String> LIB_ONLY = List.of("io/streamrt/engine/", "io/streamrt/operators/",
@@ -57,29 +55,20 @@ class FlinkClusterIT {
 
     private static Path work;
     private static EmbeddedKafka kafka;
-    private static String rest;
+    private static StandaloneCluster cluster;
 
     @BeforeAll
     static void startClusterAndKafka() throws Exception {
         work = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "flink-cluster-it");
         kafka = EmbeddedKafka.start(work.resolve("kafka"));
-        int restPort = freePort();
-        rest = "http://127.0.0.1:" + restPort;
-        // Each JVM's Prometheus reporter on the first free port of a range of its own, away from the script's default.
-        int metricsPorts = freePort();
-        script("start", work.resolve("flink").toString(), String.valueOf(restPort), String.valueOf(freePort()),
-                "metrics.reporter.prom.port=" + metricsPorts + "-" + (metricsPorts + 9));
-        script("start-taskmanager", work.resolve("flink").toString(), "tm1");
-        script("start-taskmanager", work.resolve("flink").toString(), "tm2");
-        await("2 TaskManagers with 4 slots registered", Duration.ofSeconds(120),
-                () -> get("/overview").path("slots-total").asInt() == 4);
+        cluster = StandaloneCluster.start(work, 2);
     }
 
     @AfterAll
     static void stopEverything() throws Exception {
         try {
-            if (work != null) {
-                script("stop", work.resolve("flink").toString());
+            if (cluster != null) {
+                cluster.close();
             }
         } finally {
             if (kafka != null) {
@@ -112,7 +101,7 @@ class FlinkClusterIT {
                 var services = jar.getEntry("META-INF/services/org.apache.flink.table.factories.Factory");
                 assertThat(services).as("the table factory services file in %s", operators).isNotNull();
                 assertThat(new String(jar.getInputStream(services).readAllBytes(),
-                        java.nio.charset.StandardCharsets.UTF_8))
+                        StandardCharsets.UTF_8))
                         .contains("io.streamrt.operators.sql.StreamRtModelProviderFactory");
             }
         }
@@ -133,29 +122,29 @@ class FlinkClusterIT {
         Map<String, String> engineIds = engineIds(job, 4);
         assertThat(new HashSet<>(engineIds.values())).as("engine ids per subtask: %s", engineIds).hasSize(2);
 
-        await("some output committed before the kill", Duration.ofMinutes(4),
+        cluster.await("some output committed before the kill", Duration.ofMinutes(4),
                 () -> topics.committedOutputs() >= 2_000);
-        script("kill-taskmanager", work.resolve("flink").toString(), "tm1");
-        script("start-taskmanager", work.resolve("flink").toString(), "tm3");
+        cluster.script("kill-taskmanager", "tm1");
+        cluster.script("start-taskmanager", "tm3");
 
-        await("the job finished after its restart", Duration.ofMinutes(6), () -> {
-            String state = get("/jobs/" + job).path("state").asText();
-            assertThat(state).as("job state; exceptions: %s", exceptions(job)).isNotIn("FAILED", "CANCELED");
+        cluster.await("the job finished after its restart", Duration.ofMinutes(6), () -> {
+            String state = cluster.get("/jobs/" + job).path("state").asText();
+            assertThat(state).as("job state; exceptions: %s", cluster.exceptions(job)).isNotIn("FAILED", "CANCELED");
             return state.equals("FINISHED");
         });
-        assertThat(exceptions(job)).as("the job restarted after losing a TaskManager").isNotEmpty();
+        assertThat(cluster.exceptions(job)).as("the job restarted after losing a TaskManager").isNotEmpty();
 
         topics.assertExactlyOnce(false);
 
         // A second job on the same TaskManagers: StreamRT's native libraries are already loaded by lib/ (the parent
         // class loader); a job jar that bundled them would fail here with "already loaded in another classloader".
         String secondJob = submit(second, "cluster-it-second");
-        await("the second job finished", Duration.ofMinutes(3), () -> {
-            String state = get("/jobs/" + secondJob).path("state").asText();
-            assertThat(state).as("second job state; exceptions: %s", exceptions(secondJob)).isNotIn("FAILED");
+        cluster.await("the second job finished", Duration.ofMinutes(3), () -> {
+            String state = cluster.get("/jobs/" + secondJob).path("state").asText();
+            assertThat(state).as("second job state; exceptions: %s", cluster.exceptions(secondJob)).isNotIn("FAILED");
             return state.equals("FINISHED");
         });
-        assertThat(exceptions(secondJob)).as("the second job ran without a failure").isEmpty();
+        assertThat(cluster.exceptions(secondJob)).as("the second job ran without a failure").isEmpty();
         second.assertExactlyOnce(false);
     }
 
@@ -169,23 +158,24 @@ class FlinkClusterIT {
     void restSubmissionReportsABadFlagAsAnErrorAndRunsTheJobWithoutEndingTheJobManager() throws Exception {
         EnrichTopics topics = EnrichTopics.create(kafka, "rest", 2);
         topics.produce(2_000, 100);
-        String jar = uploadJar();
-        long jobManager = Long.parseLong(Files.readString(work.resolve("flink/pids/jobmanager.pid")).strip());
+        String jar = cluster.uploadJar();
+        long jobManager = Long.parseLong(Files.readString(cluster.home().resolve("pids/jobmanager.pid")).strip());
 
-        HttpResponse<String> bad = post("/jars/" + jar + "/run", runRequest(topics, "rest-bad", "--batch", "3"));
+        HttpResponse<String> bad = cluster.post("/jars/" + jar + "/run",
+                runRequest(topics, "rest-bad", "--batch", "3"));
         assertThat(bad.statusCode()).as("status of a run with a bad flag: %s", bad.body()).isBetween(400, 599);
         assertThat(bad.body()).as("the error response").contains("Unknown options: '--batch'");
         assertThat(ProcessHandle.of(jobManager).map(ProcessHandle::isAlive)).as("the JobManager process")
                 .contains(true);
-        assertThat(get("/overview").path("taskmanagers").asInt()).as("TaskManagers the JobManager knows").isPositive();
+        assertThat(cluster.get("/overview").path("taskmanagers").asInt()).as("TaskManagers the JobManager knows").isPositive();
 
-        HttpResponse<String> good = post("/jars/" + jar + "/run", runRequest(topics, "rest-it"));
+        HttpResponse<String> good = cluster.post("/jars/" + jar + "/run", runRequest(topics, "rest-it"));
         assertThat(good.statusCode()).as("status of a good run: %s", good.body()).isEqualTo(200);
         String job = JSON.readTree(good.body()).path("jobid").asText();
         assertThat(job).matches("[0-9a-f]{32}");
-        await("the REST-submitted job finished", Duration.ofMinutes(4), () -> {
-            String state = get("/jobs/" + job).path("state").asText();
-            assertThat(state).as("job state; exceptions: %s", exceptions(job)).isNotIn("FAILED", "CANCELED");
+        cluster.await("the REST-submitted job finished", Duration.ofMinutes(4), () -> {
+            String state = cluster.get("/jobs/" + job).path("state").asText();
+            assertThat(state).as("job state; exceptions: %s", cluster.exceptions(job)).isNotIn("FAILED", "CANCELED");
             return state.equals("FINISHED");
         });
         topics.assertExactlyOnce(false);
@@ -212,7 +202,7 @@ class FlinkClusterIT {
                 "INSERT INTO enriched SELECT id, label, batch_size FROM ML_PREDICT(TABLE texts, MODEL topics, "
                         + "DESCRIPTOR(`text`), MAP['max-concurrent-operations', '64'])") + ";\n");
 
-        String job = script("submit", work.resolve("flink").toString(), CLUSTER_JAR.toString(), "sql", "-f",
+        String job = cluster.script("submit", CLUSTER_JAR.toString(), "sql", "-f",
                 script.toString()).strip();
         assertThat(job).matches("[0-9a-f]{32}");
         try {
@@ -220,7 +210,7 @@ class FlinkClusterIT {
             Map<String, String> engineIds = engineIds(job, 4);
             assertThat(new HashSet<>(engineIds.values())).as("engine ids per subtask: %s", engineIds).hasSize(2);
             // Flink's Prometheus reporter in every TaskManager exports StreamRT's metrics, as a Prometheus sees them.
-            for (String line : scriptOutput("metrics-urls", work.resolve("flink").toString()).lines()
+            for (String line : cluster.scriptOutput("metrics-urls").lines()
                     .filter(l -> l.startsWith("tm")).toList()) {
                 String url = line.substring(line.indexOf(' ') + 1);
                 String scrape = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
@@ -229,15 +219,13 @@ class FlinkClusterIT {
                         .contains("flink_taskmanager_job_task_operator_streamrt_inFlight{")
                         .contains("flink_taskmanager_job_task_operator_streamrt_queueTimeMs{");
             }
-            await("2,000 rows enriched", Duration.ofMinutes(3), () -> {
-                assertThat(get("/jobs/" + job).path("state").asText()).as("job state; exceptions: %s",
-                        exceptions(job)).isNotIn("FAILED", "CANCELED", "FINISHED");
+            cluster.await("2,000 rows enriched", Duration.ofMinutes(3), () -> {
+                assertThat(cluster.get("/jobs/" + job).path("state").asText()).as("job state; exceptions: %s",
+                        cluster.exceptions(job)).isNotIn("FAILED", "CANCELED", "FINISHED");
                 return topics.committed(topics.output()).size() >= 2_000;
             });
         } finally {
-            HTTP.send(HttpRequest.newBuilder(URI.create(rest + "/jobs/" + job + "?mode=cancel"))
-                    .timeout(Duration.ofSeconds(30)).method("PATCH", HttpRequest.BodyPublishers.noBody()).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            cluster.cancel(job);
         }
         List<JsonNode> rows = new ArrayList<>();
         for (var record : topics.committed(topics.output())) {
@@ -250,34 +238,10 @@ class FlinkClusterIT {
                 .as("rows batched on the cluster").isGreaterThan(1);
     }
 
-    /** {@code POST /jars/upload}: the cluster jar as a multipart form; returns the jar id for {@code /jars/:id/run}. */
-    private static String uploadJar() throws Exception {
-        String boundary = "streamrt-" + System.nanoTime();
-        byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"jarfile\"; filename=\""
-                + CLUSTER_JAR.getFileName() + "\"\r\nContent-Type: application/x-java-archive\r\n\r\n")
-                .getBytes(StandardCharsets.UTF_8);
-        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(rest + "/jars/upload"))
-                .timeout(Duration.ofSeconds(60))
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.concat(HttpRequest.BodyPublishers.ofByteArray(head),
-                        HttpRequest.BodyPublishers.ofFile(CLUSTER_JAR), HttpRequest.BodyPublishers.ofByteArray(tail)))
-                .build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as("upload: %s", response.body()).isEqualTo(200);
-        String file = JSON.readTree(response.body()).path("filename").asText();
-        return file.substring(file.lastIndexOf('/') + 1);
-    }
-
     private static String runRequest(EnrichTopics topics, String group, String... extra) throws IOException {
         List<String> args = new ArrayList<>(enrichArgs(topics, group));
         args.addAll(List.of(extra));
         return JSON.writeValueAsString(Map.of("programArgsList", args));
-    }
-
-    private static HttpResponse<String> post(String path, String json) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(rest + path)).timeout(Duration.ofMinutes(2))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
-                HttpResponse.BodyHandlers.ofString());
     }
 
     private static List<String> enrichArgs(EnrichTopics topics, String group) {
@@ -288,9 +252,9 @@ class FlinkClusterIT {
     }
 
     private static String submit(EnrichTopics topics, String group) throws Exception {
-        List<String> args = new ArrayList<>(List.of("submit", work.resolve("flink").toString(), CLUSTER_JAR.toString()));
+        List<String> args = new ArrayList<>(List.of(CLUSTER_JAR.toString()));
         args.addAll(enrichArgs(topics, group));
-        String job = script(args.toArray(new String[0])).strip();
+        String job = cluster.script("submit", args.toArray(new String[0])).strip();
         assertThat(job).matches("[0-9a-f]{32}");
         return job;
     }
@@ -298,18 +262,18 @@ class FlinkClusterIT {
     /** Subtask index to engineId gauge of the inference operator, once all {@code subtasks} report one. */
     private static Map<String, String> engineIds(String job, int subtasks) throws Exception {
         Map<String, String>[] found = new Map[1];
-        await(subtasks + " engineId gauges in the REST metrics", METRICS_WAIT, () -> {
-            for (JsonNode vertex : get("/jobs/" + job).path("vertices")) {
+        cluster.await(subtasks + " engineId gauges in the REST metrics", METRICS_WAIT, () -> {
+            for (JsonNode vertex : cluster.get("/jobs/" + job).path("vertices")) {
                 String base = "/jobs/" + job + "/vertices/" + vertex.path("id").asText() + "/metrics";
                 List<String> ids = new ArrayList<>();
-                get(base).forEach(metric -> {
+                cluster.get(base).forEach(metric -> {
                     String id = metric.path("id").asText();
                     if (id.endsWith(".streamrt.engineId")) {
                         ids.add(id);
                     }
                 });
                 if (ids.size() == subtasks) {
-                    JsonNode values = get(base + "?get=" + String.join(",", ids));
+                    JsonNode values = cluster.get(base + "?get=" + String.join(",", ids));
                     Map<String, String> byMetric = new java.util.TreeMap<>();
                     values.forEach(v -> byMetric.put(v.path("id").asText(), v.path("value").asText()));
                     if (byMetric.size() == subtasks && byMetric.values().stream().noneMatch(String::isEmpty)) {
@@ -323,58 +287,5 @@ class FlinkClusterIT {
         return found[0];
     }
 
-    private static List<String> exceptions(String job) {
-        List<String> messages = new ArrayList<>();
-        get("/jobs/" + job + "/exceptions").path("exceptionHistory").path("entries")
-                .forEach(e -> messages.add(e.path("exceptionName").asText() + " on " + e.path("taskManagerId").asText()));
-        return messages;
-    }
 
-    private static JsonNode get(String path) {
-        try {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(rest + path))
-                    .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(response.statusCode()).as("GET %s: %s", path, response.body()).isEqualTo(200);
-            return JSON.readTree(response.body());
-        } catch (IOException e) {
-            throw new AssertionError("GET " + path + " failed: " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
-    }
-
-    /** Polls every second; the condition's own assertion failures end the wait at once. */
-    private static void await(String what, Duration limit, Supplier<Boolean> condition) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!condition.get()) {
-            assertThat(System.nanoTime()).as("waiting for %s (%s at most)", what, limit).isLessThan(deadline);
-            Thread.sleep(1_000); // polling a separate cluster: its time cannot be driven from here
-        }
-    }
-
-    /** The script's last line of output. */
-    private static String script(String... args) throws Exception {
-        return scriptOutput(args).lines().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse("");
-    }
-
-    private static String scriptOutput(String... args) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(SCRIPT.toString());
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output;
-        try (var in = process.getInputStream()) {
-            output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        assertThat(process.waitFor(5, TimeUnit.MINUTES)).as("%s finished", command).isTrue();
-        assertThat(process.exitValue()).as("%s exited with: %s", command, output).isZero();
-        return output;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -52,21 +52,22 @@ public final class StandaloneCluster implements AutoCloseable {
         this.rest = rest;
     }
 
-    /** Starts a JobManager and {@code taskManagers} TaskManagers (two slots each) under {@code work/flink}. */
+    /**
+     * Starts a JobManager and {@code taskManagers} TaskManagers (two slots each) under {@code work/flink}; each JVM's
+     * Prometheus reporter takes the first free port of a range of its own ({@code metrics-urls} lists them).
+     */
     public static StandaloneCluster start(Path work, int taskManagers) throws Exception {
         int restPort = freePort();
         StandaloneCluster cluster = new StandaloneCluster(work.resolve("flink"), "http://127.0.0.1:" + restPort);
-        script("start", cluster.home.toString(), String.valueOf(restPort), String.valueOf(freePort()));
+        int metricsPorts = freePort();
+        cluster.script("start", String.valueOf(restPort), String.valueOf(freePort()),
+                "metrics.reporter.prom.port=" + metricsPorts + "-" + (metricsPorts + 9));
         for (int i = 1; i <= taskManagers; i++) {
-            cluster.startTaskManager("tm" + i);
+            cluster.script("start-taskmanager", "tm" + i);
         }
         cluster.await(taskManagers + " TaskManagers registered", Duration.ofSeconds(120),
                 () -> cluster.get("/overview").path("slots-total").asInt() == 2 * taskManagers);
         return cluster;
-    }
-
-    public void startTaskManager(String name) throws Exception {
-        script("start-taskmanager", home.toString(), name);
     }
 
     /** The cluster's directory: its configuration, logs and pid files. */
@@ -195,22 +196,29 @@ public final class StandaloneCluster implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        script("stop", home.toString());
+        script("stop");
     }
 
-    /** Runs the cluster script; returns its last non-blank output line. */
-    public static String script(String... args) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(SCRIPT.toString());
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    /**
+     * Runs a command of the cluster script on this cluster ({@code start-taskmanager tm3}, {@code submit JAR ...});
+     * returns its last line of output.
+     */
+    public String script(String command, String... args) throws Exception {
+        return scriptOutput(command, args).lines().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse("");
+    }
+
+    /** As {@link #script}, its whole output. */
+    public String scriptOutput(String command, String... args) throws Exception {
+        List<String> line = new ArrayList<>(List.of(SCRIPT.toString(), command, home.toString()));
+        line.addAll(List.of(args));
+        Process process = new ProcessBuilder(line).redirectErrorStream(true).start();
         String output;
         try (var in = process.getInputStream()) {
             output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        assertThat(process.waitFor(5, TimeUnit.MINUTES)).as("%s finished", command).isTrue();
-        assertThat(process.exitValue()).as("%s exited with: %s", command, output).isZero();
-        return output.lines().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse("");
+        assertThat(process.waitFor(5, TimeUnit.MINUTES)).as("%s finished", line).isTrue();
+        assertThat(process.exitValue()).as("%s exited with: %s", line, output).isZero();
+        return output;
     }
 
     public static int freePort() throws IOException {
