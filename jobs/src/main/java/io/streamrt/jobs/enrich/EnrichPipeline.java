@@ -106,7 +106,7 @@ public final class EnrichPipeline {
 
     /**
      * Every operator has a uid naming its state in savepoints (kafka-source, decode, inference, route-results,
-     * output-sink, dead-letter-sink; {@code EnrichJobGraphTest} holds them): never change one, or a job stopped with a
+     * output-sink, dead-letter-sink; {@code JobGraphStabilityTest} holds them): never change one, or a job stopped with a
      * savepoint cannot start again from it (docs/operations.md, "Upgrades, rescaling and model changes").
      */
     private static void build(StreamExecutionEnvironment env, EnrichConfig config,

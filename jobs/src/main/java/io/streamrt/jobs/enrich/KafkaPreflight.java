@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import org.apache.flink.util.ExceptionUtils;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
@@ -196,8 +197,9 @@ final class KafkaPreflight {
                     + "username and password in sasl.jaas.config, and that sasl.mechanism is one the brokers enable"
                     + where;
         }
-        if (e instanceof SslAuthenticationException && causedBy(e, CertPathBuilderException.class,
-                CertPathValidatorException.class)) {
+        if (e instanceof SslAuthenticationException
+                && (ExceptionUtils.findThrowable(e, CertPathBuilderException.class).isPresent()
+                        || ExceptionUtils.findThrowable(e, CertPathValidatorException.class).isPresent())) {
             return "the brokers' TLS certificate is not trusted (" + rootCause(e).getMessage() + "): set "
                     + "ssl.truststore.location (with ssl.truststore.password and ssl.truststore.type) to a truststore "
                     + "that holds the CA that signed the brokers' certificates" + where;
@@ -208,18 +210,6 @@ final class KafkaPreflight {
         }
         return "authentication failed: " + rootMessage(e) + "; check security.protocol and the sasl.* and ssl.* "
                 + "settings" + where;
-    }
-
-    @SafeVarargs
-    private static boolean causedBy(Throwable e, Class<? extends Throwable>... types) {
-        for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
-            for (Class<? extends Throwable> type : types) {
-                if (type.isInstance(cause)) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     private static Throwable rootCause(Throwable e) {

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamrt.jobs.kafka.EmbeddedKafka;
+import io.streamrt.jobs.testing.EmbeddedKafkaExtension;
 import io.streamrt.jobs.testing.EnrichTopics;
 import io.streamrt.jobs.testing.StandaloneCluster;
+import io.streamrt.jobs.testing.StandaloneClusterExtension;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,10 +23,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * StreamRT on a real standalone Flink session cluster (jobs/cluster/flink-cluster.sh: one JobManager and two
@@ -53,28 +55,19 @@ class FlinkClusterIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    private static Path work;
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension("flink-cluster-it-kafka");
+
+    @RegisterExtension
+    static final StandaloneClusterExtension FLINK = new StandaloneClusterExtension("flink-cluster-it", 2);
+
     private static EmbeddedKafka kafka;
     private static StandaloneCluster cluster;
 
     @BeforeAll
-    static void startClusterAndKafka() throws Exception {
-        work = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "flink-cluster-it");
-        kafka = EmbeddedKafka.start(work.resolve("kafka"));
-        cluster = StandaloneCluster.start(work, 2);
-    }
-
-    @AfterAll
-    static void stopEverything() throws Exception {
-        try {
-            if (cluster != null) {
-                cluster.close();
-            }
-        } finally {
-            if (kafka != null) {
-                kafka.close();
-            }
-        }
+    static void findClusterAndKafka() {
+        kafka = KAFKA.kafka();
+        cluster = FLINK.cluster();
     }
 
     @Test
@@ -167,12 +160,10 @@ class FlinkClusterIT {
         assertThat(bad.body()).as("the error response").contains("Unknown options: '--batch'");
         assertThat(ProcessHandle.of(jobManager).map(ProcessHandle::isAlive)).as("the JobManager process")
                 .contains(true);
-        assertThat(cluster.get("/overview").path("taskmanagers").asInt()).as("TaskManagers the JobManager knows").isPositive();
+        assertThat(cluster.get("/overview").path("taskmanagers").asInt()).as("TaskManagers the JobManager knows")
+                .isPositive();
 
-        HttpResponse<String> good = cluster.post("/jars/" + jar + "/run", runRequest(topics, "rest-it"));
-        assertThat(good.statusCode()).as("status of a good run: %s", good.body()).isEqualTo(200);
-        String job = JSON.readTree(good.body()).path("jobid").asText();
-        assertThat(job).matches("[0-9a-f]{32}");
+        String job = cluster.run(jar, enrichArgs(topics, "rest-it"), null);
         cluster.await("the REST-submitted job finished", Duration.ofMinutes(4), () -> {
             String state = cluster.get("/jobs/" + job).path("state").asText();
             assertThat(state).as("job state; exceptions: %s", cluster.exceptions(job)).isNotIn("FAILED", "CANCELED");
@@ -191,7 +182,7 @@ class FlinkClusterIT {
         String kafkaTable = "'connector' = 'kafka', 'properties.bootstrap.servers' = '" + kafka.bootstrapServers()
                 + "', 'format' = 'json'";
         // Unbounded, so that the job still runs when the REST metrics are read (a bounded one can finish first).
-        Path script = Files.writeString(work.resolve("cluster.sql"), String.join(";\n",
+        Path script = Files.writeString(FLINK.work().resolve("cluster.sql"), String.join(";\n",
                 "SET 'parallelism.default' = '4'",
                 "CREATE TABLE texts (id STRING, `text` STRING) WITH (" + kafkaTable + ", 'topic' = '" + topics.input()
                         + "', 'properties.group.id' = 'cluster-sql', 'scan.startup.mode' = 'earliest-offset')",
@@ -245,10 +236,8 @@ class FlinkClusterIT {
     }
 
     private static List<String> enrichArgs(EnrichTopics topics, String group) {
-        return List.of("enrich", "--bootstrap-servers", kafka.bootstrapServers(), "--input-topic", topics.input(),
-                "--output-topic", topics.output(), "--dead-letter-topic", topics.deadLetter(),
-                "--group-id", group, "--engine", "onnxruntime", "--parallelism", "4",
-                "--checkpoint-interval-ms", "2000", "--bounded");
+        return topics.enrichArgs("--group-id", group, "--parallelism", "4", "--checkpoint-interval-ms", "2000",
+                "--bounded");
     }
 
     private static String submit(EnrichTopics topics, String group) throws Exception {

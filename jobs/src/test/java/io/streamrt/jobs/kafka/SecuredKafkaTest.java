@@ -21,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -189,10 +188,7 @@ class SecuredKafkaTest {
     }
 
     private static Cli.Run enrich(EnrichTopics topics, Path properties, String... extra) {
-        List<String> args = new ArrayList<>(List.of("enrich", "--bootstrap-servers", kafka.bootstrapServers(),
-                "--input-topic", topics.input(), "--output-topic", topics.output(), "--dead-letter-topic",
-                topics.deadLetter(), "--kafka-properties-file", properties.toString(), "--engine", "onnxruntime",
-                "--bounded"));
+        List<String> args = topics.enrichArgs("--kafka-properties-file", properties.toString(), "--bounded");
         args.addAll(List.of(extra));
         return Cli.run(args.toArray(String[]::new));
     }

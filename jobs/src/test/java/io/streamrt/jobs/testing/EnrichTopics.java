@@ -111,6 +111,18 @@ public final class EnrichTopics {
         return deadLetter;
     }
 
+    /**
+     * {@code enrich}'s arguments for these topics on this broker, on the CPU engine, then {@code extra}: a mutable list
+     * the caller may add to.
+     */
+    public List<String> enrichArgs(String... extra) {
+        List<String> args = new ArrayList<>(List.of("enrich", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--input-topic", input, "--output-topic", output, "--dead-letter-topic", deadLetter,
+                "--engine", "onnxruntime"));
+        args.addAll(List.of(extra));
+        return args;
+    }
+
     /** Writes {@code records} generated texts, {@code malformed} of them bad input, shuffled, with a header. */
     public void produce(int records, int malformed) {
         produce(records, malformed, 0, "");

@@ -4,22 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.streamrt.jobs.kafka.EmbeddedKafka;
+import io.streamrt.jobs.testing.EmbeddedKafkaExtension;
 import io.streamrt.jobs.testing.EnrichTopics;
 import io.streamrt.jobs.testing.StandaloneCluster;
+import io.streamrt.jobs.testing.StandaloneClusterExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The weekly upgrade as a Flink team does it, on a real standalone cluster (two TaskManagers, two slots each) and a
@@ -32,38 +32,25 @@ class SavepointUpgradeIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static Path work;
-    private static EmbeddedKafka kafka;
+    @RegisterExtension
+    static final EmbeddedKafkaExtension KAFKA = new EmbeddedKafkaExtension("savepoint-it-kafka");
+
+    @RegisterExtension
+    static final StandaloneClusterExtension FLINK = new StandaloneClusterExtension("savepoint-it", 2);
+
     private static StandaloneCluster cluster;
     private static String jar;
 
     @BeforeAll
-    static void startClusterAndKafka() throws Exception {
-        work = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "savepoint-it");
-        kafka = EmbeddedKafka.start(work.resolve("kafka"));
-        cluster = StandaloneCluster.start(work, 2);
+    static void uploadTheJar() throws Exception {
+        cluster = FLINK.cluster();
         jar = cluster.uploadJar();
-    }
-
-    @AfterAll
-    static void stopEverything() throws Exception {
-        try {
-            if (cluster != null) {
-                cluster.close();
-            }
-        } finally {
-            if (kafka != null) {
-                kafka.close();
-            }
-        }
     }
 
     /** enrich, unbounded, exactly-once, checkpoints every second. */
     private static List<String> enrich(EnrichTopics topics, int parallelism, String... extra) {
-        List<String> args = new ArrayList<>(List.of("enrich", "--bootstrap-servers", kafka.bootstrapServers(),
-                "--input-topic", topics.input(), "--output-topic", topics.output(), "--dead-letter-topic",
-                topics.deadLetter(), "--group-id", "upgrade-" + topics.input(), "--engine", "onnxruntime",
-                "--parallelism", String.valueOf(parallelism), "--checkpoint-interval-ms", "1000"));
+        List<String> args = topics.enrichArgs("--group-id", "upgrade-" + topics.input(),
+                "--parallelism", String.valueOf(parallelism), "--checkpoint-interval-ms", "1000");
         args.addAll(List.of(extra));
         return args;
     }
@@ -119,7 +106,7 @@ class SavepointUpgradeIT {
     @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void enrichStoppedWithASavepointRunsOnAtALowerParallelismWithOtherBatchSettingsExactlyOnce() throws Exception {
-        EnrichTopics topics = EnrichTopics.create(kafka, "down", 4);
+        EnrichTopics topics = EnrichTopics.create(KAFKA.kafka(), "down", 4);
         topics.produce(20_000, 1_000);
 
         String savepoint = savepointAfter(topics, enrich(topics, 3), 5_000, 20_000);
@@ -132,7 +119,7 @@ class SavepointUpgradeIT {
     @Test
     @Timeout(value = 8, unit = TimeUnit.MINUTES)
     void enrichStoppedWithASavepointRunsOnAtAHigherParallelismExactlyOnce() throws Exception {
-        EnrichTopics topics = EnrichTopics.create(kafka, "up", 4);
+        EnrichTopics topics = EnrichTopics.create(KAFKA.kafka(), "up", 4);
         topics.produce(6_000, 300);
 
         String savepoint = savepointAfter(topics, enrich(topics, 2), 1_500, 6_000);
@@ -145,7 +132,7 @@ class SavepointUpgradeIT {
     @Test
     @Timeout(value = 8, unit = TimeUnit.MINUTES)
     void theSqlJobsStatementSetStoppedWithASavepointRunsOnAtAnotherParallelismExactlyOnce() throws Exception {
-        EnrichTopics topics = EnrichTopics.create(kafka, "sql", 4);
+        EnrichTopics topics = EnrichTopics.create(KAFKA.kafka(), "sql", 4);
         topics.produce(4_000, 0);
 
         String savepoint = savepointAfter(topics, List.of("sql", "-f", sqlScript(topics, 3, 64).toString()), 1_000,
@@ -169,11 +156,11 @@ class SavepointUpgradeIT {
      * parallelism and batch size as given (the plan's shape, and so its operator ids, stays the same).
      */
     private static Path sqlScript(EnrichTopics topics, int parallelism, int maxBatch) throws Exception {
-        String kafkaTable = "'connector' = 'kafka', 'properties.bootstrap.servers' = '" + kafka.bootstrapServers()
-                + "', 'format' = 'json'";
+        String kafkaTable = "'connector' = 'kafka', 'properties.bootstrap.servers' = '"
+                + KAFKA.kafka().bootstrapServers() + "', 'format' = 'json'";
         String sink = kafkaTable + ", 'sink.delivery-guarantee' = 'exactly-once', "
                 + "'properties.transaction.timeout.ms' = '900000', 'sink.transactional-id-prefix' = ";
-        return Files.writeString(work.resolve("upgrade-" + parallelism + ".sql"), String.join(";\n",
+        return Files.writeString(FLINK.work().resolve("upgrade-" + parallelism + ".sql"), String.join(";\n",
                 "SET 'parallelism.default' = '" + parallelism + "'",
                 "SET 'execution.checkpointing.interval' = '1 s'",
                 "CREATE TABLE texts (id STRING, `text` STRING) WITH (" + kafkaTable + ", 'topic' = '" + topics.input()
